@@ -1,0 +1,156 @@
+"""The command line: a root group, lazily loaded subcommands, and the one error handler.
+
+Each subcommand lives in ``reconciler/commands/<name>.py`` and is a thin click layer over the
+library. Commands return an exit code (or None for 0); errors are raised as ``ReconcilerError``
+and turned into one line on stderr and an exit code here, and nowhere else.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+import os
+import sys
+import tempfile
+import traceback
+from collections.abc import Sequence
+from datetime import UTC, datetime
+from typing import Any
+
+import click
+
+from reconciler import __version__
+from reconciler.errors import (
+    EXIT_INTERNAL,
+    EXIT_INTERRUPTED,
+    EXIT_USAGE,
+    ReconcilerError,
+)
+
+EXIT_CODES_HELP = """\b
+Exit codes:
+  0   success, nothing to do
+  1   error: invalid budgets, ledger error, stale plan, guard refusal,
+      dirty or commit-less tree, plain http to a non-loopback host
+  2   success with changes pending (--detailed-exitcode; audit --strict findings)
+  3   partial apply: some movements made, some failed; re-run to resume
+  64  usage error
+  70  internal error (a crash log with the traceback is written)
+  130 interrupted
+"""
+
+# name -> "module:attribute", imported only when the command runs (keeps --help fast).
+COMMANDS: dict[str, str] = {
+    # budgets as code
+    "validate": "reconciler.commands.validate:validate",
+    # the sandbox ledger
+    "sandbox": "reconciler.commands.sandbox:sandbox",
+    # plan and apply
+    "plan": "reconciler.commands.plan:plan",
+    "show": "reconciler.commands.show:show",
+    "apply": "reconciler.commands.apply:apply",
+}
+
+
+class ReconcilerGroup(click.Group):
+    """A group that loads subcommands lazily and maps every error to one exit code."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *COMMANDS})
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in COMMANDS:
+            module_name, _, attribute = COMMANDS[cmd_name].partition(":")
+            command = getattr(importlib.import_module(module_name), attribute)
+            assert isinstance(command, click.Command)
+            return command
+        return super().get_command(ctx, cmd_name)
+
+    def main(
+        self,
+        args: Sequence[str] | None = None,
+        prog_name: str | None = None,
+        complete_var: str | None = None,
+        standalone_mode: bool = True,
+        **extra: Any,
+    ) -> Any:
+        code = run(self, args, prog_name, complete_var, **extra)
+        if standalone_mode:
+            sys.exit(code)
+        return code
+
+
+def run(
+    group: click.Group,
+    args: Sequence[str] | None,
+    prog_name: str | None,
+    complete_var: str | None,
+    **extra: Any,
+) -> int:
+    """Invoke ``group`` and turn its outcome into an exit code (DESIGN §7)."""
+    try:
+        result = click.Group.main(
+            group, args, prog_name, complete_var, standalone_mode=False, **extra
+        )
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.UsageError as exc:
+        exc.show()
+        return EXIT_USAGE
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_USAGE if exc.exit_code == 2 else exc.exit_code
+    except (click.Abort, KeyboardInterrupt):
+        click.echo("interrupted", err=True)
+        return EXIT_INTERRUPTED
+    except ReconcilerError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return exc.exit_code
+    except Exception as exc:
+        log = write_crash_log(exc)
+        click.echo(
+            f"internal error: {type(exc).__name__}: {exc} (traceback in {log}); "
+            "please report it with that file",
+            err=True,
+        )
+        return EXIT_INTERNAL
+    return result if isinstance(result, int) else 0
+
+
+def write_crash_log(exc: BaseException) -> str:
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    fd, path = tempfile.mkstemp(prefix=f"reconciler-crash-{stamp}-", suffix=".log")
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(f"reconciler {__version__}\nargv: {sys.argv!r}\n\n")
+        handle.write("".join(traceback.format_exception(exc)))
+    return path
+
+
+@click.group(
+    cls=ReconcilerGroup,
+    epilog=EXIT_CODES_HELP,
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
+@click.version_option(__version__, prog_name="reconciler")
+@click.option("--debug", is_flag=True, help="Log debug detail to stderr (never the token).")
+def cli(debug: bool) -> None:
+    """Budgets as code for Keeptrusts team wallets.
+
+    Keep team envelopes and consumer-group mappings as YAML in git, plan the allocate and
+    reclaim calls that bring the ledger to them, and apply them with the commit SHA in every
+    ledger note.
+
+    \b
+    Example:
+      reconciler validate budgets/
+      reconciler plan budgets/ --ledger sqlite:///.reconciler/sandbox.db
+    """
+    logging.basicConfig(
+        level=logging.DEBUG if debug else logging.WARNING,
+        format="%(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+
+
+def main() -> None:
+    cli.main(prog_name="reconciler")

@@ -1,0 +1,125 @@
+"""The exceptions reconciler raises, and the exit code each one maps to.
+
+Every error the library raises on purpose derives from :class:`ReconcilerError`. Library
+exceptions (httpx, sqlite3, yaml, jsonschema, subprocess) are translated at the boundary with
+``raise X(...) from exc`` and never reach the CLI untranslated.
+
+    ReconcilerError                 exit 1
+    ├── ConfigError                 invalid budgets (carries every diagnostic)
+    ├── UsageError                  exit 64: bad flags or arguments the parser could not catch
+    ├── GitError                    not a repository, git missing, bad revision
+    │   ├── DirtyTreeError          uncommitted or untracked changes under the budgets directory
+    │   └── NoCommitError           the repository has no commit yet
+    ├── LedgerError                 anything the ledger refused or could not do
+    │   ├── LedgerConfigError       no ledger URL, an unsupported one, or plain http off loopback
+    │   ├── LedgerUnavailable       network failure, timeout, 5xx after retries
+    │   ├── LedgerAuthError         401 / 403
+    │   ├── LedgerNotFound          404: wallet or route unknown
+    │   ├── LedgerConflict          409: idempotency key reused with another body
+    │   ├── InsufficientFunds       the source wallet cannot cover the amount (422 / 402)
+    │   ├── BudgetExceeded          reserve: no wallet in the cascade covers the estimate (402)
+    │   └── LedgerRequestInvalid    422: the ledger rejected the request body
+    ├── PlanError                   the plan cannot be made or applied as it is
+    │   ├── FundingError            allocations cannot be funded above headroom
+    │   ├── GuardError              a guard is exceeded and not overridden
+    │   └── StalePlanError          a saved plan no longer matches the ledger, commit or period
+    └── PartialApplyError           exit 3: some movements made, some failed (resumable)
+"""
+
+from __future__ import annotations
+
+EXIT_OK = 0
+EXIT_ERROR = 1
+EXIT_CHANGES = 2
+EXIT_PARTIAL = 3
+EXIT_USAGE = 64
+EXIT_INTERNAL = 70
+EXIT_INTERRUPTED = 130
+
+
+class ReconcilerError(Exception):
+    """Root of every error reconciler raises on purpose. ``str(err)`` is the one-line message."""
+
+    exit_code: int = EXIT_ERROR
+
+
+class ConfigError(ReconcilerError):
+    """The budgets directory is invalid. ``diagnostics`` holds every problem found."""
+
+    def __init__(self, message: str, diagnostics: tuple[object, ...] = ()) -> None:
+        super().__init__(message)
+        self.diagnostics = diagnostics
+
+
+class UsageError(ReconcilerError):
+    exit_code = EXIT_USAGE
+
+
+class GitError(ReconcilerError):
+    pass
+
+
+class DirtyTreeError(GitError):
+    pass
+
+
+class NoCommitError(GitError):
+    pass
+
+
+class LedgerError(ReconcilerError):
+    pass
+
+
+class LedgerConfigError(LedgerError):
+    pass
+
+
+class LedgerUnavailable(LedgerError):
+    pass
+
+
+class LedgerAuthError(LedgerError):
+    pass
+
+
+class LedgerNotFound(LedgerError):
+    pass
+
+
+class LedgerConflict(LedgerError):
+    pass
+
+
+class InsufficientFunds(LedgerError):
+    pass
+
+
+class BudgetExceeded(LedgerError):
+    pass
+
+
+class LedgerRequestInvalid(LedgerError):
+    pass
+
+
+class PlanError(ReconcilerError):
+    pass
+
+
+class FundingError(PlanError):
+    pass
+
+
+class GuardError(PlanError):
+    pass
+
+
+class StalePlanError(PlanError):
+    pass
+
+
+class PartialApplyError(ReconcilerError):
+    """Some movements were made and some were not; re-running the same apply resumes."""
+
+    exit_code = EXIT_PARTIAL

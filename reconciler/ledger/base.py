@@ -1,0 +1,186 @@
+"""The ``Ledger`` protocol: what reconciler needs from a wallet service, and its value types.
+
+Two implementations: ``SqliteLedger`` (the embedded sandbox) and ``HttpLedger`` (the Keeptrusts
+API, or the sandbox server). One contract test suite runs against both.
+
+Amounts are integer micro-USD. Transaction ``amount`` is signed, by type:
+
+    credit, allocation_in   +X   balance += X
+    allocation_out          -X   balance -= X
+    reservation             -X   hold placed: reserved += X (balance unchanged)
+    settlement              -X   actual cost charged: balance -= X, reserved -= X
+    refund                  +X   surplus of a settled hold released: reserved -= X
+    expiry                  +X   hold of an unsettled reservation released: reserved -= X
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol, runtime_checkable
+
+from reconciler.periods import Period
+
+
+class Scope(enum.StrEnum):
+    ORGANIZATION = "organization"
+    TEAM = "team"
+    USER = "user"
+
+
+class EntryType(enum.StrEnum):
+    CREDIT = "credit"
+    ALLOCATION_IN = "allocation_in"
+    ALLOCATION_OUT = "allocation_out"
+    RESERVATION = "reservation"
+    SETTLEMENT = "settlement"
+    REFUND = "refund"
+    EXPIRY = "expiry"
+
+
+ALLOCATION_TYPES = frozenset({EntryType.ALLOCATION_IN, EntryType.ALLOCATION_OUT})
+CONSUMPTION_TYPES = frozenset(
+    {EntryType.RESERVATION, EntryType.SETTLEMENT, EntryType.REFUND, EntryType.EXPIRY}
+)
+BALANCE_TYPES = frozenset(
+    {EntryType.CREDIT, EntryType.ALLOCATION_IN, EntryType.ALLOCATION_OUT, EntryType.SETTLEMENT}
+)
+
+
+class WalletStatus(enum.StrEnum):
+    HEALTHY = "Healthy"
+    LOW = "Low"
+    DEPLETED = "Depleted"
+
+
+@dataclass(frozen=True, slots=True)
+class Wallet:
+    id: str
+    scope: Scope
+    owner_id: str  # org id, team id or user id
+    name: str
+    currency: str
+    balance: int
+    reserved: int
+    total_allocated: int
+    total_spent: int
+    status: WalletStatus
+
+    @property
+    def available(self) -> int:
+        return self.balance - self.reserved
+
+
+@dataclass(frozen=True, slots=True)
+class Transaction:
+    id: str
+    wallet_id: str
+    type: EntryType
+    amount: int  # signed micros, see the module docstring
+    balance_after: int
+    note: str | None
+    created_at: datetime  # UTC, aware
+    scope: Scope | None = None
+    owner_id: str | None = None
+    request_id: str | None = None
+    actor: str | None = None  # who made the movement (token subject, "console", ...)
+
+
+@dataclass(frozen=True, slots=True)
+class Reservation:
+    reservation_id: str
+    wallet_id: str
+    scope: Scope
+
+
+@dataclass(frozen=True, slots=True)
+class TeamObservation:
+    """The ledger as the planner needs it for one team wallet and one period.
+
+    ``flows`` are the wallet's allocation_in/allocation_out entries with ``created_at`` in the
+    period, oldest first; ``carry`` is the wallet balance at the period start. ``wallet`` is None
+    when the team has no wallet yet (every amount is then 0).
+    """
+
+    team_id: str
+    wallet: Wallet | None
+    flows: tuple[Transaction, ...]
+    carry: int
+
+    @property
+    def balance(self) -> int:
+        return self.wallet.balance if self.wallet else 0
+
+    @property
+    def reserved(self) -> int:
+        return self.wallet.reserved if self.wallet else 0
+
+    @property
+    def available(self) -> int:
+        return self.wallet.available if self.wallet else 0
+
+
+@runtime_checkable
+class Ledger(Protocol):
+    """A wallet service. Writes take a one-line ``note`` and an optional idempotency key."""
+
+    def organization_wallet(self) -> Wallet: ...
+
+    def list_wallets(self) -> list[Wallet]: ...
+
+    def team_wallet(self, team_id: str) -> Wallet | None: ...
+
+    def transactions(
+        self,
+        wallet_id: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Iterator[Transaction]:
+        """Entries of one wallet with since <= created_at < until, oldest first (all pages)."""
+        ...
+
+    def credit(
+        self, amount: int, *, note: str = "", idempotency_key: str | None = None
+    ) -> Transaction: ...
+
+    def allocate(
+        self, team_id: str, amount: int, *, note: str = "", idempotency_key: str | None = None
+    ) -> Transaction:
+        """Org -> team. Returns the team wallet's ``allocation_in`` entry."""
+        ...
+
+    def reclaim(
+        self, team_id: str, amount: int, *, note: str = "", idempotency_key: str | None = None
+    ) -> Transaction:
+        """Team -> org. Returns the team wallet's ``allocation_out`` entry."""
+        ...
+
+    def observe(self, team_ids: Iterable[str], period: Period) -> dict[str, TeamObservation]: ...
+
+    def close(self) -> None: ...
+
+
+def observe_from_transactions(
+    ledger: Ledger, team_ids: Iterable[str], period: Period
+) -> dict[str, TeamObservation]:
+    """Default ``observe``: one wallet list, then each team's transactions up to now."""
+    wallets = {w.owner_id: w for w in ledger.list_wallets() if w.scope is Scope.TEAM}
+    result: dict[str, TeamObservation] = {}
+    for team_id in team_ids:
+        wallet = wallets.get(team_id)
+        if wallet is None:
+            result[team_id] = TeamObservation(team_id, None, (), 0)
+            continue
+        carry = 0
+        flows: list[Transaction] = []
+        for entry in ledger.transactions(wallet.id):
+            if entry.created_at < period.start:
+                if entry.type in BALANCE_TYPES:
+                    carry += entry.amount
+            elif entry.created_at < period.end and entry.type in ALLOCATION_TYPES:
+                flows.append(entry)
+        result[team_id] = TeamObservation(team_id, wallet, tuple(flows), carry)
+    return result
