@@ -8,9 +8,11 @@ strings there. Changes are in execution order: every reclaim, then every allocat
 from __future__ import annotations
 
 import enum
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from reconciler.ledger.base import TeamObservation, Wallet
 from reconciler.periods import Period
 
 PLAN_FORMAT_VERSION = 1
@@ -123,3 +125,13 @@ class Plan:
     @property
     def reclaim_total(self) -> int:
         return sum(c.amount for c in self.changes if c.action is Action.RECLAIM)
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """The ledger as read for one plan: the org wallet, every team wallet, and per managed team
+    its observation for the period (``Ledger.observe``)."""
+
+    org_wallet: Wallet
+    team_wallets: tuple[Wallet, ...]
+    teams: Mapping[str, TeamObservation]
