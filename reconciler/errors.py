@@ -13,6 +13,7 @@ exceptions (httpx, sqlite3, yaml, jsonschema, subprocess) are translated at the 
     ├── LedgerError                 anything the ledger refused or could not do
     │   ├── LedgerConfigError       no ledger URL, an unsupported one, or plain http off loopback
     │   ├── LedgerUnavailable       network failure, timeout, 5xx after retries
+    │   │   └── AmbiguousWrite      a write may or may not have happened (lost response)
     │   ├── LedgerAuthError         401 / 403
     │   ├── LedgerNotFound          404: wallet or route unknown
     │   ├── LedgerConflict          409: idempotency key reused with another body
@@ -77,6 +78,13 @@ class LedgerConfigError(LedgerError):
 
 class LedgerUnavailable(LedgerError):
     pass
+
+
+class AmbiguousWrite(LedgerUnavailable):
+    """A write was sent but its outcome is unknown (timeout, reset, 5xx after sending).
+
+    The executor resolves it by searching the team wallet for the op key before any retry.
+    """
 
 
 class LedgerAuthError(LedgerError):
