@@ -15,7 +15,10 @@ NEGATIVE = (
     "budgets/team_a.yaml:4:11: teams[team_a].envelope: -5.00 is negative; envelopes are "
     "credits per period and must be >= 0"
 )
-UNKNOWN = "budgets/team_a.yaml:5:1: teams[team_a].envelop: unknown key 'envelop'; did you mean 'envelope'?"
+UNKNOWN = (
+    "budgets/team_a.yaml:5:1: teams[team_a].envelop: unknown key 'envelop'; "
+    "did you mean 'envelope'?"
+)
 WARNING = (
     "budgets/team_b.yaml:3:5: teams[team_b].id: no consumer group maps to this team, so gateway "
     "traffic never draws on its wallet; add one to the GatewayConfig's consumer_groups"

@@ -114,13 +114,15 @@ def test_billion_laughs_is_refused(check: Check) -> None:
 
 
 def test_modest_aliases_are_fine(check: Check) -> None:
-    team = TEAM_A + "owners: &leads ['@acme/leads']\n"
-    team_b = "apiVersion: reconciler/v1\nkind: Team\nid: team_b\nenvelope: 1.00\n"
-    text = team + "---\n" + team_b
-    assert (
-        check({"team_a.yaml": text.replace("envelope: 1.00\n", "envelope: 1.00\nremoved: true\n")})
-        == []
+    gateway = (
+        "apiVersion: reconciler/v1\nkind: GatewayConfig\nconsumer_groups:\n"
+        "  - {id: group_a, wallet_team_id: &team team_a}\n"
+        "  - {id: group_b, wallet_team_id: *team}\n"
     )
+    assert check({"gw.yaml": gateway}) == []
+    state, _ = load(Path("budgets"))
+    assert state.gateway is not None
+    assert [g.wallet_team_id for g in state.gateway.consumer_groups] == ["team_a", "team_a"]
 
 
 def test_alias_to_an_unfinished_anchor_is_refused(check: Check) -> None:
