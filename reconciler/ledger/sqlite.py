@@ -1,0 +1,444 @@
+"""``SqliteLedger``: the embedded sandbox ledger, the Keeptrusts wallet model on SQLite.
+
+One organization wallet (made by ``create``), team and user wallets (made by their first
+allocation), and an append-only table of entries. Every write is one ``BEGIN IMMEDIATE``
+transaction that first releases expired holds, then checks, then writes the entries and the
+wallets' cached columns together, so the file is consistent across threads and processes.
+Reads run in one snapshot each. ``check()`` re-derives every cached number from the entries.
+
+Thread-safe: each thread gets its own connection. Idempotency keys are honoured for credit,
+allocate and reclaim (same key and request: the original entry; another request: conflict);
+reserve is idempotent by ``request_id`` and settle by reservation. Every entry records the
+actor: the constructor's, or the ``actor=`` a write passes (e.g. the server's principal).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Iterable, Iterator, Mapping
+from datetime import datetime, timedelta
+from pathlib import Path
+from types import TracebackType
+
+from reconciler.errors import LedgerConfigError, LedgerRequestInvalid, LedgerUnavailable
+from reconciler.ledger import sqlite_check, sqlite_ops
+from reconciler.ledger import sqlite_reads as reads
+from reconciler.ledger.base import Reservation, Scope, TeamObservation, Transaction, Wallet
+from reconciler.ledger.sqlite_conn import Connections
+from reconciler.ledger.sqlite_ops import Context, fingerprint
+from reconciler.ledger.sqlite_rows import check_amount, check_id, check_key, check_text
+from reconciler.ledger.sqlite_schema import (
+    SCHEMA_VERSION,
+    connect,
+    format_timestamp,
+    migrate,
+    parse_timestamp,
+    schema_version,
+)
+from reconciler.periods import Clock, Period, utc_now
+
+DEFAULT_ACTOR = "sandbox"
+MAX_TIMEOUT_SECONDS = 86_400
+
+
+def _init_hint(path: Path) -> str:
+    return f"create it with `reconciler sandbox init --db {path} --org ORG_ID`"
+
+
+class SqliteLedger:
+    """The sandbox ledger in the SQLite file at ``path`` (see the module docstring)."""
+
+    def __init__(
+        self, path: Path | str, *, clock: Clock | None = None, actor: str = DEFAULT_ACTOR
+    ) -> None:
+        path = Path(path)
+        self._db = Connections(path, clock or utc_now, check_text(actor, "actor"))
+        if not path.is_file():
+            raise LedgerConfigError(f"no sandbox ledger at {path}: {_init_hint(path)}")
+        try:
+            conn = self._db.conn()
+            version = schema_version(conn)
+            if version == 0:
+                raise LedgerConfigError(f"{path} is not a sandbox ledger: {_init_hint(path)}")
+            if version != SCHEMA_VERSION:
+                migrate(conn, path, self._db.now())
+            row = conn.execute("SELECT value FROM meta WHERE key = 'org_id'").fetchone()
+            if row is None:
+                raise LedgerConfigError(f"{path} names no organization: {_init_hint(path)}")
+        except sqlite3.DatabaseError as exc:
+            self.close()
+            raise LedgerConfigError(
+                f"{path} is not a sandbox ledger ({exc}): {_init_hint(path)}"
+            ) from exc
+        except LedgerConfigError:
+            self.close()
+            raise
+        self._org_id = str(row[0])
+
+    @classmethod
+    def create(
+        cls,
+        path: Path | str,
+        org_id: str,
+        *,
+        clock: Clock | None = None,
+        actor: str = DEFAULT_ACTOR,
+    ) -> SqliteLedger:
+        """Create the ledger (and parent directories), or open it if it is already ``org_id``'s.
+
+        Refuses an existing ledger of another organization.
+        """
+        path = Path(path)
+        check_id(org_id, "organization id")
+        now = format_timestamp((clock or utc_now)())
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise LedgerConfigError(f"cannot create {path.parent}: {exc.strerror}") from exc
+        conn = connect(path)
+        try:
+            migrate(conn, path, now)
+            conn.execute("BEGIN IMMEDIATE")
+            row = conn.execute("SELECT value FROM meta WHERE key = 'org_id'").fetchone()
+            if row is None:
+                conn.execute("INSERT INTO meta (key, value) VALUES ('org_id', ?)", (org_id,))
+                sqlite_ops.ensure_wallet(conn, Scope.ORGANIZATION, org_id, Context(now, actor))
+            conn.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise LedgerUnavailable(f"cannot create sandbox ledger {path}: {exc}") from exc
+        finally:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            conn.close()
+        if row is not None and row[0] != org_id:
+            raise LedgerConfigError(
+                f"{path} is already the sandbox ledger of {row[0]}, not {org_id}: "
+                "pick another --db path"
+            )
+        return cls(path, clock=clock, actor=actor)
+
+    # -- properties and lifecycle ----------------------------------------------------------
+
+    @property
+    def path(self) -> Path:
+        return self._db.path
+
+    @property
+    def org_id(self) -> str:
+        return self._org_id
+
+    def close(self) -> None:
+        """Close every connection; the ledger cannot be used afterwards."""
+        self._db.close()
+
+    def __enter__(self) -> SqliteLedger:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.close()
+
+    # -- reads ---------------------------------------------------------------------------------
+
+    def organization_wallet(self) -> Wallet:
+        with self._db.reading() as conn:
+            return reads.wallets(conn, " WHERE scope = 'organization'")[0]
+
+    def list_wallets(self) -> list[Wallet]:
+        """Every wallet: the organization's first, then teams, then users, by owner id."""
+        with self._db.reading() as conn:
+            return reads.wallets(conn)
+
+    def team_wallet(self, team_id: str) -> Wallet | None:
+        with self._db.reading() as conn:
+            return reads.owned_wallet(conn, Scope.TEAM, team_id)
+
+    def user_wallet(self, user_id: str) -> Wallet | None:
+        with self._db.reading() as conn:
+            return reads.owned_wallet(conn, Scope.USER, user_id)
+
+    def wallet(self, wallet_id: str) -> Wallet:
+        """The wallet with this id; LedgerNotFound when there is none."""
+        with self._db.reading() as conn:
+            return reads.wallet_by_id(conn, wallet_id)
+
+    def transactions(
+        self,
+        wallet_id: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Iterator[Transaction]:
+        """Entries of one wallet with since <= created_at < until, oldest first."""
+        with self._db.reading() as conn:
+            return iter(reads.entries(conn, wallet_id, since, until))
+
+    def all_transactions(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[Transaction]:
+        """Entries of every wallet, oldest first (created_at, then id)."""
+        with self._db.reading() as conn:
+            return reads.entries(conn, None, since, until)
+
+    def transactions_page(
+        self,
+        wallet_id: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = 100,
+        cursor: str | None = None,
+    ) -> tuple[list[Transaction], str | None]:
+        """One page (1 <= limit <= 1000) of ``transactions`` and the next cursor (None: last)."""
+        with self._db.reading() as conn:
+            return reads.page(conn, wallet_id, since, until, limit, cursor)
+
+    def observe(self, team_ids: Iterable[str], period: Period) -> dict[str, TeamObservation]:
+        """Per team: its wallet, allocation flows in ``period`` and balance at its start."""
+        with self._db.reading() as conn:
+            return reads.observe(conn, team_ids, period)
+
+    def gateway_config(self) -> tuple[dict[str, str], bool]:
+        """The consumer group -> team mapping and whether wallet enforcement is on."""
+        with self._db.reading() as conn:
+            rows = conn.execute("SELECT consumer_group, team_id FROM consumer_groups").fetchall()
+            flag = conn.execute(
+                "SELECT value FROM meta WHERE key = 'wallet_enforcement'"
+            ).fetchone()
+        return {str(g): str(t) for g, t in rows}, bool(flag and flag[0] == "1")
+
+    def entry_count(self) -> int:
+        with self._db.reading() as conn:
+            return int(conn.execute("SELECT count(*) FROM entries").fetchone()[0])
+
+    def check(self) -> list[str]:
+        """Every violated invariant (DESIGN §2), one line each; empty when the ledger is sound."""
+        with self._db.reading() as conn:
+            return sqlite_check.violations(conn)
+
+    # -- writes --------------------------------------------------------------------------------
+
+    def credit(
+        self,
+        amount: int,
+        *,
+        note: str = "",
+        idempotency_key: str | None = None,
+        actor: str | None = None,
+    ) -> Transaction:
+        """Add credits to the organization wallet; returns its ``credit`` entry."""
+        check_amount(amount)
+        check_text(note, "note")
+        request = fingerprint("credit", amount=amount, note=note)
+        return self._movement(
+            idempotency_key,
+            request,
+            actor,
+            lambda conn, ctx: sqlite_ops.credit(conn, amount, note, ctx),
+        )
+
+    def allocate(
+        self,
+        team_id: str,
+        amount: int,
+        *,
+        note: str = "",
+        idempotency_key: str | None = None,
+        actor: str | None = None,
+    ) -> Transaction:
+        """Org -> team (wallet made on first allocation); returns the team's allocation_in."""
+        return self._allocation(
+            "allocate", Scope.TEAM, team_id, amount, note, idempotency_key, actor
+        )
+
+    def reclaim(
+        self,
+        team_id: str,
+        amount: int,
+        *,
+        note: str = "",
+        idempotency_key: str | None = None,
+        actor: str | None = None,
+    ) -> Transaction:
+        """Team -> org, at most the team's available; returns the team's allocation_out."""
+        return self._allocation(
+            "reclaim", Scope.TEAM, team_id, amount, note, idempotency_key, actor
+        )
+
+    def allocate_user(
+        self,
+        user_id: str,
+        amount: int,
+        *,
+        note: str = "",
+        idempotency_key: str | None = None,
+        actor: str | None = None,
+    ) -> Transaction:
+        """Org -> user wallet; returns the user's allocation_in."""
+        return self._allocation(
+            "allocate", Scope.USER, user_id, amount, note, idempotency_key, actor
+        )
+
+    def reclaim_user(
+        self,
+        user_id: str,
+        amount: int,
+        *,
+        note: str = "",
+        idempotency_key: str | None = None,
+        actor: str | None = None,
+    ) -> Transaction:
+        """User wallet -> org; returns the user's allocation_out."""
+        return self._allocation(
+            "reclaim", Scope.USER, user_id, amount, note, idempotency_key, actor
+        )
+
+    def configure_gateway(self, mapping: Mapping[str, str], wallet_enforcement: bool) -> None:
+        """Replace the consumer group -> team mapping that ``reserve`` uses."""
+        for group, team in mapping.items():
+            check_id(group, "consumer group")
+            check_id(team, "team id")
+        with self._db.writing(None) as (conn, _ctx):
+            conn.execute("DELETE FROM consumer_groups")
+            conn.executemany(
+                "INSERT INTO consumer_groups (consumer_group, team_id) VALUES (?, ?)",
+                sorted(mapping.items()),
+            )
+            conn.execute(
+                "INSERT OR REPLACE INTO meta (key, value) VALUES ('wallet_enforcement', ?)",
+                ("1" if wallet_enforcement else "0",),
+            )
+
+    def reserve(
+        self,
+        request_id: str,
+        estimated_cost: int,
+        *,
+        user_id: str | None = None,
+        team_id: str | None = None,
+        consumer_group: str | None = None,
+        timeout_seconds: int = 300,
+        actor: str | None = None,
+    ) -> Reservation:
+        """Hold the estimate on the first of user -> team -> org wallets that covers it.
+
+        The team is ``team_id``, else the team ``consumer_group`` maps to when wallet
+        enforcement is on. None covers it: BudgetExceeded. The same ``request_id`` with the
+        same parameters returns the original reservation; with others, LedgerConflict.
+        """
+        check_key(request_id, "request id")
+        check_amount(estimated_cost, "estimated cost")
+        for value, what in (
+            (user_id, "user id"),
+            (team_id, "team id"),
+            (consumer_group, "consumer group"),
+        ):
+            if value is not None:
+                check_id(value, what)
+        if (
+            isinstance(timeout_seconds, bool)
+            or not isinstance(timeout_seconds, int)
+            or not (0 < timeout_seconds <= 86_400)
+        ):
+            raise LedgerRequestInvalid(
+                f"timeout_seconds must be between 1 and 86400, got {timeout_seconds!r}"
+            )
+        request = fingerprint(
+            "reserve",
+            amount=estimated_cost,
+            user=user_id,
+            team=team_id,
+            group=consumer_group,
+            timeout=timeout_seconds,
+        )
+        with self._db.writing(actor) as (conn, ctx):
+            team = team_id or self._mapped_team(conn, consumer_group)
+            expires = format_timestamp(
+                parse_timestamp(ctx.now) + timedelta(seconds=timeout_seconds)
+            )
+            return sqlite_ops.reserve(
+                conn,
+                request_id,
+                estimated_cost,
+                user_id=user_id,
+                team_id=team,
+                expires_at=expires,
+                request=request,
+                ctx=ctx,
+            )
+
+    def settle(
+        self, reservation_id: str, actual_cost: int, *, actor: str | None = None
+    ) -> Transaction:
+        """Charge the actual cost and release the surplus as a ``refund`` (see sqlite_ops)."""
+        check_key(reservation_id, "reservation id")
+        check_amount(actual_cost, "actual cost", allow_zero=True)
+        with self._db.writing(actor) as (conn, ctx):
+            seq = sqlite_ops.settle(conn, reservation_id, actual_cost, ctx)
+            return reads.entry(conn, seq)
+
+    def expire_reservations(self) -> int:
+        """Release every hold past its timeout (``expiry`` entries); how many were released."""
+        return self._db.expire_due()
+
+    # -- internals -----------------------------------------------------------------------------
+
+    def _allocation(
+        self,
+        operation: str,
+        scope: Scope,
+        owner_id: str,
+        amount: int,
+        note: str,
+        idempotency_key: str | None,
+        actor: str | None,
+    ) -> Transaction:
+        check_id(owner_id, f"{scope.value} id")
+        check_amount(amount)
+        check_text(note, "note")
+        request = fingerprint(
+            operation, scope=scope.value, owner=owner_id, amount=amount, note=note
+        )
+        move = sqlite_ops.allocate if operation == "allocate" else sqlite_ops.reclaim
+        return self._movement(
+            idempotency_key,
+            request,
+            actor,
+            lambda conn, ctx: move(conn, scope, owner_id, amount, note, ctx),
+        )
+
+    def _movement(
+        self,
+        key: str | None,
+        request: str,
+        actor: str | None,
+        write: sqlite_ops.Write,
+    ) -> Transaction:
+        if key is not None:
+            check_key(key)
+        with self._db.writing(actor) as (conn, ctx):
+            seq = sqlite_ops.replayed(conn, key, request)
+            if seq is None:
+                seq = write(conn, ctx)
+                sqlite_ops.remember(conn, key, request, seq, ctx.now)
+            return reads.entry(conn, seq)
+
+    def _mapped_team(self, conn: sqlite3.Connection, group: str | None) -> str | None:
+        if group is None:
+            return None
+        flag = conn.execute("SELECT value FROM meta WHERE key = 'wallet_enforcement'").fetchone()
+        if not (flag and flag[0] == "1"):
+            return None
+        row = conn.execute(
+            "SELECT team_id FROM consumer_groups WHERE consumer_group = ?", (group,)
+        ).fetchone()
+        if row is None:
+            raise LedgerRequestInvalid(
+                f"consumer group {group!r} is not in the gateway configuration: add it to "
+                "consumer_groups with a wallet_team_id"
+            )
+        return str(row[0])
