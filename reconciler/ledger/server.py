@@ -18,9 +18,8 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
@@ -38,8 +37,9 @@ from reconciler.errors import (
     LedgerRequestInvalid,
 )
 from reconciler.ledger import wire
-from reconciler.ledger.base import Reservation, Scope, Transaction, Wallet
+from reconciler.ledger.base import Scope
 from reconciler.ledger.faults import Fault, FaultPlan
+from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.ledger.validation import BodyValidator, InvalidBody, query_limit, query_time
 
 log = logging.getLogger(__name__)
@@ -47,63 +47,6 @@ log = logging.getLogger(__name__)
 BILLING_ACTOR = "billing-token"
 READ_ACTOR = "read-token"
 OPEN_ACTOR = "sandbox-open"
-
-
-class ServedLedger(Protocol):
-    """What the server needs from the sandbox ledger (``SqliteLedger`` provides it)."""
-
-    def list_wallets(self) -> list[Wallet]: ...
-
-    def wallet(self, wallet_id: str) -> Wallet: ...
-
-    def transactions_page(
-        self,
-        wallet_id: str,
-        *,
-        since: datetime | None,
-        until: datetime | None,
-        limit: int,
-        cursor: str | None,
-    ) -> tuple[list[Transaction], str | None]: ...
-
-    def credit(
-        self, amount: int, *, note: str = ..., idempotency_key: str | None = ..., actor: str = ...
-    ) -> Transaction: ...
-
-    def allocate(
-        self,
-        team_id: str,
-        amount: int,
-        *,
-        note: str = ...,
-        idempotency_key: str | None = ...,
-        actor: str = ...,
-    ) -> Transaction: ...
-
-    def reclaim(
-        self,
-        team_id: str,
-        amount: int,
-        *,
-        note: str = ...,
-        idempotency_key: str | None = ...,
-        actor: str = ...,
-    ) -> Transaction: ...
-
-    def reserve(
-        self,
-        request_id: str,
-        estimated_cost: int,
-        *,
-        user_id: str | None = ...,
-        team_id: str | None = ...,
-        consumer_group: str | None = ...,
-        timeout_seconds: int = ...,
-    ) -> Reservation: ...
-
-    def settle(self, reservation_id: str, actual_cost: int) -> Transaction: ...
-
-    def configure_gateway(self, mapping: dict[str, str], wallet_enforcement: bool) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +79,7 @@ Handler = Callable[[Any, str, str | None], object]  # (parsed body or request, a
 class _Api:
     def __init__(
         self,
-        ledger: ServedLedger,
+        ledger: SqliteLedger,
         token: str | None,
         read_token: str | None,
         faults: FaultPlan | None,
@@ -280,13 +223,16 @@ class _Api:
             user_id=ask.user_id,
             team_id=ask.team_id,
             consumer_group=ask.consumer_group,
+            actor=actor,
             **extra,
         )
         return wire.reservation_json(reservation)
 
     def settle(self, request: Request, raw: bytes, actor: str) -> object:
         ask = wire.parse_settle(self.body("SettleRequest", raw))
-        return wire.transaction_response(self.ledger.settle(ask.reservation_id, ask.actual_cost))
+        return wire.transaction_response(
+            self.ledger.settle(ask.reservation_id, ask.actual_cost, actor=actor)
+        )
 
 
 def _injected(status: int) -> Response:
@@ -321,7 +267,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    ledger: ServedLedger,
+    ledger: SqliteLedger,
     *,
     token: str | None,
     read_token: str | None,
