@@ -137,6 +137,8 @@ class _Api:
                 return _json(result)
             except _Refused as refused:
                 return error_response(refused.status, refused.type, refused.code, refused.message)
+            except wire.WireError as exc:
+                return error_response(422, "invalid_request", "validation_error", str(exc))
             except LedgerError as exc:
                 return _ledger_error(exc)
             except Exception:
