@@ -24,7 +24,7 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -123,12 +123,12 @@ class _Api:
         async def handle(request: Request) -> Response:
             try:
                 actor = self.actor_for(request, write)
+                body = await request.body() if write else b""
                 fault = self.faults.next_fault(route) if self.faults else Fault()
                 if fault.latency_ms:
                     await asyncio.sleep(fault.latency_ms / 1000)
                 if fault.status is not None:
                     return _injected(fault.status)
-                body = await request.body() if write else b""
                 result = await run_in_threadpool(work, request, body, actor)
                 if fault.lose:
                     return error_response(
@@ -141,6 +141,9 @@ class _Api:
                 return error_response(422, "invalid_request", "validation_error", str(exc))
             except LedgerError as exc:
                 return _ledger_error(exc)
+            except ClientDisconnect:
+                log.info("client went away during %s %s", request.method, request.url.path)
+                return Response(status_code=499)
             except Exception:
                 log.exception("sandbox server error on %s %s", request.method, request.url.path)
                 return error_response(500, "server_error", "internal_error", "internal error")
