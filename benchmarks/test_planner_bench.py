@@ -7,6 +7,8 @@ from datetime import UTC, datetime, timedelta
 from pytest_benchmark.fixture import BenchmarkFixture
 
 from reconciler import plandoc, planner
+from reconciler.model import DesiredState
+from reconciler.plan import Observed
 from reconciler.render import render_markdown, render_text
 from tests.support.planning import COMMIT, NOW, Ledger, desired, organization, our_flow, team
 
