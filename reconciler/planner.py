@@ -57,7 +57,8 @@ def plan(
         obs = observed.teams.get(team.id)
         if obs is None and team.id in wallets:
             raise PlanError(
-                f"{team.id}: the ledger lists its wallet but returned no flows for it: re-run the plan"
+                f"{team.id}: the ledger lists its wallet but returned no flows for it: "
+                "re-run the plan"
             )
         obs = obs or TeamObservation(team.id, None, (), 0)
         if is_managed(team, obs):
