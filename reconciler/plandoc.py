@@ -1,0 +1,251 @@
+"""The plan document (DESIGN §7): ``Plan`` <-> versioned JSON, checked by ``plan.schema.json``.
+
+``dumps`` writes keys in a fixed order, amounts as decimal strings and times as ISO-8601 UTC with
+a ``Z``, so the same plan always gives the same bytes. ``loads`` validates against the schema and
+rebuilds the exact ``Plan``; a malformed or old-format file is a ConfigError naming the file and
+the key.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+from decimal import Decimal
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema  # type: ignore[import-untyped]
+
+from reconciler import money
+from reconciler.errors import ConfigError
+from reconciler.periods import Period, PeriodKind, period_from_id
+from reconciler.plan import (
+    PLAN_FORMAT_VERSION,
+    Action,
+    Change,
+    Deficit,
+    DriftItem,
+    OrgSummary,
+    Plan,
+    RoutingChange,
+    TeamFingerprint,
+    UnmanagedWallet,
+)
+
+Document = dict[str, Any]
+
+
+def to_document(plan: Plan) -> Document:
+    """The plan as a JSON-ready dict, keys in document order."""
+    amount = money.decimal_str
+    return {
+        "format_version": plan.format_version,
+        "plan_id": plan.plan_id,
+        "created_at": _time(plan.created_at),
+        "commit": plan.commit,
+        "dirty": plan.dirty,
+        "org_id": plan.org_id,
+        "ledger": plan.ledger,
+        "override_reason": plan.override_reason,
+        "period": {
+            "kind": plan.period.kind.value,
+            "id": plan.period.id,
+            "start": _time(plan.period.start),
+            "end": _time(plan.period.end),
+        },
+        "summary": {
+            "has_changes": plan.has_changes,
+            "change_count": len(plan.changes),
+            "allocate_total": amount(plan.allocate_total),
+            "reclaim_total": amount(plan.reclaim_total),
+        },
+        "org": {
+            "available_before": amount(plan.org.available_before),
+            "available_after": amount(plan.org.available_after),
+            "headroom": amount(plan.org.headroom),
+        },
+        "changes": [
+            {
+                "op_key": c.op_key,
+                "team_id": c.team_id,
+                "action": c.action.value,
+                "amount": amount(c.amount),
+                "envelope": amount(c.envelope),
+                "allocated": amount(c.allocated),
+                "reason": c.reason,
+            }
+            for c in plan.changes
+        ],
+        "deficits": [
+            {"team_id": d.team_id, "amount": amount(d.amount), "reason": d.reason}
+            for d in plan.deficits
+        ],
+        "drift": [
+            {
+                "team_id": d.team_id,
+                "transaction_id": d.transaction_id,
+                "created_at": _time(d.created_at),
+                "amount": amount(d.amount),
+                "actor": d.actor,
+                "note": d.note,
+                "policy": d.policy,
+            }
+            for d in plan.drift
+        ],
+        "unmanaged": [
+            {
+                "team_id": u.team_id,
+                "wallet_id": u.wallet_id,
+                "balance": amount(u.balance),
+                "available": amount(u.available),
+            }
+            for u in plan.unmanaged
+        ],
+        "routing": [
+            {"consumer_group": r.consumer_group, "before": r.before, "after": r.after}
+            for r in plan.routing
+        ],
+        "fingerprints": [
+            {"team_id": f.team_id, "flows_digest": f.flows_digest, "flow_count": f.flow_count}
+            for f in plan.fingerprints
+        ],
+        "warnings": list(plan.warnings),
+    }
+
+
+def dumps(plan: Plan) -> str:
+    """The plan document as text: 2-space indented JSON, UTF-8, ending with a newline."""
+    return json.dumps(to_document(plan), indent=2, ensure_ascii=False) + "\n"
+
+
+def loads(text: str, *, source: str) -> Plan:
+    """Read a plan document; ``source`` (the file name) is used in error messages."""
+    try:
+        document = json.loads(text, parse_float=Decimal)
+    except json.JSONDecodeError as exc:
+        raise ConfigError(
+            f"{source}: not a JSON plan document (line {exc.lineno}, column {exc.colno}: "
+            f"{exc.msg}): write one with `reconciler plan --out FILE`"
+        ) from exc
+    if not isinstance(document, dict):
+        raise ConfigError(f"{source}: not a plan document (expected a JSON object)")
+    version = document.get("format_version")
+    if version != PLAN_FORMAT_VERSION:
+        raise ConfigError(
+            f"{source}: format_version: {version!r} is not supported (this reconciler reads "
+            f"format_version {PLAN_FORMAT_VERSION}): re-create the plan with `reconciler plan`"
+        )
+    error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
+    if error is not None:
+        where = _key_path(error.absolute_path) or "(document)"
+        raise ConfigError(f"{source}: {where}: {error.message}") from error
+    plan = _from_document(document, source)
+    if to_document(plan)["summary"] != document["summary"]:
+        raise ConfigError(f"{source}: summary: the totals do not match the changes (edited?)")
+    return plan
+
+
+@cache
+def schema() -> Document:
+    """The plan document's JSON Schema (shipped in the package as ``schemas/plan.schema.json``)."""
+    text = resources.files("reconciler").joinpath("schemas/plan.schema.json").read_text("utf-8")
+    loaded: Document = json.loads(text)
+    return loaded
+
+
+@cache
+def _validator() -> jsonschema.Draft202012Validator:
+    return jsonschema.Draft202012Validator(schema())
+
+
+def _key_path(parts: Any) -> str:
+    text = ""
+    for part in parts:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
+    return text
+
+
+def _time(moment: datetime) -> str:
+    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
+
+
+def _parse_time(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def _m(text: str) -> int:
+    return money.to_micros(Decimal(text))
+
+
+def _period(raw: Document, source: str) -> Period:
+    kind = PeriodKind(raw["kind"])
+    try:
+        period = period_from_id(kind, raw["id"])
+    except ValueError as exc:
+        raise ConfigError(f"{source}: period.id: {exc}") from exc
+    if (_time(period.start), _time(period.end)) != (raw["start"], raw["end"]):
+        raise ConfigError(
+            f"{source}: period: start/end {raw['start']}..{raw['end']} do not match period "
+            f"{period.id} ({_time(period.start)}..{_time(period.end)})"
+        )
+    return period
+
+
+def _from_document(doc: Document, source: str) -> Plan:
+    org = doc["org"]
+    return Plan(
+        plan_id=doc["plan_id"],
+        created_at=_parse_time(doc["created_at"]),
+        commit=doc["commit"],
+        dirty=doc["dirty"],
+        org_id=doc["org_id"],
+        period=_period(doc["period"], source),
+        org=OrgSummary(
+            available_before=_m(org["available_before"]),
+            available_after=_m(org["available_after"]),
+            headroom=_m(org["headroom"]),
+        ),
+        changes=tuple(
+            Change(
+                op_key=c["op_key"],
+                team_id=c["team_id"],
+                action=Action(c["action"]),
+                amount=_m(c["amount"]),
+                envelope=_m(c["envelope"]),
+                allocated=_m(c["allocated"]),
+                reason=c["reason"],
+            )
+            for c in doc["changes"]
+        ),
+        deficits=tuple(
+            Deficit(d["team_id"], _m(d["amount"]), d["reason"]) for d in doc["deficits"]
+        ),
+        drift=tuple(
+            DriftItem(
+                team_id=d["team_id"],
+                transaction_id=d["transaction_id"],
+                created_at=_parse_time(d["created_at"]),
+                amount=_m(d["amount"]),
+                actor=d["actor"],
+                note=d["note"],
+                policy=d["policy"],
+            )
+            for d in doc["drift"]
+        ),
+        unmanaged=tuple(
+            UnmanagedWallet(u["team_id"], u["wallet_id"], _m(u["balance"]), _m(u["available"]))
+            for u in doc["unmanaged"]
+        ),
+        routing=tuple(
+            RoutingChange(r["consumer_group"], r["before"], r["after"]) for r in doc["routing"]
+        ),
+        fingerprints=tuple(
+            TeamFingerprint(f["team_id"], f["flows_digest"], f["flow_count"])
+            for f in doc["fingerprints"]
+        ),
+        override_reason=doc["override_reason"],
+        ledger=doc["ledger"],
+        warnings=tuple(doc["warnings"]),
+        format_version=doc["format_version"],
+    )

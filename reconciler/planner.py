@@ -1,0 +1,265 @@
+"""The planner: desired envelopes + observed ledger -> the Plan (DESIGN §4). Pure, no I/O.
+
+``plan`` is deterministic: the same inputs give a byte-identical plan document. It decides, per
+managed team, what the rule wants (``reconciler.rules``), orders the movements (every reclaim,
+then every allocation, each group by team id), checks that the organization wallet can fund the
+allocations above ``headroom``, applies the guards, and names every movement with its op key.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Collection, Iterable, Mapping
+from datetime import UTC, datetime
+
+from reconciler import money, notes, periods
+from reconciler.errors import FundingError, GuardError
+from reconciler.ledger.base import TeamObservation, Transaction
+from reconciler.model import DesiredState, GatewayConfig, Team
+from reconciler.plan import (
+    Action,
+    Change,
+    Observed,
+    OrgSummary,
+    Plan,
+    RoutingChange,
+    TeamFingerprint,
+    UnmanagedWallet,
+)
+from reconciler.rules import Decision, decide, is_managed
+
+OVERRIDE_HINT = '--override-guards "reason"'
+
+
+def plan(
+    desired: DesiredState,
+    observed: Observed,
+    *,
+    commit: str,
+    dirty: bool,
+    now: datetime,
+    managed_since: Mapping[str, datetime],
+    routing: tuple[RoutingChange, ...] = (),
+    override_reason: str | None = None,
+    ledger_url: str | None = None,
+) -> Plan:
+    """The plan that brings the ledger to ``desired`` in the period containing ``now``.
+
+    Raises FundingError when the organization wallet cannot fund the allocations above its
+    headroom, and GuardError when a guard is exceeded and ``override_reason`` is None.
+    """
+    org = desired.organization
+    period = periods.period_at(org.period, now)
+    decisions: list[Decision] = []
+    for team in desired.teams:
+        obs = observed.teams.get(team.id) or TeamObservation(team.id, None, (), 0)
+        if is_managed(team, obs):
+            decisions.append(decide(team, obs, managed_since.get(team.id), now))
+
+    reclaims = sorted((d for d in decisions if d.action is Action.RECLAIM), key=_team_id)
+    allocations = sorted((d for d in decisions if d.action is Action.ALLOCATE), key=_team_id)
+    ordered = [*reclaims, *allocations]
+
+    before = observed.org_wallet.available
+    reclaim_total = sum(d.amount for d in reclaims)
+    allocate_total = sum(d.amount for d in allocations)
+    after_reclaims = before + reclaim_total
+    after = after_reclaims - allocate_total
+    warnings: list[str] = []
+    if allocate_total and after < org.headroom:
+        raise FundingError(
+            f"organization wallet needs {money.format_usd(org.headroom - after)} more credits "
+            f"(available {money.format_usd(after_reclaims)} after reclaims, allocations "
+            f"{money.format_usd(allocate_total)}, headroom {money.format_usd(org.headroom)}): "
+            "credit the organization wallet or lower envelopes"
+        )
+    if after < org.headroom:
+        warnings.append(
+            f"organization wallet available {money.format_usd(after)} is below headroom "
+            f"{money.format_usd(org.headroom)}: credit the organization wallet"
+        )
+
+    violations = _guard_violations(desired, decisions, reclaims, allocate_total + reclaim_total)
+    if violations and override_reason is None:
+        raise GuardError(
+            f"{'; '.join(violations)}: review the plan, then re-run with {OVERRIDE_HINT}"
+        )
+    warnings.extend(f"guard overridden ({override_reason}): {v}" for v in violations)
+
+    plan_id = _plan_id(desired, decisions, period, commit, dirty, override_reason, before)
+    changes = tuple(
+        Change(
+            op_key=notes.op_key(
+                org.id, period.id, d.team.id, d.action.value, d.amount, commit, plan_id, index
+            ),
+            team_id=d.team.id,
+            action=d.action,
+            amount=d.amount,
+            envelope=d.envelope,
+            allocated=d.allocated,
+            reason=d.reason,
+        )
+        for index, d in enumerate(ordered)
+        if d.action is not None
+    )
+    deficits = tuple(d.deficit for d in decisions if d.deficit is not None)
+    drift = tuple(item for d in decisions for item in d.drift)
+    warnings.extend(_drift_warnings(decisions))
+    warnings.extend(
+        f"{d.team_id}: deficit {money.format_usd(d.amount)} ({d.reason})" for d in deficits
+    )
+    touched = [d for d in decisions if d.action is not None or d.deficit is not None]
+    return Plan(
+        plan_id=plan_id,
+        created_at=now,
+        commit=commit,
+        dirty=dirty,
+        org_id=org.id,
+        period=period,
+        org=OrgSummary(available_before=before, available_after=after, headroom=org.headroom),
+        changes=changes,
+        deficits=deficits,
+        drift=drift,
+        unmanaged=_unmanaged(desired, observed),
+        routing=routing,
+        fingerprints=tuple(
+            TeamFingerprint(d.team.id, *flows_digest(d.observation.flows)) for d in touched
+        ),
+        override_reason=override_reason,
+        ledger=ledger_url,
+        warnings=tuple(warnings),
+    )
+
+
+def flows_digest(
+    flows: Iterable[Transaction], *, exclude_ops: Collection[str] = ()
+) -> tuple[str, int]:
+    """sha256 over the allocation flows (id, type, amount) in order, and how many there were.
+
+    Flows whose reconciler note carries one of ``exclude_ops`` are left out: that is how the
+    executor checks a saved plan that it has already partly applied.
+    """
+    digest = hashlib.sha256()
+    count = 0
+    for flow in flows:
+        note = notes.parse_note(flow.note)
+        if note is not None and note.op_key in exclude_ops:
+            continue
+        digest.update(f"{flow.id}\x1f{flow.type.value}\x1f{flow.amount}\n".encode())
+        count += 1
+    return digest.hexdigest(), count
+
+
+def routing_changes(
+    before: GatewayConfig | None, after: GatewayConfig | None
+) -> tuple[RoutingChange, ...]:
+    """Consumer-group -> team-wallet mapping differences, sorted by consumer group id."""
+    old = {g.id: g.wallet_team_id for g in before.consumer_groups} if before else {}
+    new = {g.id: g.wallet_team_id for g in after.consumer_groups} if after else {}
+    return tuple(
+        RoutingChange(group, old.get(group), new.get(group))
+        for group in sorted(old.keys() | new.keys())
+        if old.get(group) != new.get(group)
+    )
+
+
+def _team_id(decision: Decision) -> str:
+    return decision.team.id
+
+
+def _guard_violations(
+    desired: DesiredState, decisions: list[Decision], reclaims: list[Decision], movement: int
+) -> list[str]:
+    guards = desired.organization.guards
+    found: list[str] = []
+    limit = guards.max_movement_per_apply
+    if limit is not None and movement > limit:
+        found.append(
+            f"plan moves {money.format_usd(movement)} credits, over guard "
+            f"max_movement_per_apply {money.format_usd(limit)}"
+        )
+    limit = guards.max_reclaim_per_apply
+    reclaim_total = sum(d.amount for d in reclaims)
+    if limit is not None and reclaim_total > limit:
+        found.append(
+            f"plan reclaims {money.format_usd(reclaim_total)} credits, over guard "
+            f"max_reclaim_per_apply {money.format_usd(limit)}"
+        )
+    live = [d.team.id for d in decisions if not d.team.removed]
+    reclaimed = {d.team.id for d in reclaims}
+    if len(live) >= 2 and all(team_id in reclaimed for team_id in live):
+        found.append(
+            f"plan reclaims from every managed team ({len(live)} teams), as if the budgets "
+            "were deleted or zeroed (empty-set guard)"
+        )
+    return found
+
+
+def _drift_warnings(decisions: list[Decision]) -> list[str]:
+    result = []
+    for d in decisions:
+        left = [item for item in d.drift if item.policy == "warn"]
+        if left:
+            net = sum(item.amount for item in left)
+            result.append(
+                f"{d.team.id}: {len(left)} allocation flow(s) made outside reconciler "
+                f"(net {money.format_usd(net, sign=True)}) left in place (drift: warn)"
+            )
+    return result
+
+
+def _unmanaged(desired: DesiredState, observed: Observed) -> tuple[UnmanagedWallet, ...]:
+    declared = {team.id for team in desired.teams}
+    return tuple(
+        UnmanagedWallet(w.owner_id, w.id, w.balance, w.available)
+        for w in sorted(observed.team_wallets, key=lambda w: (w.owner_id, w.id))
+        if w.owner_id not in declared
+    )
+
+
+def _plan_id(
+    desired: DesiredState,
+    decisions: list[Decision],
+    period: periods.Period,
+    commit: str,
+    dirty: bool,
+    override_reason: str | None,
+    org_available: int,
+) -> str:
+    """First 12 hex of sha256 over what decides the plan (never the clock within the period)."""
+    teams = [_team_material(d.team, d.observation, d.managed_since) for d in decisions]
+    material = {
+        "org": desired.organization.id,
+        "period": period.id,
+        "commit": commit,
+        "dirty": dirty,
+        "override": override_reason,
+        "org_available": org_available,
+        "headroom": desired.organization.headroom,
+        "teams": teams,
+    }
+    text = json.dumps(material, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
+
+
+def _team_material(team: Team, obs: TeamObservation, since: datetime | None) -> list[object]:
+    digest, count = flows_digest(obs.flows)
+    return [
+        team.id,
+        team.envelope,
+        team.mode.value,
+        team.rollover,
+        team.drift.value,
+        team.protect,
+        team.removed,
+        obs.carry,
+        obs.balance,
+        obs.reserved,
+        digest,
+        count,
+        since.astimezone(UTC).isoformat() if since else None,
+    ]
+
+
+__all__ = ["OVERRIDE_HINT", "flows_digest", "plan", "routing_changes"]

@@ -1,0 +1,181 @@
+"""What the reconciliation rule wants for one managed team (DESIGN §4). Pure.
+
+``decide`` classifies the team's period allocation flows (ours, adopted, drift), computes the
+delta for its mode, and turns it into at most one movement plus at most one deficit line, with
+the reason in words. ``planner.plan`` orders the decisions and checks funding and guards.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from reconciler import money, notes
+from reconciler.ledger.base import EntryType, TeamObservation, Transaction
+from reconciler.model import DriftPolicy, Mode, Team
+from reconciler.plan import Action, Deficit, DriftItem
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    team: Team
+    observation: TeamObservation
+    managed_since: datetime | None  # as given; None = managed from now
+    action: Action | None  # None: no movement
+    amount: int
+    envelope: int
+    allocated: int  # what the rule counted (period: allocated in P; balance: available)
+    reason: str
+    deficit: Deficit | None
+    drift: tuple[DriftItem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class _Flows:
+    counted: int  # ours + adopted (+ drift when drift: correct)
+    base_count: int  # how many ours + adopted flows
+    drift_counted: tuple[Transaction, ...]  # drift the plan reverses (drift: correct)
+    drift_left: tuple[Transaction, ...]  # drift left in place (drift: warn)
+
+
+def is_managed(team: Team, obs: TeamObservation) -> bool:
+    """Every Team document is managed, except a tombstone whose wallet is already empty."""
+    return not (team.removed and obs.balance <= 0 and obs.reserved <= 0)
+
+
+def decide(
+    team: Team, obs: TeamObservation, managed_since: datetime | None, now: datetime
+) -> Decision:
+    flows = _classify(team, obs, managed_since or now)
+    drift = tuple(
+        DriftItem(
+            team_id=team.id,
+            transaction_id=t.id,
+            created_at=t.created_at,
+            amount=t.amount,
+            actor=t.actor,
+            note=t.note,
+            policy=team.drift.value,
+        )
+        for t in sorted(
+            (*flows.drift_counted, *flows.drift_left), key=lambda t: (t.created_at, t.id)
+        )
+    )
+    available = max(obs.available, 0)
+    if team.removed:
+        envelope, allocated = 0, obs.available
+        delta, reason = -max(obs.balance, 0), "tombstone: reclaim everything (removed: true)"
+    elif team.mode is Mode.BALANCE:
+        envelope, allocated = team.envelope, obs.available
+        delta, reason = _balance(team, obs, flows)
+    else:
+        envelope, allocated = team.envelope, flows.counted
+        delta, reason = _period(team, obs, flows)
+
+    action: Action | None = None
+    amount = 0
+    deficit: Deficit | None = None
+    if delta > 0:
+        action, amount = Action.ALLOCATE, delta
+    elif delta < 0 and team.protect:
+        deficit = Deficit(team.id, -delta, "protected: protect: true forbids any reclaim")
+    elif delta < 0:
+        amount = min(-delta, available)
+        action = Action.RECLAIM if amount > 0 else None
+        remainder = -delta - amount
+        if remainder > 0:
+            deficit = Deficit(team.id, remainder, _deficit_reason(remainder, obs.reserved))
+    return Decision(
+        team=team,
+        observation=obs,
+        managed_since=managed_since,
+        action=action,
+        amount=amount,
+        envelope=envelope,
+        allocated=allocated,
+        reason=reason,
+        deficit=deficit,
+        drift=drift,
+    )
+
+
+def _classify(team: Team, obs: TeamObservation, since: datetime) -> _Flows:
+    base, base_count = 0, 0
+    counted: list[Transaction] = []
+    left: list[Transaction] = []
+    for flow in obs.flows:
+        if notes.parse_note(flow.note) is not None or flow.created_at < since:
+            base += flow.amount
+            base_count += 1
+        elif team.drift is DriftPolicy.CORRECT:
+            counted.append(flow)
+        else:
+            left.append(flow)
+    total = base + sum(t.amount for t in counted)
+    return _Flows(total, base_count, tuple(counted), tuple(left))
+
+
+def _period(team: Team, obs: TeamObservation, flows: _Flows) -> tuple[int, str]:
+    carry = 0 if team.rollover else obs.carry
+    delta = team.envelope - carry - flows.counted
+    drift_net = sum(t.amount for t in flows.drift_counted)
+    parts: list[str] = []
+    usd = money.format_usd
+    if obs.wallet is None and not obs.flows:
+        parts.append(f"new team: allocate envelope {usd(team.envelope)}")
+    elif flows.base_count == 0:
+        if team.rollover and obs.carry:
+            parts.append(
+                f"new period: allocate envelope {usd(team.envelope)} "
+                f"(rollover: carry {usd(obs.carry)} stays)"
+            )
+        elif carry:
+            parts.append(
+                f"new period: bring wallet to envelope {usd(team.envelope)} "
+                f"(carry {usd(carry)} is not rolled over)"
+            )
+        else:
+            parts.append(f"new period: allocate envelope {usd(team.envelope)}")
+    else:
+        prior = flows.counted - drift_net + carry
+        if prior != team.envelope:
+            verb = "raised" if team.envelope > prior else "lowered"
+            parts.append(f"envelope {verb} {usd(prior)} → {usd(team.envelope)}")
+    if drift_net:
+        parts.append(f"drift correction: {_describe_drift(flows.drift_counted)}")
+    return delta, "; ".join(parts)
+
+
+def _balance(team: Team, obs: TeamObservation, flows: _Flows) -> tuple[int, str]:
+    left = sum(t.amount for t in flows.drift_left)
+    target = team.envelope + left
+    delta = target - obs.available
+    usd = money.format_usd
+    verb = "top up" if delta > 0 else "trim"
+    reason = f"balance mode: {verb} available {usd(obs.available)} to envelope {usd(team.envelope)}"
+    if left:
+        reason += f" (target {usd(target)} keeps drift {usd(left, sign=True)} in place)"
+    if flows.drift_counted:
+        reason += f"; drift correction: {_describe_drift(flows.drift_counted)}"
+    return delta, reason
+
+
+def _describe_drift(flows: tuple[Transaction, ...]) -> str:
+    if len(flows) == 1:
+        flow = flows[0]
+        kind = "allocation" if flow.type is EntryType.ALLOCATION_IN else "reclaim"
+        who = flow.actor or "outside"
+        return f"reverse {who} {kind} of {money.format_usd(abs(flow.amount))}"
+    net = sum(t.amount for t in flows)
+    return f"reverse {len(flows)} outside movements (net {money.format_usd(net, sign=True)})"
+
+
+def _deficit_reason(remainder: int, reserved: int) -> str:
+    held = min(remainder, max(reserved, 0))
+    spent = remainder - held
+    usd = money.format_usd
+    if held and spent:
+        return f"cannot reclaim: {usd(spent)} already spent, {usd(held)} reserved"
+    if held:
+        return f"cannot reclaim: {usd(held)} reserved by requests in flight"
+    return f"cannot reclaim: {usd(spent)} already spent"

@@ -1,0 +1,226 @@
+"""The reconciliation rule, one behaviour at a time (DESIGN §4), with exact numbers."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from reconciler import planner
+from reconciler.errors import FundingError, GuardError
+from reconciler.model import DesiredState, DriftPolicy, Mode
+from reconciler.plan import Action, Observed, Plan
+from tests.support.planning import (
+    COMMIT,
+    NOW,
+    Ledger,
+    desired,
+    flow,
+    m,
+    organization,
+    our_flow,
+    team,
+)
+
+
+def make(d: DesiredState, observed: Observed, **kwargs: object) -> Plan:
+    return planner.plan(
+        d,
+        observed,
+        commit=COMMIT,
+        dirty=False,
+        now=NOW,
+        managed_since=kwargs.pop("managed_since", {}),  # type: ignore[arg-type]
+        **kwargs,  # type: ignore[arg-type]
+    )
+
+
+def moves(p: Plan) -> list[tuple[str, str, int]]:
+    return [(c.action.value, c.team_id, c.amount) for c in p.changes]
+
+
+def test_new_period_nets_the_carry_against_the_envelope() -> None:
+    d = desired(organization(), team("team_eng", 12000))
+    p = make(d, Ledger().add("team_eng", balance=1200, carry=1200).observed())
+    assert moves(p) == [("allocate", "team_eng", m(10800))]
+    assert p.changes[0].reason == (
+        "new period: bring wallet to envelope 12,000.00 (carry 1,200.00 is not rolled over)"
+    )
+
+
+def test_rollover_keeps_the_carry() -> None:
+    d = desired(organization(), team("team_eng", 12000, rollover=True))
+    p = make(d, Ledger().add("team_eng", balance=1200, carry=1200).observed())
+    assert moves(p) == [("allocate", "team_eng", m(12000))]
+    assert p.changes[0].reason == (
+        "new period: allocate envelope 12,000.00 (rollover: carry 1,200.00 stays)"
+    )
+
+
+def test_spend_alone_moves_nothing_in_period_mode() -> None:
+    d = desired(organization(), team("team_eng", 12000))
+    obs = Ledger().add("team_eng", balance=500, carry=1000, flows=(our_flow("team_eng", 11000),))
+    assert make(d, obs.observed()).changes == ()
+
+
+def test_envelope_lowered_reclaims_and_the_rest_is_a_spent_deficit() -> None:
+    d = desired(organization(), team("team_eng", 4000))
+    obs = Ledger().add("team_eng", balance=2500, reserved=500, flows=(our_flow("team_eng", 10000),))
+    p = make(d, obs.observed())
+    assert moves(p) == [("reclaim", "team_eng", m(2000))]
+    assert p.changes[0].reason == "envelope lowered 10,000.00 → 4,000.00"
+    assert [(x.team_id, x.amount, x.reason) for x in p.deficits] == [
+        ("team_eng", m(4000), "cannot reclaim: 3,500.00 already spent, 500.00 reserved")
+    ]
+
+
+def test_balance_mode_tops_up_to_the_envelope() -> None:
+    d = desired(organization(), team("team_eng", 3000, mode=Mode.BALANCE))
+    p = make(d, Ledger().add("team_eng", balance=1000, reserved=250).observed())
+    assert moves(p) == [("allocate", "team_eng", m(2250))]
+    assert p.changes[0].allocated == m(750)
+
+
+def test_protect_turns_a_reclaim_into_a_deficit() -> None:
+    d = desired(organization(), team("team_eng", 1000, protect=True))
+    obs = Ledger().add("team_eng", balance=5000, flows=(our_flow("team_eng", 5000),))
+    p = make(d, obs.observed())
+    assert p.changes == ()
+    assert [(x.amount, x.reason) for x in p.deficits] == [
+        (m(4000), "protected: protect: true forbids any reclaim")
+    ]
+
+
+def test_tombstone_reclaims_everything_available_and_reports_the_reserved_rest() -> None:
+    d = desired(organization(), team("team_old", 1000, removed=True), team("team_eng", 0))
+    obs = Ledger().add("team_old", balance=800, reserved=100).add("team_eng", balance=0)
+    p = make(d, obs.observed())
+    assert moves(p) == [("reclaim", "team_old", m(700))]
+    assert p.changes[0].reason == "tombstone: reclaim everything (removed: true)"
+    assert p.deficits[0].reason == "cannot reclaim: 100.00 reserved by requests in flight"
+
+
+def test_empty_tombstone_is_not_managed_any_more() -> None:
+    d = desired(organization(), team("team_old", 0, removed=True))
+    p = make(d, Ledger().add("team_old", balance=0).observed())
+    assert (p.changes, p.deficits, p.fingerprints, p.unmanaged) == ((), (), (), ())
+
+
+def test_drift_warn_is_reported_and_left_in_place() -> None:
+    d = desired(organization(), team("team_eng", 10000))
+    console = flow("team_eng", 500, actor="console", note="top up for the demo")
+    obs = Ledger().add("team_eng", balance=10500, flows=(our_flow("team_eng", 10000), console))
+    p = make(d, obs.observed(), managed_since={"team_eng": datetime(2026, 1, 1, tzinfo=UTC)})
+    assert p.changes == ()
+    assert [(x.amount, x.actor, x.note, x.policy) for x in p.drift] == [
+        (m(500), "console", "top up for the demo", "warn")
+    ]
+    assert p.warnings == (
+        "team_eng: 1 allocation flow(s) made outside reconciler (net +500.00) left in place "
+        "(drift: warn)",
+    )
+
+
+def test_drift_correct_reverses_it() -> None:
+    d = desired(organization(), team("team_eng", 10000, drift=DriftPolicy.CORRECT))
+    console = flow("team_eng", 500, actor="console")
+    obs = Ledger().add("team_eng", balance=10500, flows=(our_flow("team_eng", 10000), console))
+    p = make(d, obs.observed(), managed_since={"team_eng": datetime(2026, 1, 1, tzinfo=UTC)})
+    assert moves(p) == [("reclaim", "team_eng", m(500))]
+    assert p.changes[0].reason == "drift correction: reverse console allocation of 500.00"
+
+
+def test_flows_before_management_are_adopted() -> None:
+    d = desired(organization(), team("team_eng", 10000))
+    console = flow("team_eng", 10000, actor="console")
+    obs = Ledger().add("team_eng", balance=10000, flows=(console,))
+    p = make(d, obs.observed(), managed_since={"team_eng": datetime(2026, 11, 3, tzinfo=UTC)})
+    assert (p.changes, p.drift) == ((), ())
+
+
+def test_unmanaged_wallets_are_listed_never_touched() -> None:
+    led = Ledger().add("team_eng", balance=0).add("team_ghost", balance=700, reserved=20)
+    d = desired(organization(), team("team_eng", 0))
+    p = make(d, led.observed())
+    assert p.changes == ()
+    assert [(u.team_id, u.balance, u.available) for u in p.unmanaged] == [
+        ("team_ghost", m(700), m(680))
+    ]
+
+
+def test_reclaims_run_first_then_allocations_each_by_team_id() -> None:
+    d = desired(
+        organization(),
+        team("team_b", 100),
+        team("team_a", 100),
+        team("team_d", 0),
+        team("team_c", 0),
+        team("team_e", 0),
+    )
+    led = Ledger()
+    for team_id in ("team_a", "team_b", "team_e"):
+        led.add(team_id, balance=0)
+    for team_id in ("team_c", "team_d"):
+        led.add(team_id, balance=50, flows=(our_flow(team_id, 50),))
+    p = make(d, led.observed())
+    assert moves(p) == [
+        ("reclaim", "team_c", m(50)),
+        ("reclaim", "team_d", m(50)),
+        ("allocate", "team_a", m(100)),
+        ("allocate", "team_b", m(100)),
+    ]
+    assert p.org.available_after == p.org.available_before - m(100)
+
+
+def test_funding_shortfall_names_the_numbers() -> None:
+    d = desired(organization(headroom=5000), team("team_a", 5000), team("team_b", 0))
+    led = Ledger(org_available=7000).add("team_a", balance=0)
+    led.add("team_b", balance=700, flows=(our_flow("team_b", 700),))
+    with pytest.raises(FundingError) as err:
+        make(d, led.observed())
+    assert str(err.value) == (
+        "organization wallet needs 2,300.00 more credits (available 7,700.00 after reclaims, "
+        "allocations 5,000.00, headroom 5,000.00): credit the organization wallet or lower "
+        "envelopes"
+    )
+
+
+def test_guard_refuses_then_override_records_the_reason() -> None:
+    d = desired(organization(max_movement=1000, max_reclaim=10), team("team_a", 1500))
+    obs = Ledger().add("team_a", balance=0).observed()
+    with pytest.raises(GuardError) as err:
+        make(d, obs)
+    assert str(err.value) == (
+        "plan moves 1,500.00 credits, over guard max_movement_per_apply 1,000.00: review the "
+        'plan, then re-run with --override-guards "reason"'
+    )
+    p = make(d, obs, override_reason="year-end top up")
+    assert p.override_reason == "year-end top up"
+    assert moves(p) == [("allocate", "team_a", m(1500))]
+
+
+def test_empty_set_guard() -> None:
+    d = desired(organization(), team("team_a", 0), team("team_b", 0))
+    led = Ledger()
+    for team_id in ("team_a", "team_b"):
+        led.add(team_id, balance=10, flows=(our_flow(team_id, 10),))
+    with pytest.raises(GuardError, match=r"every managed team \(2 teams\)"):
+        make(d, led.observed())
+    assert len(make(d, led.observed(), override_reason="wind down").changes) == 2
+
+
+def test_plan_id_ignores_the_clock_within_the_period() -> None:
+    d = desired(organization(), team("team_a", 100))
+    obs = Ledger().add("team_a", balance=0).observed()
+    first = make(d, obs)
+    later = planner.plan(
+        d,
+        obs,
+        commit=COMMIT,
+        dirty=False,
+        now=datetime(2026, 11, 29, tzinfo=UTC),
+        managed_since={},
+    )
+    assert first.plan_id == later.plan_id
+    assert first.changes == later.changes
+    assert first.changes[0].action is Action.ALLOCATE
