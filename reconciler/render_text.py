@@ -1,0 +1,171 @@
+"""The plan for a terminal: an aligned table in execution order, totals, then the other sections.
+
+Colour (ANSI) only when ``color=True``; the CLI decides from the TTY and ``NO_COLOR``. Text that
+comes from the ledger (notes, actors) is stripped of control characters so a note cannot drive
+the terminal.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Sequence
+from datetime import datetime
+
+from reconciler.money import format_usd
+from reconciler.plan import Action, Plan
+
+NO_CHANGES = "No changes. The ledger matches the budgets."
+
+_CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
+
+
+class _Style:
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, *styles: str) -> str:
+        if not self.color or not styles:
+            return text
+        codes = ";".join(_CODES[s] for s in styles)
+        return f"\x1b[{codes}m{text}\x1b[0m"
+
+
+def clean(text: str | None) -> str:
+    """One printable line: control characters (ESC, CR, newlines...) become spaces."""
+    if text is None:
+        return ""
+    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+
+
+def render_text(plan: Plan, *, color: bool) -> str:
+    style = _Style(color)
+    lines = [*_header(plan, style), ""]
+    if plan.changes:
+        lines.extend(_changes(plan, style))
+        lines.append("")
+        lines.append(
+            f"{len(plan.changes)} change(s): allocate {format_usd(plan.allocate_total)}, "
+            f"reclaim {format_usd(plan.reclaim_total)}"
+        )
+    else:
+        lines.append(style(NO_CHANGES, "green"))
+    org = plan.org
+    below = org.available_after < org.headroom
+    lines.append(
+        f"Organization wallet available {format_usd(org.available_before)} → "
+        + style(format_usd(org.available_after), "red" if below else "bold")
+        + f" (headroom {format_usd(org.headroom)})"
+    )
+    for title, rows in _sections(plan):
+        if rows:
+            lines.extend(["", style(title, "bold"), *_table(rows, indent="  ")])
+    if plan.warnings:
+        lines.extend(["", style("Warnings:", "bold", "yellow")])
+        lines.extend(f"  - {clean(w)}" for w in plan.warnings)
+    return "\n".join(lines) + "\n"
+
+
+def _header(plan: Plan, style: _Style) -> list[str]:
+    period = plan.period
+    span = (
+        "all time"
+        if period.id == "all"
+        else f"{period.start:%Y-%m-%d} → {period.end:%Y-%m-%d}, UTC"
+    )
+    lines = [
+        style(f"Plan {plan.plan_id}", "bold")
+        + f" for {clean(plan.org_id)}, period {period.id} ({span})",
+        f"commit {plan.commit[:12]}"
+        + (style(" (dirty)", "yellow") if plan.dirty else "")
+        + (f", ledger {clean(plan.ledger)}" if plan.ledger else ""),
+    ]
+    if plan.override_reason is not None:
+        lines.append(style(f"Guards overridden: {clean(plan.override_reason)}", "yellow"))
+    return lines
+
+
+def _changes(plan: Plan, style: _Style) -> list[str]:
+    header = ["#", "action", "team", "amount", "envelope", "allocated", "reason"]
+    rows = [
+        [
+            str(index),
+            change.action.value,
+            clean(change.team_id),
+            format_usd(change.amount),
+            format_usd(change.envelope),
+            format_usd(change.allocated),
+            clean(change.reason),
+        ]
+        for index, change in enumerate(plan.changes, start=1)
+    ]
+    colours = ["green" if c.action is Action.ALLOCATE else "yellow" for c in plan.changes]
+    table = _table([header, *rows], right={0, 3, 4, 5})
+    out = [style(table[0], "bold")]
+    for line, colour, change in zip(table[1:], colours, plan.changes, strict=True):
+        action = change.action.value
+        out.append(line.replace(f"  {action}  ", f"  {style(action, colour)}  ", 1))
+    return out
+
+
+def _sections(plan: Plan) -> list[tuple[str, list[list[str]]]]:
+    return [
+        (
+            "Deficits (wanted back, cannot be reclaimed; not an error):",
+            [[clean(d.team_id), format_usd(d.amount), clean(d.reason)] for d in plan.deficits],
+        ),
+        (
+            "Drift (allocation flows made outside reconciler):",
+            [
+                [
+                    _when(d.created_at),
+                    clean(d.team_id),
+                    format_usd(d.amount, sign=True),
+                    clean(d.actor) or "-",
+                    "left in place" if d.policy == "warn" else "reversed by this plan",
+                    clean(d.note) or "-",
+                ]
+                for d in plan.drift
+            ],
+        ),
+        (
+            "Unmanaged team wallets (no Team document; never touched):",
+            [
+                [
+                    clean(u.team_id),
+                    f"balance {format_usd(u.balance)}",
+                    f"available {format_usd(u.available)}",
+                ]
+                for u in plan.unmanaged
+            ],
+        ),
+        (
+            "Routing changes (consumer group → team wallet; no money moves):",
+            [
+                [
+                    clean(r.consumer_group),
+                    f"{clean(r.before) or '(none)'} → {clean(r.after) or '(none)'}",
+                ]
+                for r in plan.routing
+            ],
+        ),
+    ]
+
+
+def _when(moment: datetime) -> str:
+    return f"{moment:%Y-%m-%d %H:%M:%S}Z"
+
+
+def _table(
+    rows: Sequence[Sequence[str]], *, right: set[int] | None = None, indent: str = ""
+) -> list[str]:
+    """Rows padded to column widths; the last column is never padded."""
+    right = right or set()
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    lines = []
+    for row in rows:
+        cells = [
+            cell if i == len(row) - 1 else (cell.rjust if i in right else cell.ljust)(widths[i])
+            for i, cell in enumerate(row)
+        ]
+        lines.append(indent + "  ".join(cells).rstrip())
+    return lines
