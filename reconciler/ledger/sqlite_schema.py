@@ -1,0 +1,192 @@
+"""The sandbox ledger's SQLite schema: DDL, migrations, and how a connection is opened.
+
+The schema version lives in the ``migrations`` table (one row per applied migration). Opening a
+ledger applies any migration it lacks inside one ``BEGIN IMMEDIATE`` transaction, so two
+processes opening an old file at once upgrade it once. The database enforces what it can by
+itself: entry types and amount signs (CHECK), append-only entries (triggers), non-negative holds.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from datetime import UTC, datetime
+from pathlib import Path
+
+from reconciler.errors import LedgerConfigError
+
+BUSY_TIMEOUT_SECONDS = 30.0
+
+# The text form of every timestamp: fixed width, so text order is time order.
+TIMESTAMP_GLOB = (
+    "[0-9][0-9][0-9][0-9]-[0-9][0-9]-[0-9][0-9]T[0-9][0-9]:[0-9][0-9]:[0-9][0-9]"
+    ".[0-9][0-9][0-9][0-9][0-9][0-9]Z"
+)
+
+_V1 = f"""
+CREATE TABLE meta (
+    key   TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE wallets (
+    id              TEXT PRIMARY KEY,
+    scope           TEXT NOT NULL CHECK (scope IN ('organization', 'team', 'user')),
+    owner_id        TEXT NOT NULL,
+    name            TEXT NOT NULL,
+    currency        TEXT NOT NULL DEFAULT 'USD',
+    balance         INTEGER NOT NULL DEFAULT 0,
+    reserved        INTEGER NOT NULL DEFAULT 0 CHECK (reserved >= 0),
+    total_allocated INTEGER NOT NULL DEFAULT 0,
+    total_spent     INTEGER NOT NULL DEFAULT 0 CHECK (total_spent >= 0),
+    created_at      TEXT NOT NULL CHECK (created_at GLOB '{TIMESTAMP_GLOB}'),
+    UNIQUE (scope, owner_id)
+) STRICT;
+
+CREATE TABLE entries (
+    seq            INTEGER PRIMARY KEY,
+    wallet_id      TEXT NOT NULL REFERENCES wallets (id),
+    type           TEXT NOT NULL CHECK (type IN ('credit', 'allocation_in', 'allocation_out',
+                       'reservation', 'settlement', 'refund', 'expiry')),
+    amount         INTEGER NOT NULL CHECK (
+                       CASE WHEN type IN ('credit', 'allocation_in', 'refund', 'expiry')
+                            THEN amount > 0 ELSE amount < 0 END),
+    balance_after  INTEGER NOT NULL,
+    note           TEXT,
+    created_at     TEXT NOT NULL CHECK (created_at GLOB '{TIMESTAMP_GLOB}'),
+    actor          TEXT NOT NULL CHECK (actor <> ''),
+    request_id     TEXT,
+    reservation_id TEXT,
+    pair_seq       INTEGER,
+    CHECK ((type IN ('allocation_in', 'allocation_out')) = (pair_seq IS NOT NULL))
+) STRICT;
+
+CREATE INDEX entries_by_wallet_time ON entries (wallet_id, created_at, seq);
+
+CREATE TRIGGER entries_are_append_only_update BEFORE UPDATE ON entries
+BEGIN
+    SELECT RAISE(ABORT, 'ledger entries are append-only: UPDATE is not allowed');
+END;
+
+CREATE TRIGGER entries_are_append_only_delete BEFORE DELETE ON entries
+BEGIN
+    SELECT RAISE(ABORT, 'ledger entries are append-only: DELETE is not allowed');
+END;
+
+CREATE TABLE reservations (
+    id          TEXT PRIMARY KEY,
+    request_id  TEXT NOT NULL UNIQUE,
+    wallet_id   TEXT NOT NULL REFERENCES wallets (id),
+    amount      INTEGER NOT NULL CHECK (amount > 0),
+    fingerprint TEXT NOT NULL,
+    status      TEXT NOT NULL CHECK (status IN ('open', 'settled', 'expired')),
+    created_at  TEXT NOT NULL CHECK (created_at GLOB '{TIMESTAMP_GLOB}'),
+    expires_at  TEXT NOT NULL CHECK (expires_at GLOB '{TIMESTAMP_GLOB}'),
+    actual_cost INTEGER,
+    closed_seq  INTEGER REFERENCES entries (seq)
+) STRICT;
+
+CREATE INDEX reservations_open ON reservations (expires_at) WHERE status = 'open';
+
+CREATE TABLE idempotency_keys (
+    key         TEXT PRIMARY KEY,
+    fingerprint TEXT NOT NULL,
+    entry_seq   INTEGER NOT NULL REFERENCES entries (seq),
+    created_at  TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE consumer_groups (
+    consumer_group TEXT PRIMARY KEY,
+    team_id        TEXT NOT NULL
+) STRICT;
+"""
+
+# (version, name, script). Append only: never edit a migration that has shipped.
+MIGRATIONS: tuple[tuple[int, str, str], ...] = ((1, "initial schema", _V1),)
+SCHEMA_VERSION = MIGRATIONS[-1][0]
+
+
+def format_timestamp(moment: datetime) -> str:
+    """The stored form: ``2026-11-28T15:17:06.000000Z`` (UTC, fixed width)."""
+    if moment.tzinfo is None:
+        raise LedgerConfigError("the ledger clock returned a naive datetime: it must be UTC-aware")
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+
+
+def parse_timestamp(text: str) -> datetime:
+    return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+
+
+def connect(path: Path) -> sqlite3.Connection:
+    """A connection in autocommit mode (transactions are explicit), WAL, with a busy timeout."""
+    try:
+        conn = sqlite3.connect(
+            path, timeout=BUSY_TIMEOUT_SECONDS, isolation_level=None, check_same_thread=False
+        )
+        conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
+        conn.execute("PRAGMA foreign_keys = ON")
+        conn.execute("PRAGMA synchronous = FULL")
+    except sqlite3.Error as exc:
+        raise LedgerConfigError(f"cannot open sandbox ledger {path}: {exc}") from exc
+    return conn
+
+
+def schema_version(conn: sqlite3.Connection) -> int:
+    """The highest applied migration, 0 for an empty database."""
+    row = conn.execute(
+        "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'migrations'"
+    ).fetchone()
+    if not row[0]:
+        return 0
+    version = conn.execute("SELECT max(version) FROM migrations").fetchone()[0]
+    return int(version or 0)
+
+
+def migrate(conn: sqlite3.Connection, path: Path, now: str) -> None:
+    """Bring the schema to ``SCHEMA_VERSION`` in one immediate transaction."""
+    try:
+        conn.execute("PRAGMA journal_mode = WAL")
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            current = schema_version(conn)
+            if current > SCHEMA_VERSION:
+                raise LedgerConfigError(
+                    f"sandbox ledger {path} has schema version {current}, newer than this "
+                    f"reconciler supports ({SCHEMA_VERSION}): upgrade reconciler"
+                )
+            if current == 0:
+                conn.execute(
+                    "CREATE TABLE migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL,"
+                    " applied_at TEXT NOT NULL) STRICT"
+                )
+            for version, name, script in MIGRATIONS:
+                if version <= current:
+                    continue
+                for statement in _statements(script):
+                    conn.execute(statement)
+                conn.execute(
+                    "INSERT INTO migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                    (version, name, now),
+                )
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+    except sqlite3.DatabaseError as exc:
+        raise LedgerConfigError(
+            f"{path} is not a usable sandbox ledger ({exc}): pass the file made by "
+            "`reconciler sandbox init`"
+        ) from exc
+
+
+def _statements(script: str) -> list[str]:
+    """Split a migration script into statements (triggers keep their inner semicolons)."""
+    statements: list[str] = []
+    buffer = ""
+    for line in script.splitlines(keepends=True):
+        buffer += line
+        if sqlite3.complete_statement(buffer):
+            statements.append(buffer.strip())
+            buffer = ""
+    if buffer.strip():
+        statements.append(buffer.strip())
+    return statements
