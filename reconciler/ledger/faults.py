@@ -1,0 +1,156 @@
+"""Deterministic fault injection for the sandbox server (``sandbox serve --faults SPEC``).
+
+Grammar (whitespace ignored)::
+
+    SPEC  := RULE ((","|";") RULE)*
+    RULE  := ROUTE ":" KIND [ "@" WHEN ]
+    ROUTE := allocate | reclaim | credit | transactions | wallets | balance | reserve | settle | *
+    KIND  := 500 | 502 | 503     answer that status with the error envelope, WITHOUT doing the work
+           | 429                 answer 429 with ``Retry-After: 1``, without doing the work
+           | lose                DO the work, then answer 502: the client cannot know it happened
+           | latency=MS          sleep MS milliseconds first, then go on normally
+    WHEN  := N ("," N)*          only the Nth request(s) to that route (1-based)
+           | N "+"               the Nth request and every one after it
+                                 (no WHEN: every request)
+
+Examples: ``allocate:lose@1`` (the first allocate is done but its answer is lost),
+``transactions:503@1,2`` (the first two transaction reads fail), ``*:latency=50``,
+``balance:429@2+``. A bare number after a comma continues the previous rule's ``@`` list.
+
+Each route counts its own requests (authenticated ones only; the console aliases count as
+``allocate``/``reclaim``). A rule for ``*`` uses the count of whichever route is called. When
+several rules match one request, every latency applies, then the first status or ``lose`` wins.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections import Counter
+from dataclasses import dataclass
+
+ROUTES = frozenset(
+    {"allocate", "reclaim", "credit", "transactions", "wallets", "balance", "reserve", "settle"}
+)
+STATUS_KINDS = frozenset({"500", "502", "503", "429"})
+
+
+class FaultSpecError(ValueError):
+    """A ``--faults`` spec that does not parse; the message names the bad part."""
+
+
+@dataclass(frozen=True, slots=True)
+class FaultRule:
+    route: str  # a name from ROUTES, or "*"
+    kind: str  # "500" | "502" | "503" | "429" | "lose" | "latency"
+    latency_ms: int = 0
+    nth: frozenset[int] = frozenset()  # empty and from_nth None: every request
+    from_nth: int | None = None
+
+    def matches(self, route: str, count: int) -> bool:
+        if self.route not in ("*", route):
+            return False
+        if self.from_nth is not None:
+            return count >= self.from_nth
+        return not self.nth or count in self.nth
+
+
+@dataclass(frozen=True, slots=True)
+class Fault:
+    """What to do to one request: sleep first, then maybe answer ``status`` (before or after)."""
+
+    latency_ms: int = 0
+    status: int | None = None  # 429/500/502/503 without the work
+    lose: bool = False  # do the work, then answer 502
+
+
+_RULE = re.compile(
+    r"^(?P<route>[a-z*]+):(?P<kind>500|502|503|429|lose|latency=(?P<ms>\d+))"
+    r"(?:@(?P<first>\d+)(?P<plus>\+)?)?$"
+)
+
+
+def parse_faults(spec: str) -> tuple[FaultRule, ...]:
+    """Parse a spec; raise FaultSpecError naming the first bad rule."""
+    rules: list[FaultRule] = []
+    for raw in re.split(r"[,;]", "".join(spec.split())):
+        if not raw:
+            continue
+        if raw.isdigit():
+            if not rules or rules[-1].from_nth is not None or not rules[-1].nth:
+                raise FaultSpecError(f"fault spec {spec!r}: {raw!r} follows no ROUTE:KIND@N rule")
+            last = rules[-1]
+            rules[-1] = FaultRule(
+                last.route, last.kind, last.latency_ms, last.nth | {_positive(raw, spec)}
+            )
+            continue
+        match = _RULE.match(raw)
+        if match is None:
+            raise FaultSpecError(
+                f"fault spec {spec!r}: {raw!r} is not ROUTE:KIND[@N[,N..]|@N+] "
+                "(KIND: 500, 502, 503, 429, lose, latency=MS)"
+            )
+        route = match["route"]
+        if route != "*" and route not in ROUTES:
+            raise FaultSpecError(
+                f"fault spec {spec!r}: unknown route {route!r} (one of {', '.join(sorted(ROUTES))}"
+                ", *)"
+            )
+        kind = "latency" if match["ms"] is not None else match["kind"]
+        latency = int(match["ms"]) if match["ms"] is not None else 0
+        nth: frozenset[int] = frozenset()
+        from_nth = None
+        if match["first"] is not None:
+            first = _positive(match["first"], spec)
+            if match["plus"]:
+                from_nth = first
+            else:
+                nth = frozenset({first})
+        rules.append(FaultRule(route, kind, latency, nth, from_nth))
+    if not rules:
+        raise FaultSpecError(f"fault spec {spec!r} holds no rule")
+    return tuple(rules)
+
+
+def _positive(text: str, spec: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise FaultSpecError(f"fault spec {spec!r}: request numbers start at 1, not {value}")
+    return value
+
+
+class FaultPlan:
+    """Parsed rules plus per-route request counters (thread-safe)."""
+
+    def __init__(self, rules: tuple[FaultRule, ...]) -> None:
+        self.rules = rules
+        self._counts: Counter[str] = Counter()
+        self._lock = threading.Lock()
+
+    @classmethod
+    def parse(cls, spec: str) -> FaultPlan:
+        return cls(parse_faults(spec))
+
+    def next_fault(self, route: str) -> Fault:
+        """Count one request to ``route`` and say what to do to it."""
+        with self._lock:
+            self._counts[route] += 1
+            count = self._counts[route]
+        latency = 0
+        status: int | None = None
+        lose = False
+        for rule in self.rules:
+            if not rule.matches(route, count):
+                continue
+            if rule.kind == "latency":
+                latency += rule.latency_ms
+            elif status is None and not lose:
+                if rule.kind == "lose":
+                    lose = True
+                else:
+                    status = int(rule.kind)
+        return Fault(latency, status, lose)
+
+    def count(self, route: str) -> int:
+        with self._lock:
+            return self._counts[route]

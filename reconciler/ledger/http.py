@@ -1,0 +1,392 @@
+"""``HttpLedger``: the ``Ledger`` protocol over the wallet HTTP API (Keeptrusts or the sandbox).
+
+Reads are retried (at least 5 attempts by default) with exponential backoff and full jitter on
+connection errors, timeouts, 429 and 500/502/503/504, honouring ``Retry-After`` (seconds or an
+HTTP date, capped). Writes are never retried here: a write that certainly did not happen (the
+connection was refused before anything was sent, or a 4xx) raises the matching error; a write
+whose outcome is unknown (timeout or reset after sending, 5xx, a lost response) raises
+:class:`AmbiguousWrite`, and the executor searches the wallet for the op key before retrying.
+
+The bearer token lives only in the client's default headers: it is never logged and never put
+in an exception message. Every wire name comes from ``wire.py``.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import TypeVar
+from urllib.parse import quote
+
+import httpx
+
+from reconciler import __version__
+from reconciler.errors import (
+    AmbiguousWrite,
+    BudgetExceeded,
+    InsufficientFunds,
+    LedgerAuthError,
+    LedgerConfigError,
+    LedgerConflict,
+    LedgerError,
+    LedgerNotFound,
+    LedgerRequestInvalid,
+    LedgerUnavailable,
+)
+from reconciler.ledger import wire
+from reconciler.ledger.base import (
+    ALLOCATION_TYPES,
+    BALANCE_TYPES,
+    Reservation,
+    Scope,
+    TeamObservation,
+    Transaction,
+    Wallet,
+)
+from reconciler.periods import Period
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+DEFAULT_TIMEOUT = 30.0
+CONNECT_TIMEOUT = 10.0
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff with full jitter: sleep U(0, min(cap, base * 2**retry))."""
+
+    base: float = 0.25
+    cap: float = 8.0
+    retry_after_cap: float = 30.0  # a server's Retry-After is honoured up to this many seconds
+
+    def delay(self, retry: int, rng: random.Random) -> float:
+        return rng.uniform(0.0, min(self.cap, self.base * 2**retry))
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
+class HttpLedger:
+    """The wallet API through an injected ``httpx.Client`` (its ``base_url`` is the service)."""
+
+    def __init__(
+        self,
+        client: httpx.Client,
+        *,
+        read_attempts: int = 5,
+        backoff: Backoff = Backoff(),
+        sleep: Callable[[float], None] = time.sleep,
+        rng: random.Random | None = None,
+        page_size: int = 500,
+        max_workers: int = 8,
+    ) -> None:
+        if read_attempts < 1:
+            raise ValueError("read_attempts must be at least 1")
+        self._client = client
+        self._read_attempts = read_attempts
+        self._backoff = backoff
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._page_size = page_size
+        self._max_workers = max_workers
+
+    @classmethod
+    def from_url(cls, url: str, *, token: str | None, timeout: float | None = None) -> HttpLedger:
+        """A client for ``url`` with TLS verification on and the token as a bearer header."""
+        headers = {"User-Agent": f"reconciler/{__version__}", "Accept": "application/json"}
+        if token:
+            headers["Authorization"] = f"Bearer {token}"
+        total = DEFAULT_TIMEOUT if timeout is None else timeout
+        client = httpx.Client(
+            base_url=url.rstrip("/"),
+            headers=headers,
+            timeout=httpx.Timeout(total, connect=min(total, CONNECT_TIMEOUT)),
+            verify=True,
+            follow_redirects=False,
+        )
+        return cls(client)
+
+    # ---- reads -----------------------------------------------------------------------------
+
+    def list_wallets(self) -> list[Wallet]:
+        return _parsed(wire.parse_wallets, self._get(wire.WALLETS))
+
+    def organization_wallet(self) -> Wallet:
+        for wallet in self.list_wallets():
+            if wallet.scope is Scope.ORGANIZATION:
+                return wallet
+        raise LedgerNotFound(f"the ledger at {self._base} lists no organization wallet")
+
+    def wallet(self, wallet_id: str) -> Wallet:
+        for wallet in self.list_wallets():
+            if wallet.id == wallet_id:
+                return wallet
+        raise LedgerNotFound(f"no wallet {wallet_id!r} in the ledger at {self._base}")
+
+    def balance(self, *, team_id: str | None = None, user_id: str | None = None) -> list[Wallet]:
+        """The cascade for a team and/or user: existing wallets, user first, organization last."""
+        params = {k: v for k, v in (("team_id", team_id), ("user_id", user_id)) if v}
+        return _parsed(wire.parse_balance, self._get(wire.BALANCE, params))
+
+    def team_wallet(self, team_id: str) -> Wallet | None:
+        for wallet in self.balance(team_id=team_id):
+            if wallet.scope is Scope.TEAM and wallet.owner_id == team_id:
+                return wallet
+        return None
+
+    def transactions_page(
+        self,
+        wallet_id: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int | None = None,
+        cursor: str | None = None,
+    ) -> tuple[list[Transaction], str | None]:
+        params: dict[str, str] = {"limit": str(limit or self._page_size)}
+        if since is not None:
+            params["since"] = wire.timestamp(since)
+        if until is not None:
+            params["until"] = wire.timestamp(until)
+        if cursor:
+            params["cursor"] = cursor
+        path = wire.TRANSACTIONS.format(wallet_id=quote(wallet_id, safe=""))
+        return _parsed(wire.parse_transactions, self._get(path, params))
+
+    def transactions(
+        self,
+        wallet_id: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+    ) -> Iterator[Transaction]:
+        cursor: str | None = None
+        while True:
+            page, cursor = self.transactions_page(
+                wallet_id, since=since, until=until, cursor=cursor
+            )
+            yield from page
+            if cursor is None:
+                return
+
+    def observe(self, team_ids: Iterable[str], period: Period) -> dict[str, TeamObservation]:
+        """One wallet list, then every team's entries, read concurrently (bounded pool)."""
+        wanted = list(dict.fromkeys(team_ids))
+        wallets = {w.owner_id: w for w in self.list_wallets() if w.scope is Scope.TEAM}
+        present = [wallets[t] for t in wanted if t in wallets]
+        with ThreadPoolExecutor(max_workers=max(1, min(self._max_workers, len(present)))) as pool:
+            entries = dict(
+                zip(
+                    [w.owner_id for w in present],
+                    pool.map(lambda w: list(self.transactions(w.id)), present),
+                    strict=True,
+                )
+            )
+        result: dict[str, TeamObservation] = {}
+        for team_id in wanted:
+            wallet = wallets.get(team_id)
+            if wallet is None:
+                result[team_id] = TeamObservation(team_id, None, (), 0)
+                continue
+            carry = 0
+            flows: list[Transaction] = []
+            for entry in entries[team_id]:
+                if entry.created_at < period.start:
+                    carry += entry.amount if entry.type in BALANCE_TYPES else 0
+                elif entry.created_at < period.end and entry.type in ALLOCATION_TYPES:
+                    flows.append(entry)
+            result[team_id] = TeamObservation(team_id, wallet, tuple(flows), carry)
+        return result
+
+    # ---- writes ----------------------------------------------------------------------------
+
+    def credit(
+        self, amount: int, *, note: str = "", idempotency_key: str | None = None
+    ) -> Transaction:
+        body = wire.movement_body(amount, note)
+        return _parsed(
+            wire.parse_transaction_response, self._post(wire.CREDIT, body, idempotency_key)
+        )
+
+    def allocate(
+        self, team_id: str, amount: int, *, note: str = "", idempotency_key: str | None = None
+    ) -> Transaction:
+        body = wire.movement_body(amount, note, team_id)
+        return _parsed(
+            wire.parse_transaction_response, self._post(wire.ALLOCATE, body, idempotency_key)
+        )
+
+    def reclaim(
+        self, team_id: str, amount: int, *, note: str = "", idempotency_key: str | None = None
+    ) -> Transaction:
+        body = wire.movement_body(amount, note, team_id)
+        return _parsed(
+            wire.parse_transaction_response, self._post(wire.RECLAIM, body, idempotency_key)
+        )
+
+    def reserve(
+        self,
+        request_id: str,
+        estimated_cost: int,
+        *,
+        user_id: str | None = None,
+        team_id: str | None = None,
+        consumer_group: str | None = None,
+        timeout_seconds: int | None = None,
+    ) -> Reservation:
+        body = wire.reserve_body(
+            request_id,
+            estimated_cost,
+            user_id=user_id,
+            team_id=team_id,
+            consumer_group=consumer_group,
+            timeout_seconds=timeout_seconds,
+        )
+        return _parsed(wire.parse_reservation, self._post(wire.RESERVE, body, None))
+
+    def settle(self, reservation_id: str, actual_cost: int) -> Transaction:
+        body = wire.settle_body(reservation_id, actual_cost)
+        return _parsed(wire.parse_transaction_response, self._post(wire.SETTLE, body, None))
+
+    def close(self) -> None:
+        self._client.close()
+
+    # ---- transport -------------------------------------------------------------------------
+
+    @property
+    def _base(self) -> str:
+        return str(self._client.base_url).rstrip("/")
+
+    def _get(self, path: str, params: dict[str, str] | None = None) -> wire.JSONValue:
+        reason = ""
+        last: Exception | None = None
+        for attempt in range(1, self._read_attempts + 1):
+            wait: float | None = None
+            try:
+                response = self._client.get(path, params=params)
+            except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+                raise LedgerConfigError(f"bad ledger URL {self._base}: {exc}") from exc
+            except httpx.TransportError as exc:
+                reason, last = _describe(exc), exc
+            else:
+                if response.status_code not in RETRYABLE_STATUSES:
+                    return self._result(response, "GET", path, write=False)
+                reason = f"HTTP {response.status_code}"
+                wait = parse_retry_after(response.headers.get("Retry-After"))
+            if attempt == self._read_attempts:
+                break
+            if wait is None:
+                wait = self._backoff.delay(attempt - 1, self._rng)
+            self._sleep(min(wait, self._backoff.retry_after_cap))
+        raise LedgerUnavailable(
+            f"GET {path} on the ledger at {self._base} failed {self._read_attempts} times "
+            f"(last: {reason}); check that the service is up and retry later"
+        ) from last
+
+    def _post(self, path: str, body: dict[str, object], key: str | None) -> wire.JSONValue:
+        headers = {"Content-Type": "application/json"}
+        if key:
+            headers[wire.IDEMPOTENCY_HEADER] = key
+        content = wire.dumps(body).encode("utf-8")
+        what = f"POST {path}" + (f" (idempotency key {key})" if key else "")
+        try:
+            response = self._client.post(path, content=content, headers=headers)
+        except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
+            raise LedgerConfigError(f"bad ledger URL {self._base}: {exc}") from exc
+        except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
+            raise LedgerUnavailable(
+                f"{what}: could not connect to the ledger at {self._base} ({_describe(exc)}); "
+                "nothing was written, retry later"
+            ) from exc
+        except httpx.TransportError as exc:
+            raise AmbiguousWrite(
+                f"{what}: {_describe(exc)} after the request was sent; it may or may not have "
+                "been applied: search the wallet's transactions before retrying"
+            ) from exc
+        if response.status_code == 429:
+            after = response.headers.get("Retry-After")
+            raise LedgerUnavailable(
+                f"{what}: rate limited (429); nothing was written, retry after {after or 'a while'}"
+            )
+        if response.status_code >= 500:
+            raise AmbiguousWrite(
+                f"{what}: HTTP {response.status_code} from the ledger at {self._base}; it may or "
+                "may not have been applied: search the wallet's transactions before retrying"
+            )
+        return self._result(response, "POST", path, write=True)
+
+    def _result(
+        self, response: httpx.Response, method: str, path: str, *, write: bool
+    ) -> wire.JSONValue:
+        status = response.status_code
+        if 200 <= status < 300:
+            try:
+                return wire.loads(response.content)
+            except wire.WireError as exc:
+                raise LedgerError(f"{method} {path}: unreadable response: {exc}") from exc
+        raise _refusal(response, f"{method} {path}", write=write)
+
+
+def _refusal(response: httpx.Response, what: str, *, write: bool) -> LedgerError:
+    """The error for a 4xx (or other non-retryable) answer, carrying the server's message."""
+    status = response.status_code
+    body = wire.parse_error(response.content)
+    message = " ".join((body.message if body else "").split())[:300]
+    code = body.code if body else ""
+    detail = f": {message}" if message else ""
+    if status == 401:
+        need = "a token with org:billing permission" if write else "an org member's token"
+        return LedgerAuthError(
+            f"{what}: the ledger refused the credentials (401){detail}; set "
+            f"KEEPTRUSTS_API_TOKEN to {need}"
+        )
+    if status == 403:
+        need = (
+            "wallet writes need a token with org:billing permission"
+            if write
+            else "reads need an org member or billing admin token"
+        )
+        return LedgerAuthError(f"{what}: permission denied (403): {need}")
+    if status == 404:
+        return LedgerNotFound(f"{what}: not found (404){detail}")
+    if status == 409:
+        return LedgerConflict(f"{what}: conflict (409){detail}")
+    if status == 402:
+        return BudgetExceeded(f"{what}: budget exceeded (402){detail}")
+    if status == 422:
+        if code == "insufficient_funds":
+            return InsufficientFunds(f"{what}: insufficient funds (422){detail}")
+        return LedgerRequestInvalid(f"{what}: request rejected (422){detail}")
+    return LedgerError(f"{what}: unexpected HTTP {status} from the ledger{detail}")
+
+
+def _describe(exc: httpx.TransportError) -> str:
+    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
+    text = " ".join(str(exc).split())[:200]
+    return f"{kind}: {text}" if text else kind
+
+
+def _parsed(parse: Callable[[wire.JSONValue], T], data: wire.JSONValue) -> T:
+    try:
+        return parse(data)
+    except wire.WireError as exc:
+        raise LedgerError(f"unexpected response from the ledger: {exc}") from exc

@@ -1,0 +1,350 @@
+"""The sandbox ledger over the wallet HTTP API (``reconciler sandbox serve``), on Starlette.
+
+Routes, bodies and the error envelope are those of ``schemas/wallet-api.openapi.yaml``; every
+wire name comes from ``wire.py``. Request bodies are validated against that document's schemas
+(422 naming the field). Auth: a *billing* token may read and write, a *read* token may only
+read (a write with it is a 403 naming ``org:billing``); with no token configured the server is
+open. The actor recorded on writes is the token's role (``billing-token``), never the token.
+
+Handlers do the ledger work in Starlette's threadpool (the ledger is thread-safe). Faults from a
+:class:`FaultPlan` are applied after authentication: latency, an error status without the work,
+or ``lose`` (the work is done, then a 502 hides it).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hmac
+import logging
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import datetime
+from functools import partial
+from typing import Any, Protocol
+
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.exceptions import HTTPException
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
+
+from reconciler.errors import (
+    BudgetExceeded,
+    InsufficientFunds,
+    LedgerConflict,
+    LedgerError,
+    LedgerNotFound,
+    LedgerRequestInvalid,
+)
+from reconciler.ledger import wire
+from reconciler.ledger.base import Reservation, Scope, Transaction, Wallet
+from reconciler.ledger.faults import Fault, FaultPlan
+from reconciler.ledger.validation import BodyValidator, InvalidBody, query_limit, query_time
+
+log = logging.getLogger(__name__)
+
+BILLING_ACTOR = "billing-token"
+READ_ACTOR = "read-token"
+OPEN_ACTOR = "sandbox-open"
+
+
+class ServedLedger(Protocol):
+    """What the server needs from the sandbox ledger (``SqliteLedger`` provides it)."""
+
+    def list_wallets(self) -> list[Wallet]: ...
+
+    def wallet(self, wallet_id: str) -> Wallet: ...
+
+    def transactions_page(
+        self,
+        wallet_id: str,
+        *,
+        since: datetime | None,
+        until: datetime | None,
+        limit: int,
+        cursor: str | None,
+    ) -> tuple[list[Transaction], str | None]: ...
+
+    def credit(
+        self, amount: int, *, note: str = ..., idempotency_key: str | None = ..., actor: str = ...
+    ) -> Transaction: ...
+
+    def allocate(
+        self,
+        team_id: str,
+        amount: int,
+        *,
+        note: str = ...,
+        idempotency_key: str | None = ...,
+        actor: str = ...,
+    ) -> Transaction: ...
+
+    def reclaim(
+        self,
+        team_id: str,
+        amount: int,
+        *,
+        note: str = ...,
+        idempotency_key: str | None = ...,
+        actor: str = ...,
+    ) -> Transaction: ...
+
+    def reserve(
+        self,
+        request_id: str,
+        estimated_cost: int,
+        *,
+        user_id: str | None = ...,
+        team_id: str | None = ...,
+        consumer_group: str | None = ...,
+        timeout_seconds: int = ...,
+    ) -> Reservation: ...
+
+    def settle(self, reservation_id: str, actual_cost: int) -> Transaction: ...
+
+    def configure_gateway(self, mapping: dict[str, str], wallet_enforcement: bool) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class GatewaySettings:
+    """The consumer-group → team mapping and the enforcement switch of a GatewayConfig."""
+
+    mapping: dict[str, str]
+    wallet_enforcement: bool
+
+
+class _Refused(Exception):
+    def __init__(self, status: int, type_: str, code: str, message: str) -> None:
+        super().__init__(message)
+        self.status, self.type, self.code, self.message = status, type_, code, message
+
+
+def error_response(
+    status: int, type_: str, code: str, message: str, headers: dict[str, str] | None = None
+) -> Response:
+    return _json(wire.error_json(type_, code, message), status, headers)
+
+
+def _json(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
+    return Response(wire.dumps(body), status, headers, media_type="application/json")
+
+
+Handler = Callable[[Any, str, str | None], object]  # (parsed body or request, actor, key)
+
+
+class _Api:
+    def __init__(
+        self,
+        ledger: ServedLedger,
+        token: str | None,
+        read_token: str | None,
+        faults: FaultPlan | None,
+    ) -> None:
+        self.ledger = ledger
+        self.token = token
+        self.read_token = read_token
+        self.faults = faults
+        self.validator = BodyValidator()
+
+    # ---- auth and the request pipeline ------------------------------------------------------
+
+    def actor_for(self, request: Request, write: bool) -> str:
+        if self.token is None and self.read_token is None:
+            return OPEN_ACTOR
+        scheme, _, presented = request.headers.get("authorization", "").partition(" ")
+        if scheme.lower() != "bearer" or not presented.strip():
+            raise _Refused(
+                401,
+                "authentication_error",
+                "unauthorized",
+                "missing bearer token: send Authorization: Bearer <token>",
+            )
+        presented = presented.strip()
+        if self.token is not None and hmac.compare_digest(presented, self.token):
+            return BILLING_ACTOR
+        if self.read_token is not None and hmac.compare_digest(presented, self.read_token):
+            if write:
+                raise _Refused(
+                    403,
+                    "permission_error",
+                    "forbidden",
+                    "this token may only read: wallet writes need a token with org:billing",
+                )
+            return READ_ACTOR
+        raise _Refused(401, "authentication_error", "unauthorized", "unknown bearer token")
+
+    def endpoint(
+        self, route: str, work: Callable[[Request, bytes, str], object], *, write: bool
+    ) -> Callable[[Request], Awaitable[Response]]:
+        async def handle(request: Request) -> Response:
+            try:
+                actor = self.actor_for(request, write)
+                fault = self.faults.next_fault(route) if self.faults else Fault()
+                if fault.latency_ms:
+                    await asyncio.sleep(fault.latency_ms / 1000)
+                if fault.status is not None:
+                    return _injected(fault.status)
+                body = await request.body() if write else b""
+                result = await run_in_threadpool(work, request, body, actor)
+                if fault.lose:
+                    return error_response(
+                        502, "server_error", "response_lost", "injected fault: response lost"
+                    )
+                return _json(result)
+            except _Refused as refused:
+                return error_response(refused.status, refused.type, refused.code, refused.message)
+            except LedgerError as exc:
+                return _ledger_error(exc)
+            except Exception:
+                log.exception("sandbox server error on %s %s", request.method, request.url.path)
+                return error_response(500, "server_error", "internal_error", "internal error")
+
+        return handle
+
+    def body(self, schema: str, raw: bytes) -> Any:
+        try:
+            return self.validator.validate(schema, raw)
+        except InvalidBody as exc:
+            raise _Refused(422, "invalid_request", "validation_error", str(exc)) from exc
+
+    @staticmethod
+    def key(request: Request) -> str | None:
+        key = request.headers.get(wire.IDEMPOTENCY_HEADER)
+        if key is not None and not 0 < len(key) <= 128:
+            raise _Refused(
+                422, "invalid_request", "validation_error", "Idempotency-Key: 1 to 128 characters"
+            )
+        return key
+
+    # ---- routes -----------------------------------------------------------------------------
+
+    def wallets(self, request: Request, raw: bytes, actor: str) -> object:
+        return wire.wallets_json(self.ledger.list_wallets())
+
+    def balance(self, request: Request, raw: bytes, actor: str) -> object:
+        params = request.query_params
+        team_id, user_id = params.get("team_id"), params.get("user_id")
+        for name, value in (("team_id", team_id), ("user_id", user_id)):
+            if value is not None and not self.validator.is_owner_id(value):
+                raise _Refused(422, "invalid_request", "validation_error", f"{name}: bad id")
+        wallets = self.ledger.list_wallets()
+        cascade = [w for w in wallets if w.scope is Scope.USER and w.owner_id == user_id]
+        cascade += [w for w in wallets if w.scope is Scope.TEAM and w.owner_id == team_id]
+        cascade += [w for w in wallets if w.scope is Scope.ORGANIZATION]
+        return wire.balance_json(cascade)
+
+    def transactions(self, request: Request, raw: bytes, actor: str) -> object:
+        params = request.query_params
+        try:
+            since = query_time(params.get("since"), "since")
+            until = query_time(params.get("until"), "until")
+            limit = query_limit(params.get("limit"))
+        except InvalidBody as exc:
+            raise _Refused(422, "invalid_request", "validation_error", str(exc)) from exc
+        entries, cursor = self.ledger.transactions_page(
+            request.path_params["wallet_id"],
+            since=since,
+            until=until,
+            limit=limit,
+            cursor=params.get("cursor"),
+        )
+        return wire.transactions_json(entries, cursor)
+
+    def credit(self, request: Request, raw: bytes, actor: str) -> object:
+        move = wire.parse_movement(self.body("CreditRequest", raw))
+        entry = self.ledger.credit(
+            move.amount, note=move.note, idempotency_key=self.key(request), actor=actor
+        )
+        return wire.transaction_response(entry)
+
+    def move(self, action: str, request: Request, raw: bytes, actor: str) -> object:
+        move = wire.parse_movement(self.body("MovementRequest", raw))
+        assert move.team_id is not None  # required by the schema
+        method = self.ledger.allocate if action == "allocate" else self.ledger.reclaim
+        entry = method(
+            move.team_id,
+            move.amount,
+            note=move.note,
+            idempotency_key=self.key(request),
+            actor=actor,
+        )
+        return wire.transaction_response(entry)
+
+    def reserve(self, request: Request, raw: bytes, actor: str) -> object:
+        ask = wire.parse_reserve(self.body("ReserveRequest", raw))
+        extra = {} if ask.timeout_seconds is None else {"timeout_seconds": ask.timeout_seconds}
+        reservation = self.ledger.reserve(
+            ask.request_id,
+            ask.estimated_cost,
+            user_id=ask.user_id,
+            team_id=ask.team_id,
+            consumer_group=ask.consumer_group,
+            **extra,
+        )
+        return wire.reservation_json(reservation)
+
+    def settle(self, request: Request, raw: bytes, actor: str) -> object:
+        ask = wire.parse_settle(self.body("SettleRequest", raw))
+        return wire.transaction_response(self.ledger.settle(ask.reservation_id, ask.actual_cost))
+
+
+def _injected(status: int) -> Response:
+    if status == 429:
+        return error_response(
+            429, "rate_limited", "rate_limited", "injected fault: slow down", {"Retry-After": "1"}
+        )
+    code = "unavailable" if status == 503 else "internal_error"
+    return error_response(status, "server_error", code, f"injected fault: HTTP {status}")
+
+
+def _ledger_error(exc: LedgerError) -> Response:
+    message = str(exc)
+    if isinstance(exc, BudgetExceeded):
+        return error_response(402, "policy_violation", "budget_exceeded", message)
+    if isinstance(exc, InsufficientFunds):
+        return error_response(422, "invalid_request", "insufficient_funds", message)
+    if isinstance(exc, LedgerRequestInvalid):
+        return error_response(422, "invalid_request", "validation_error", message)
+    if isinstance(exc, LedgerNotFound):
+        return error_response(404, "not_found", "not_found", message)
+    if isinstance(exc, LedgerConflict):
+        return error_response(409, "conflict", "conflict", message)
+    log.error("sandbox ledger error: %s", message)
+    return error_response(500, "server_error", "internal_error", message)
+
+
+async def _http_exception(request: Request, exc: Exception) -> Response:
+    status = exc.status_code if isinstance(exc, HTTPException) else 500
+    code = {404: "not_found", 405: "method_not_allowed"}.get(status, "error")
+    return error_response(status, "invalid_request", code, f"{request.method} {request.url.path}")
+
+
+def create_app(
+    ledger: ServedLedger,
+    *,
+    token: str | None,
+    read_token: str | None,
+    faults: FaultPlan | None = None,
+    gateway_config: GatewaySettings | None = None,
+) -> Starlette:
+    """The ASGI app serving ``ledger``. With neither token the server is open (say so)."""
+    if gateway_config is not None:
+        ledger.configure_gateway(gateway_config.mapping, gateway_config.wallet_enforcement)
+    api = _Api(ledger, token, read_token, faults)
+    read, write = partial(api.endpoint, write=False), partial(api.endpoint, write=True)
+    allocate = partial(api.move, "allocate")
+    reclaim = partial(api.move, "reclaim")
+    routes = [
+        Route(wire.WALLETS, read("wallets", api.wallets), methods=["GET"]),
+        Route(wire.BALANCE, read("balance", api.balance), methods=["GET"]),
+        Route(wire.TRANSACTIONS, read("transactions", api.transactions), methods=["GET"]),
+        Route(wire.CREDIT, write("credit", api.credit), methods=["POST"]),
+        Route(wire.ALLOCATE, write("allocate", allocate), methods=["POST"]),
+        Route(wire.RECLAIM, write("reclaim", reclaim), methods=["POST"]),
+        Route(wire.CONSOLE_ALLOCATE, write("allocate", allocate), methods=["POST"]),
+        Route(wire.CONSOLE_RECLAIM, write("reclaim", reclaim), methods=["POST"]),
+        Route(wire.RESERVE, write("reserve", api.reserve), methods=["POST"]),
+        Route(wire.SETTLE, write("settle", api.settle), methods=["POST"]),
+    ]
+    return Starlette(routes=routes, exception_handlers={HTTPException: _http_exception})
