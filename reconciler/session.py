@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reconciler import config, git, notes, planner
+from reconciler import git, notes, planner
 from reconciler.errors import ConfigError, GitError, NoCommitError, UsageError
 from reconciler.ledger import LedgerTarget, open_ledger, resolve_ledger_url
 from reconciler.ledger.base import Ledger, Scope
@@ -59,6 +59,8 @@ class Budgets:
 
 def load_budgets(directory: Path) -> tuple[DesiredState, tuple[str, ...]]:
     """Validate the budgets; a ConfigError carries every diagnostic in its message."""
+    from reconciler import config
+
     try:
         desired, warnings = config.load(directory)
     except ConfigError as exc:
