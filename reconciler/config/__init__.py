@@ -1,0 +1,81 @@
+"""Load and validate the budgets directory (DESIGN §3) into a ``DesiredState``.
+
+    report = validate_dir(Path("budgets"))     # never raises for bad input
+    state, warnings = load(Path("budgets"))    # raises ConfigError carrying every diagnostic
+
+The pipeline, one module per step: ``files`` (find, size, encoding, symlinks) → ``yamlload``
+(located trees, exact numbers, duplicate keys, alias budget) → ``checks`` (kind, ``schema``,
+``amounts``, then across documents) → ``build`` (the frozen model). Raw YAML never leaves this
+package.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from reconciler.config.build import build_state
+from reconciler.config.checks import Classified, check_across, check_document
+from reconciler.config.diagnostics import (
+    Diagnostic,
+    Report,
+    display_path,
+    plural,
+    sort_diagnostics,
+)
+from reconciler.config.files import read_sources
+from reconciler.config.yamlload import compose
+from reconciler.errors import ConfigError
+from reconciler.model import DesiredState
+
+__all__ = ["ConfigError", "Diagnostic", "Report", "load", "validate_dir"]
+
+
+def validate_dir(budgets_dir: Path) -> Report:
+    """Every problem of the budgets directory at once, sorted by file and line; never raises
+    for bad input. ``state`` is set when there is no error (warnings allowed)."""
+    budgets_dir = Path(budgets_dir)
+    sources, read_problems = read_sources(budgets_dir)
+    diagnostics: list[Diagnostic] = list(read_problems)
+    classified: list[Classified] = []
+    document_count = 0
+    for source in sources:
+        documents, yaml_problems = compose(source.text, source.file)
+        diagnostics.extend(yaml_problems)
+        document_count += len(documents)
+        for document in documents:
+            item, problems = check_document(document)
+            diagnostics.extend(problems)
+            if item is not None:
+                classified.append(item)
+    diagnostics.extend(check_across(classified))
+    where = display_path(budgets_dir)
+    if budgets_dir.is_dir() and document_count == 0:
+        message = "no YAML documents found; add organization.yaml (kind: Organization)"
+        diagnostics.append(Diagnostic("error", where, 0, 0, "", message))
+    elif (
+        document_count
+        and not any(item.kind == "Organization" for item in classified)
+        and not any(d.key_path.startswith("organization") for d in diagnostics)
+    ):
+        message = "no Organization document; add one with kind: Organization"
+        diagnostics.append(Diagnostic("error", where, 0, 0, "organization", message))
+    ordered = sort_diagnostics(diagnostics)
+    if any(d.severity == "error" for d in ordered):
+        return Report(None, ordered)
+    root = Path(os.path.abspath(budgets_dir))
+    return Report(build_state(root, classified), ordered)
+
+
+def load(budgets_dir: Path) -> tuple[DesiredState, tuple[Diagnostic, ...]]:
+    """The desired state and its warnings; ``ConfigError`` (every diagnostic) on any error."""
+    report = validate_dir(budgets_dir)
+    if report.state is None:
+        errors = report.errors
+        first = f": {errors[0]}" if errors else ""
+        more = f" (and {plural(len(errors) - 1, 'more error')})" if len(errors) > 1 else ""
+        summary = f"{display_path(Path(budgets_dir))} is invalid{first}{more}"
+        raise ConfigError(
+            f"{summary}; run 'reconciler validate' for the full list", report.diagnostics
+        )
+    return report.state, report.warnings

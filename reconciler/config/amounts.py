@@ -1,0 +1,97 @@
+"""Rules for the amounts written in budgets: finite, not negative, whole cents, not absurd.
+
+The schemas declare ``minimum: 0`` and ``multipleOf: 0.01`` for editors; this module enforces
+them with messages that say what the amount is for. Amounts are ``Decimal`` built from the
+scalar's text, so ``12000.10`` is exactly twelve thousand and ten cents.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from reconciler.config.diagnostics import Diagnostic
+from reconciler.config.nodes import Document, Mapping, PathElement, Scalar, readable_path, resolve
+
+MAX_AMOUNT = Decimal(10) ** 12  # a trillion credits: anything above is a typo
+_CENT = Decimal("0.01")
+
+_ENVELOPE = "envelopes are credits per period and must be >= 0"
+_BOUND = "envelope bounds are credits per period and must be >= 0"
+_GUARD = "guards are limits per apply and must be >= 0"
+
+# kind -> (path of the amount, what the "negative" message says about it)
+AMOUNT_FIELDS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
+    "Organization": (
+        (
+            ("headroom",),
+            "headroom is what the organization wallet keeps in reserve and must be >= 0",
+        ),
+        (("guards", "max_movement_per_apply"), _GUARD),
+        (("guards", "max_reclaim_per_apply"), _GUARD),
+    ),
+    "Team": (
+        (("envelope",), _ENVELOPE),
+        (("envelope_min",), _BOUND),
+        (("envelope_max",), _BOUND),
+    ),
+}
+
+
+def amount_problem(value: Decimal, text: str, negative_rule: str) -> str | None:
+    """Why ``value`` (written as ``text``) is not an acceptable budget amount, or None."""
+    if not value.is_finite():
+        return f"{text} is not a finite amount; write a number of credits like 12000.00"
+    if value < 0:
+        return f"{text} is negative; {negative_rule}"
+    if value >= MAX_AMOUNT:
+        return f"{text} is too large (the limit is {MAX_AMOUNT:,.2f}); check the amount"
+    if value != value.quantize(_CENT):
+        return f"{text} has more precision than cents; budget amounts have at most 2 decimal places"
+    return None
+
+
+def check_amounts(doc: Document, kind: str, prefix: str) -> list[Diagnostic]:
+    """One diagnostic per amount of ``doc`` that breaks a rule (non-numbers are the schema's)."""
+    found: list[Diagnostic] = []
+    for path, rule in AMOUNT_FIELDS.get(kind, ()):
+        node, _mark = resolve(doc.root, path)
+        if not isinstance(node, Scalar) or not isinstance(node.value, Decimal):
+            continue
+        problem = amount_problem(node.value, node.text, rule)
+        if problem is not None:
+            key_path = readable_path(prefix, doc.root, path)
+            found.append(
+                Diagnostic("error", doc.file, node.mark.line, node.mark.col, key_path, problem)
+            )
+    if kind == "Team":
+        found.extend(_check_bounds(doc, prefix))
+    return found
+
+
+def _amount(doc: Document, key: str) -> Scalar | None:
+    node = doc.root.get(key) if isinstance(doc.root, Mapping) else None
+    if isinstance(node, Scalar) and isinstance(node.value, Decimal) and node.value.is_finite():
+        return node
+    return None
+
+
+def _check_bounds(doc: Document, prefix: str) -> list[Diagnostic]:
+    low, high = _amount(doc, "envelope_min"), _amount(doc, "envelope_max")
+    if low is None or high is None:
+        return []
+    assert isinstance(low.value, Decimal)
+    assert isinstance(high.value, Decimal)
+    if low.value <= high.value:
+        return []
+    path: list[PathElement] = ["envelope_min"]
+    return [
+        Diagnostic(
+            "error",
+            doc.file,
+            low.mark.line,
+            low.mark.col,
+            readable_path(prefix, doc.root, path),
+            f"{low.text} is greater than envelope_max {high.text} "
+            f"(line {high.mark.line}); envelope_min must be <= envelope_max",
+        )
+    ]

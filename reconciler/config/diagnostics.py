@@ -1,0 +1,88 @@
+"""What validation found: one ``Diagnostic`` per problem, gathered in a ``Report``.
+
+A diagnostic points at ``file:line:col`` (1-based) and names the key by a readable path:
+
+- ``organization.guards.max_reclaim_per_apply`` for the Organization document;
+- ``teams[team_eng].envelope`` for a Team (``teams[?]`` when it has no usable id);
+- ``gateway.consumer_groups[support].wallet_team_id`` for the GatewayConfig (list items by id,
+  or by 0-based index when they have none);
+- empty for problems of a whole file or document (YAML syntax, encoding, size).
+
+``line == 0`` means the problem concerns a whole file or directory (no line to point at);
+``str()`` then leaves out the line and column.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
+
+if TYPE_CHECKING:
+    from reconciler.model import DesiredState
+
+Severity = Literal["error", "warning"]
+
+
+@dataclass(frozen=True, slots=True)
+class Diagnostic:
+    severity: Severity
+    file: str
+    line: int
+    col: int
+    key_path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}:{self.col}" if self.line > 0 else self.file
+        key = f" {self.key_path}:" if self.key_path else ""
+        return f"{where}:{key} {self.message}"
+
+    def sort_key(self) -> tuple[str, int, int, int, str, str]:
+        return (
+            self.file,
+            self.line,
+            self.col,
+            self.severity != "error",
+            self.key_path,
+            self.message,
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """The outcome of validating a budgets directory; ``state`` is None when there are errors."""
+
+    state: DesiredState | None
+    diagnostics: tuple[Diagnostic, ...]
+
+    @property
+    def errors(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "error")
+
+    @property
+    def warnings(self) -> tuple[Diagnostic, ...]:
+        return tuple(d for d in self.diagnostics if d.severity == "warning")
+
+    @property
+    def ok(self) -> bool:
+        return self.state is not None and not self.errors
+
+
+def display_path(path: Path) -> str:
+    """``path`` as the user would type it: relative to the working directory when under it."""
+    absolute = Path(os.path.abspath(path))
+    try:
+        return absolute.relative_to(Path.cwd()).as_posix() or "."
+    except ValueError:
+        return absolute.as_posix()
+
+
+def sort_diagnostics(diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:
+    """Sorted by file, line, column; each problem once."""
+    return tuple(sorted(set(diagnostics), key=Diagnostic.sort_key))
+
+
+def plural(count: int, noun: str) -> str:
+    return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

@@ -1,0 +1,145 @@
+"""The YAML tree the loader builds: every node keeps where it was written.
+
+``yamlload`` composes these from PyYAML's event stream; ``schema``, ``checks`` and ``build``
+read them. A node's ``size`` is the number of nodes it stands for once aliases are expanded,
+which is what the alias budget counts. ``to_plain`` turns a node into the JSON-like value
+jsonschema checks (numbers are ``Decimal``, never ``float``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence as SequenceABC
+from dataclasses import dataclass, field
+from decimal import Decimal
+
+ScalarValue = str | Decimal | bool | None
+PlainValue = ScalarValue | list["PlainValue"] | dict[str, "PlainValue"]
+PathElement = str | int
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A 1-based line and column."""
+
+    line: int
+    col: int
+
+
+@dataclass(frozen=True, slots=True)
+class Scalar:
+    mark: Mark
+    value: ScalarValue
+    text: str  # the scalar exactly as written (without quotes)
+    size: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    key: str
+    key_mark: Mark
+    value: Node
+
+
+@dataclass(frozen=True, slots=True)
+class Duplicate:
+    """A key written twice in one mapping; the later value wins in ``Mapping.get``."""
+
+    key: str
+    first: Mark
+    second: Mark
+
+
+@dataclass(frozen=True, slots=True)
+class Mapping:
+    mark: Mark
+    entries: tuple[Entry, ...]
+    size: int
+    duplicates: tuple[Duplicate, ...] = ()
+    bad_keys: tuple[Mark, ...] = ()  # keys that are not scalars (a list or a mapping as a key)
+
+    def get(self, key: str) -> Node | None:
+        found: Node | None = None
+        for entry in self.entries:
+            if entry.key == key:
+                found = entry.value
+        return found
+
+    def entry(self, key: str) -> Entry | None:
+        found: Entry | None = None
+        for entry in self.entries:
+            if entry.key == key:
+                found = entry
+        return found
+
+
+@dataclass(frozen=True, slots=True)
+class Sequence:
+    mark: Mark
+    items: tuple[Node, ...]
+    size: int
+
+
+Node = Scalar | Mapping | Sequence
+
+
+@dataclass(frozen=True, slots=True)
+class Document:
+    """One YAML document of one file. ``file`` is the path as the user would type it."""
+
+    file: str
+    index: int  # 0-based position of the document in its file
+    root: Node
+    mark: Mark = field(default_factory=lambda: Mark(1, 1))
+
+
+def to_plain(node: Node) -> PlainValue:
+    """The JSON-like value of ``node`` (later duplicate keys win, as in any YAML loader)."""
+    if isinstance(node, Scalar):
+        return node.value
+    if isinstance(node, Sequence):
+        return [to_plain(item) for item in node.items]
+    return {entry.key: to_plain(entry.value) for entry in node.entries}
+
+
+def scalar_str(node: Node | None) -> str | None:
+    """The value of a string scalar, else None."""
+    if isinstance(node, Scalar) and isinstance(node.value, str):
+        return node.value
+    return None
+
+
+def resolve(root: Node, path: SequenceABC[PathElement]) -> tuple[Node | None, Mark]:
+    """Follow ``path`` from ``root``: the node there (if any) and the best mark for it.
+
+    When the path ends at a key, the mark is the key's, so an error points at what to edit.
+    """
+    node: Node | None = root
+    mark = root.mark
+    for element in path:
+        if isinstance(node, Mapping) and isinstance(element, str):
+            entry = node.entry(element)
+            if entry is None:
+                return None, mark
+            node, mark = entry.value, entry.key_mark
+        elif isinstance(node, Sequence) and isinstance(element, int) and element < len(node.items):
+            node = node.items[element]
+            mark = node.mark
+        else:
+            return None, mark
+    return node, mark
+
+
+def readable_path(prefix: str, root: Node, path: SequenceABC[PathElement]) -> str:
+    """``teams[team_eng].envelope``: keys joined by dots, list items by their ``id`` if any."""
+    text = prefix
+    node: Node | None = root
+    for element in path:
+        if isinstance(element, int):
+            item = node.items[element] if isinstance(node, Sequence) else None
+            item_id = scalar_str(item.get("id")) if isinstance(item, Mapping) else None
+            text += f"[{item_id}]" if item_id else f"[{element}]"
+            node = item
+        else:
+            text = f"{text}.{element}" if text else element
+            node = node.get(element) if isinstance(node, Mapping) else None
+    return text

@@ -1,0 +1,142 @@
+"""Check a document against the JSON Schema of its kind (``schemas/*.schema.json``).
+
+The schemas ship inside the package (``reconciler/schemas`` links to the top-level ``schemas/``)
+and are read with ``importlib.resources``. Numeric rules (``minimum``, ``multipleOf``) stay in the
+schemas for editors but are not enforced here: ``amounts`` checks them with clearer messages.
+Each jsonschema error becomes a diagnostic at the line and column of the key it concerns.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+from collections.abc import Iterator
+from decimal import InvalidOperation, localcontext
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jsonschema
+from jsonschema.exceptions import ValidationError
+
+from reconciler.config.diagnostics import Diagnostic
+from reconciler.config.nodes import Document, Mapping, Node, PathElement, Scalar, resolve, to_plain
+from reconciler.config.nodes import readable_path as _readable
+
+SCHEMA_FILES = {
+    "Organization": "organization.schema.json",
+    "Team": "team.schema.json",
+    "GatewayConfig": "gateway-config.schema.json",
+}
+_NUMERIC_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
+_TYPE_PHRASES = {
+    "string": "a string",
+    "number": "a number like 12000.00",
+    "boolean": "true or false",
+    "object": "a mapping of keys to values",
+    "array": "a list",
+}
+_REQUIRED_HINTS = {
+    "envelope": "; give the team its credits per period, or mark it removed: true",
+    "wallet_team_id": "; name the Team whose wallet pays for this group",
+}
+
+
+def _ignore(*_args: Any) -> Iterator[ValidationError]:
+    return iter(())
+
+
+_Validator = jsonschema.validators.extend(
+    jsonschema.Draft202012Validator, dict.fromkeys(_NUMERIC_KEYWORDS, _ignore)
+)
+
+
+def schema_text(kind: str) -> str:
+    """The JSON text of the schema for ``kind``, from the installed package."""
+    return resources.files("reconciler").joinpath("schemas", SCHEMA_FILES[kind]).read_text("utf-8")
+
+
+@cache
+def _validator(kind: str) -> Any:
+    schema = json.loads(schema_text(kind))
+    jsonschema.Draft202012Validator.check_schema(schema)
+    return _Validator(schema)
+
+
+def suggestion(word: str, choices: list[str]) -> str:
+    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
+    return f"; did you mean '{close[0]}'?" if close else ""
+
+
+def _show(node: Node | None, value: object) -> str:
+    if isinstance(node, Scalar):
+        return f"'{node.text}'" if isinstance(node.value, str) else node.text or "null"
+    if isinstance(node, Mapping):
+        return "a mapping"
+    return "a list" if node is not None else repr(value)
+
+
+def _describe(error: ValidationError) -> tuple[list[PathElement], str] | None:
+    """The path the message is about and the message (for kinds handled outside the loop)."""
+    path: list[PathElement] = list(error.absolute_path)
+    kind = error.validator
+    if kind == "type":
+        expected = error.validator_value
+        names = expected if isinstance(expected, list) else [expected]
+        phrase = " or ".join(_TYPE_PHRASES.get(str(name), str(name)) for name in names)
+        return path, f"expected {phrase}, got {{shown}}"
+    if kind == "enum":
+        choices = [str(choice) for choice in error.validator_value]
+        hint = suggestion(str(error.instance), choices)
+        return path, f"{{shown}} is not one of {', '.join(choices)}{hint}"
+    if kind == "pattern":
+        if "owners" in path:
+            return path, "{shown} is not a GitHub @user, @org/team or an email address"
+        return path, (
+            "{shown} is not a valid id: use letters, digits, '_', '-', '.' and ':', "
+            "starting with a letter or digit (at most 128 characters)"
+        )
+    if kind == "minLength":
+        return path, "must not be empty"
+    if kind == "uniqueItems":
+        return path, "lists the same entry more than once"
+    if kind == "const":
+        return path, f"{{shown}} must be {json.dumps(error.validator_value)}"
+    return path, error.message
+
+
+def check_schema(doc: Document, kind: str, prefix: str) -> list[Diagnostic]:
+    """Every schema violation of ``doc`` (whose kind is known) as diagnostics."""
+    found: list[Diagnostic] = []
+
+    def add(path: list[PathElement], message: str) -> None:
+        _node, mark = resolve(doc.root, path)
+        key_path = _readable(prefix, doc.root, path)
+        found.append(Diagnostic("error", doc.file, mark.line, mark.col, key_path, message))
+
+    with localcontext() as context:
+        context.traps[InvalidOperation] = False  # NaN compares unequal instead of raising
+        errors = list(_validator(kind).iter_errors(to_plain(doc.root)))
+    for error in errors:
+        path: list[PathElement] = list(error.absolute_path)
+        if error.validator == "additionalProperties" and isinstance(error.instance, dict):
+            allowed = sorted(error.schema.get("properties", {}))
+            for key in error.instance:
+                if key not in allowed:
+                    hint = (
+                        "; YAML merge keys are not supported, write the keys out"
+                        if key == "<<"
+                        else suggestion(key, allowed)
+                    )
+                    add([*path, key], f"unknown key '{key}'{hint}")
+        elif error.validator == "required" and isinstance(error.instance, dict):
+            for key in error.validator_value:
+                if key not in error.instance:
+                    add(path, f"missing required key '{key}'{_REQUIRED_HINTS.get(key, '')}")
+        else:
+            described = _describe(error)
+            if described is not None:
+                where, message = described
+                node, _mark = resolve(doc.root, where)
+                add(where, message.replace("{shown}", _show(node, error.instance)))
+    return found
