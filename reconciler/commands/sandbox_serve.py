@@ -1,11 +1,145 @@
-"""Placeholder until the sandbox server lands; replaced by the sandbox-ledger work."""
+"""``reconciler sandbox serve``: the sandbox ledger over the wallet HTTP API."""
 
 from __future__ import annotations
 
+import socket
+from pathlib import Path
+from typing import Any
+
 import click
+import yaml
+
+from reconciler.errors import ConfigError, LedgerConfigError
+from reconciler.ledger import is_loopback
+from reconciler.ledger.faults import FaultPlan, FaultSpecError
+from reconciler.ledger.server import GatewaySettings, create_app
 
 
-@click.command(hidden=True)
-def serve() -> None:
-    """Not built yet."""
-    raise click.UsageError("'sandbox serve' is not built yet")
+def load_gateway_settings(path: Path) -> GatewaySettings:
+    """``consumer_groups[].id/wallet_team_id`` and ``cost_tracking.wallet_enforcement`` of the
+    GatewayConfig document in ``path`` (a budgets file or the rendered fragment)."""
+    try:
+        documents = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
+        raise ConfigError(f"{path}: cannot read the gateway config: {exc}") from exc
+    found: Any = next(
+        (
+            d
+            for d in documents
+            if isinstance(d, dict) and (d.get("kind") == "GatewayConfig" or "consumer_groups" in d)
+        ),
+        None,
+    )
+    if found is None:
+        raise ConfigError(f"{path}: no GatewayConfig document (with consumer_groups) found")
+    mapping: dict[str, str] = {}
+    for index, group in enumerate(found.get("consumer_groups") or []):
+        if not isinstance(group, dict) or not group.get("id") or not group.get("wallet_team_id"):
+            raise ConfigError(f"{path}: consumer_groups[{index}] needs both id and wallet_team_id")
+        mapping[str(group["id"])] = str(group["wallet_team_id"])
+    tracking = found.get("cost_tracking") or {}
+    enforcement = tracking.get("wallet_enforcement", False) if isinstance(tracking, dict) else False
+    if not isinstance(enforcement, bool):
+        raise ConfigError(f"{path}: cost_tracking.wallet_enforcement must be true or false")
+    return GatewaySettings(mapping, enforcement)
+
+
+@click.command()
+@click.option(
+    "--db",
+    "db_path",
+    required=True,
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="The sandbox database (made by `sandbox init`).",
+)
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
+@click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
+@click.option(
+    "--token",
+    envvar="RECONCILER_SANDBOX_TOKEN",
+    show_envvar=True,
+    help="Billing token (reads and writes). Prefer the variable: flags show up in `ps`.",
+)
+@click.option(
+    "--read-token",
+    envvar="RECONCILER_SANDBOX_READ_TOKEN",
+    show_envvar=True,
+    help="Read-only token (a write with it is a 403).",
+)
+@click.option("--faults", metavar="SPEC", help="Inject faults, e.g. 'allocate:lose@1,wallets:503'.")
+@click.option(
+    "--gateway-config",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="GatewayConfig YAML: consumer-group -> team mapping for reserve.",
+)
+@click.option("--insecure", is_flag=True, help="Allow listening on a non-loopback address.")
+def serve(
+    db_path: Path,
+    host: str,
+    port: int,
+    token: str | None,
+    read_token: str | None,
+    faults: str | None,
+    gateway_config: Path | None,
+    insecure: bool,
+) -> None:
+    """Serve the sandbox ledger over the Keeptrusts wallet HTTP API.
+
+    Routes: GET /v1/wallets, /v1/wallets/balance, /v1/wallets/{id}/transactions;
+    POST /v1/wallets/credit|allocate|reclaim, /v1/gateway/wallets/reserve|settle and the
+    console aliases /api/wallets/allocate|reclaim (schemas/wallet-api.openapi.yaml). The
+    server speaks plain http, so it listens on loopback only unless --insecure. Without any
+    token it is open to every local process.
+
+    \b
+    Faults (SPEC = comma-separated ROUTE:KIND[@N[,N..]|@N+]):
+      ROUTE  allocate reclaim credit transactions wallets balance reserve settle *
+      KIND   500|502|503 (no work done), 429 (Retry-After: 1),
+             lose (work done, then 502), latency=MS
+      @N     only the Nth request to the route; @N+ from the Nth on; default all
+
+    \b
+    Example:
+      export RECONCILER_SANDBOX_TOKEN=dev-billing
+      reconciler sandbox serve --db .reconciler/sandbox.db --port 8080
+      KEEPTRUSTS_API_TOKEN=dev-billing reconciler plan --ledger http://127.0.0.1:8080
+    """
+    if not is_loopback(host) and not insecure:
+        raise LedgerConfigError(
+            f"refusing to listen on {host}: the sandbox speaks plain http with bearer tokens; "
+            "use 127.0.0.1 or pass --insecure"
+        )
+    try:
+        plan = FaultPlan.parse(faults) if faults else None
+    except FaultSpecError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults") from exc
+    settings = load_gateway_settings(gateway_config) if gateway_config else None
+
+    import uvicorn
+
+    from reconciler.ledger.sqlite import SqliteLedger
+
+    ledger = SqliteLedger(db_path)
+    try:
+        app = create_app(
+            ledger, token=token, read_token=read_token, faults=plan, gateway_config=settings
+        )
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind((host, port))
+        except OSError as exc:
+            raise LedgerConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+        sock.listen(128)
+        bound = sock.getsockname()[1]
+        shown = f"[{host}]" if family == socket.AF_INET6 else host
+        if token is None and read_token is None:
+            click.echo("warning: no --token or --read-token: the server is open", err=True)
+        if plan is not None:
+            click.echo(f"injecting faults: {faults}", err=True)
+        click.echo(f"sandbox ledger {db_path} serving at http://{shown}:{bound}", err=True)
+        config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none")
+        uvicorn.Server(config).run(sockets=[sock])
+    finally:
+        ledger.close()

@@ -78,7 +78,7 @@ def test_malformed_responses_name_what_is_wrong() -> None:
         wire.parse_wallets({"data": []})
     with pytest.raises(wire.WireError, match="unexpected transaction object"):
         wire.parse_transaction({"id": "t"})
-    with pytest.raises(wire.WireError, match="amount: 0.0000001 has more than 6 decimal places"):
+    with pytest.raises(wire.WireError, match=r"amount: 0\.0000001 has more than 6 decimal places"):
         wire.parse_movement({"amount": Decimal("0.0000001")})
 
 

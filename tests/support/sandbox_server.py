@@ -1,0 +1,75 @@
+"""The real sandbox server on 127.0.0.1, for tests: ``with running_server(db) as url: ...``.
+
+uvicorn runs in a background thread on a socket bound to a free loopback port; the context
+manager waits until the server answers and shuts it down cleanly on exit.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import uvicorn
+from starlette.applications import Starlette
+
+from reconciler.ledger.faults import FaultPlan
+from reconciler.ledger.server import create_app
+
+BILLING_TOKEN = "test-billing-token"
+READ_TOKEN = "test-read-token"
+
+
+@contextmanager
+def serving(app: Starlette) -> Iterator[str]:
+    """Serve an ASGI app on 127.0.0.1 (a free port) in a thread; yield its base URL."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(
+        app,
+        log_level="warning",
+        access_log=False,
+        lifespan="off",
+        ws="none",
+        timeout_graceful_shutdown=2,
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    try:
+        deadline = time.monotonic() + 10
+        while not server.started:
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError("the sandbox server did not start")
+            time.sleep(0.01)
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@contextmanager
+def running_server(
+    db_path: Path,
+    *,
+    token: str | None = BILLING_TOKEN,
+    read_token: str | None = READ_TOKEN,
+    faults: str | None = None,
+) -> Iterator[str]:
+    """Serve the sandbox ledger at ``db_path`` (created with ``sandbox init`` or
+    ``SqliteLedger.create``); yield the base URL (``http://127.0.0.1:PORT``)."""
+    from reconciler.ledger.sqlite import SqliteLedger
+
+    ledger = SqliteLedger(db_path)
+    try:
+        plan = FaultPlan.parse(faults) if faults else None
+        with serving(create_app(ledger, token=token, read_token=read_token, faults=plan)) as url:
+            yield url
+    finally:
+        ledger.close()
