@@ -187,7 +187,7 @@ def resolve_revision(path: Path, rev: str) -> str:
 
 def load_at(budgets_dir: Path, rev: str) -> DesiredState | None:
     """The budgets directory as it was at ``rev``, loaded; None when it did not exist there."""
-    from reconciler import config
+    from reconciler.config import load
 
     root = repo_root(budgets_dir)
     rel = _relative(root, budgets_dir)
@@ -204,5 +204,5 @@ def load_at(budgets_dir: Path, rev: str) -> DesiredState | None:
                 tar.extractall(tmp, filter="data")
         except (tarfile.TarError, OSError) as exc:
             raise GitError(f"cannot unpack the budgets at {sha[:7]}: {exc}") from exc
-        loaded: tuple[DesiredState, object] = config.load(Path(tmp) / rel)
-    return loaded[0]
+        desired, _warnings = load(Path(tmp) / rel)
+    return desired

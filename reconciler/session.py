@@ -58,16 +58,10 @@ class Budgets:
 
 
 def load_budgets(directory: Path) -> tuple[DesiredState, tuple[str, ...]]:
-    """Validate the budgets; a ConfigError carries every diagnostic in its message."""
+    """Validate the budgets (ConfigError naming the first problem) and return their warnings."""
     from reconciler import config
 
-    try:
-        desired, warnings = config.load(directory)
-    except ConfigError as exc:
-        found = [str(d) for d in exc.diagnostics if str(d) not in str(exc)]
-        if found:
-            raise ConfigError("\n".join([str(exc), *found]), exc.diagnostics) from exc
-        raise
+    desired, warnings = config.load(directory)
     return desired, tuple(str(w) for w in warnings)
 
 
