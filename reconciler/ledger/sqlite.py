@@ -8,42 +8,25 @@ Reads run in one snapshot each. ``check()`` re-derives every cached number from 
 
 Thread-safe: each thread gets its own connection. Idempotency keys are honoured for credit,
 allocate and reclaim (same key and request: the original entry; another request: conflict);
-reserve is idempotent by ``request_id`` and settle by reservation.
+reserve is idempotent by ``request_id`` and settle by reservation. Every entry records the
+actor: the constructor's, or the ``actor=`` a write passes (e.g. the server's principal).
 """
 
 from __future__ import annotations
 
-import base64
-import binascii
 import sqlite3
-import threading
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from reconciler.errors import (
-    LedgerConfigError,
-    LedgerError,
-    LedgerNotFound,
-    LedgerRequestInvalid,
-    LedgerUnavailable,
-)
+from reconciler.errors import LedgerConfigError, LedgerRequestInvalid, LedgerUnavailable
 from reconciler.ledger import sqlite_check, sqlite_ops
+from reconciler.ledger import sqlite_reads as reads
 from reconciler.ledger.base import Reservation, Scope, TeamObservation, Transaction, Wallet
+from reconciler.ledger.sqlite_conn import Connections
 from reconciler.ledger.sqlite_ops import Context, fingerprint
-from reconciler.ledger.sqlite_rows import (
-    ENTRY_SELECT,
-    WALLET_COLUMNS,
-    check_amount,
-    check_id,
-    check_key,
-    check_text,
-    total_credits,
-    transaction_from_row,
-    wallet_from_row,
-)
+from reconciler.ledger.sqlite_rows import check_amount, check_id, check_key, check_text
 from reconciler.ledger.sqlite_schema import (
     SCHEMA_VERSION,
     connect,
@@ -55,7 +38,11 @@ from reconciler.ledger.sqlite_schema import (
 from reconciler.periods import Clock, Period, utc_now
 
 DEFAULT_ACTOR = "sandbox"
-MAX_PAGE = 1000
+MAX_TIMEOUT_SECONDS = 86_400
+
+
+def _init_hint(path: Path) -> str:
+    return f"create it with `reconciler sandbox init --db {path} --org ORG_ID`"
 
 
 class SqliteLedger:
@@ -64,38 +51,29 @@ class SqliteLedger:
     def __init__(
         self, path: Path | str, *, clock: Clock | None = None, actor: str = DEFAULT_ACTOR
     ) -> None:
-        self._path = Path(path)
-        self._clock: Clock = clock or utc_now
-        self._actor = check_text(actor, "actor")
-        self._local = threading.local()
-        self._lock = threading.Lock()
-        self._connections: list[sqlite3.Connection] = []
-        self._closed = False
-        if not self._path.is_file():
-            raise LedgerConfigError(
-                f"no sandbox ledger at {self._path}: create it with "
-                f"`reconciler sandbox init --db {self._path} --org ORG_ID`"
-            )
-        conn = self._conn()
+        path = Path(path)
+        self._db = Connections(path, clock or utc_now, check_text(actor, "actor"))
+        if not path.is_file():
+            raise LedgerConfigError(f"no sandbox ledger at {path}: {_init_hint(path)}")
         try:
+            conn = self._db.conn()
             version = schema_version(conn)
+            if version == 0:
+                raise LedgerConfigError(f"{path} is not a sandbox ledger: {_init_hint(path)}")
+            if version != SCHEMA_VERSION:
+                migrate(conn, path, self._db.now())
+            row = conn.execute("SELECT value FROM meta WHERE key = 'org_id'").fetchone()
+            if row is None:
+                raise LedgerConfigError(f"{path} names no organization: {_init_hint(path)}")
         except sqlite3.DatabaseError as exc:
             self.close()
             raise LedgerConfigError(
-                f"{self._path} is not a sandbox ledger ({exc}): create one with "
-                f"`reconciler sandbox init --db {self._path} --org ORG_ID`"
+                f"{path} is not a sandbox ledger ({exc}): {_init_hint(path)}"
             ) from exc
-        if version == 0:
+        except LedgerConfigError:
             self.close()
-            raise LedgerConfigError(
-                f"{self._path} is not a sandbox ledger: create one with "
-                f"`reconciler sandbox init --db {self._path} --org ORG_ID`"
-            )
-        if version != SCHEMA_VERSION:
-            migrate(conn, self._path, self._now())
-        self._org_id = str(
-            conn.execute("SELECT value FROM meta WHERE key = 'org_id'").fetchone()[0]
-        )
+            raise
+        self._org_id = str(row[0])
 
     @classmethod
     def create(
@@ -143,18 +121,15 @@ class SqliteLedger:
 
     @property
     def path(self) -> Path:
-        return self._path
+        return self._db.path
 
     @property
     def org_id(self) -> str:
         return self._org_id
 
     def close(self) -> None:
-        with self._lock:
-            self._closed = True
-            for conn in self._connections:
-                conn.close()
-            self._connections.clear()
+        """Close every connection; the ledger cannot be used afterwards."""
+        self._db.close()
 
     def __enter__(self) -> SqliteLedger:
         return self
@@ -170,36 +145,26 @@ class SqliteLedger:
     # -- reads ---------------------------------------------------------------------------------
 
     def organization_wallet(self) -> Wallet:
-        with self._reading() as conn:
-            row = conn.execute(
-                f"SELECT {WALLET_COLUMNS} FROM wallets WHERE scope = 'organization'"
-            ).fetchone()
-            return wallet_from_row(row, total_credits(conn))
+        with self._db.reading() as conn:
+            return reads.wallets(conn, " WHERE scope = 'organization'")[0]
 
     def list_wallets(self) -> list[Wallet]:
         """Every wallet: the organization's first, then teams, then users, by owner id."""
-        with self._reading() as conn:
-            credits = total_credits(conn)
-            rows = conn.execute(
-                f"SELECT {WALLET_COLUMNS} FROM wallets ORDER BY CASE scope"
-                " WHEN 'organization' THEN 0 WHEN 'team' THEN 1 ELSE 2 END, owner_id"
-            ).fetchall()
-            return [wallet_from_row(row, credits) for row in rows]
+        with self._db.reading() as conn:
+            return reads.wallets(conn)
 
     def team_wallet(self, team_id: str) -> Wallet | None:
-        return self._owned_wallet(Scope.TEAM, team_id)
+        with self._db.reading() as conn:
+            return reads.owned_wallet(conn, Scope.TEAM, team_id)
 
     def user_wallet(self, user_id: str) -> Wallet | None:
-        return self._owned_wallet(Scope.USER, user_id)
+        with self._db.reading() as conn:
+            return reads.owned_wallet(conn, Scope.USER, user_id)
 
     def wallet(self, wallet_id: str) -> Wallet:
-        with self._reading() as conn:
-            row = conn.execute(
-                f"SELECT {WALLET_COLUMNS} FROM wallets WHERE id = ?", (wallet_id,)
-            ).fetchone()
-            if row is None:
-                raise LedgerNotFound(f"no wallet {wallet_id!r} in the sandbox ledger")
-            return wallet_from_row(row, total_credits(conn))
+        """The wallet with this id; LedgerNotFound when there is none."""
+        with self._db.reading() as conn:
+            return reads.wallet_by_id(conn, wallet_id)
 
     def transactions(
         self,
@@ -209,26 +174,15 @@ class SqliteLedger:
         until: datetime | None = None,
     ) -> Iterator[Transaction]:
         """Entries of one wallet with since <= created_at < until, oldest first."""
-        where, params = self._window(since, until)
-        with self._reading() as conn:
-            self._require_wallet(conn, wallet_id)
-            rows = conn.execute(
-                f"{ENTRY_SELECT} WHERE e.wallet_id = ?{where} ORDER BY e.created_at, e.seq",
-                (wallet_id, *params),
-            ).fetchall()
-        return iter([transaction_from_row(row) for row in rows])
+        with self._db.reading() as conn:
+            return iter(reads.entries(conn, wallet_id, since, until))
 
     def all_transactions(
         self, *, since: datetime | None = None, until: datetime | None = None
     ) -> list[Transaction]:
         """Entries of every wallet, oldest first (created_at, then id)."""
-        where, params = self._window(since, until)
-        clause = f" WHERE {where[5:]}" if where else ""
-        with self._reading() as conn:
-            rows = conn.execute(
-                f"{ENTRY_SELECT}{clause} ORDER BY e.created_at, e.seq", params
-            ).fetchall()
-        return [transaction_from_row(row) for row in rows]
+        with self._db.reading() as conn:
+            return reads.entries(conn, None, since, until)
 
     def transactions_page(
         self,
@@ -239,62 +193,18 @@ class SqliteLedger:
         limit: int = 100,
         cursor: str | None = None,
     ) -> tuple[list[Transaction], str | None]:
-        """One page of ``transactions`` and the opaque cursor of the next (None at the end)."""
-        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
-            raise LedgerRequestInvalid(f"limit must be between 1 and {MAX_PAGE}, got {limit!r}")
-        where, params = self._window(since, until)
-        if cursor is not None:
-            after_time, after_seq = _decode_cursor(cursor)
-            where += " AND (e.created_at > ? OR (e.created_at = ? AND e.seq > ?))"
-            params = [*params, after_time, after_time, after_seq]
-        with self._reading() as conn:
-            self._require_wallet(conn, wallet_id)
-            rows = conn.execute(
-                f"{ENTRY_SELECT} WHERE e.wallet_id = ?{where} ORDER BY e.created_at, e.seq LIMIT ?",
-                (wallet_id, *params, limit + 1),
-            ).fetchall()
-        page = rows[:limit]
-        more = len(rows) > limit
-        next_cursor = _encode_cursor(str(page[-1][6]), int(page[-1][0])) if more else None
-        return [transaction_from_row(row) for row in page], next_cursor
+        """One page (1 <= limit <= 1000) of ``transactions`` and the next cursor (None: last)."""
+        with self._db.reading() as conn:
+            return reads.page(conn, wallet_id, since, until, limit, cursor)
 
     def observe(self, team_ids: Iterable[str], period: Period) -> dict[str, TeamObservation]:
         """Per team: its wallet, allocation flows in ``period`` and balance at its start."""
-        start, end = format_timestamp(period.start), format_timestamp(period.end)
-        result: dict[str, TeamObservation] = {}
-        with self._reading() as conn:
-            credits = total_credits(conn)
-            for team_id in team_ids:
-                row = conn.execute(
-                    f"SELECT {WALLET_COLUMNS} FROM wallets WHERE scope = 'team' AND owner_id = ?",
-                    (team_id,),
-                ).fetchone()
-                if row is None:
-                    result[team_id] = TeamObservation(team_id, None, (), 0)
-                    continue
-                carry = conn.execute(
-                    "SELECT coalesce(sum(amount), 0) FROM entries WHERE wallet_id = ?"
-                    " AND type IN ('credit', 'allocation_in', 'allocation_out', 'settlement')"
-                    " AND created_at < ?",
-                    (row[0], start),
-                ).fetchone()[0]
-                flows = conn.execute(
-                    f"{ENTRY_SELECT} WHERE e.wallet_id = ?"
-                    " AND e.type IN ('allocation_in', 'allocation_out')"
-                    " AND e.created_at >= ? AND e.created_at < ? ORDER BY e.created_at, e.seq",
-                    (row[0], start, end),
-                ).fetchall()
-                result[team_id] = TeamObservation(
-                    team_id,
-                    wallet_from_row(row, credits),
-                    tuple(transaction_from_row(flow) for flow in flows),
-                    int(carry),
-                )
-        return result
+        with self._db.reading() as conn:
+            return reads.observe(conn, team_ids, period)
 
     def gateway_config(self) -> tuple[dict[str, str], bool]:
         """The consumer group -> team mapping and whether wallet enforcement is on."""
-        with self._reading() as conn:
+        with self._db.reading() as conn:
             rows = conn.execute("SELECT consumer_group, team_id FROM consumer_groups").fetchall()
             flag = conn.execute(
                 "SELECT value FROM meta WHERE key = 'wallet_enforcement'"
@@ -302,12 +212,12 @@ class SqliteLedger:
         return {str(g): str(t) for g, t in rows}, bool(flag and flag[0] == "1")
 
     def entry_count(self) -> int:
-        with self._reading() as conn:
+        with self._db.reading() as conn:
             return int(conn.execute("SELECT count(*) FROM entries").fetchone()[0])
 
     def check(self) -> list[str]:
         """Every violated invariant (DESIGN §2), one line each; empty when the ledger is sound."""
-        with self._reading() as conn:
+        with self._db.reading() as conn:
             return sqlite_check.violations(conn)
 
     # -- writes --------------------------------------------------------------------------------
@@ -392,7 +302,7 @@ class SqliteLedger:
         for group, team in mapping.items():
             check_id(group, "consumer group")
             check_id(team, "team id")
-        with self._writing(None) as (conn, _ctx):
+        with self._db.writing(None) as (conn, _ctx):
             conn.execute("DELETE FROM consumer_groups")
             conn.executemany(
                 "INSERT INTO consumer_groups (consumer_group, team_id) VALUES (?, ?)",
@@ -445,9 +355,11 @@ class SqliteLedger:
             group=consumer_group,
             timeout=timeout_seconds,
         )
-        with self._writing(actor) as (conn, ctx):
+        with self._db.writing(actor) as (conn, ctx):
             team = team_id or self._mapped_team(conn, consumer_group)
-            expires = format_timestamp(self._moment(ctx) + timedelta(seconds=timeout_seconds))
+            expires = format_timestamp(
+                parse_timestamp(ctx.now) + timedelta(seconds=timeout_seconds)
+            )
             return sqlite_ops.reserve(
                 conn,
                 request_id,
@@ -465,14 +377,13 @@ class SqliteLedger:
         """Charge the actual cost and release the surplus as a ``refund`` (see sqlite_ops)."""
         check_key(reservation_id, "reservation id")
         check_amount(actual_cost, "actual cost", allow_zero=True)
-        with self._writing(actor) as (conn, ctx):
+        with self._db.writing(actor) as (conn, ctx):
             seq = sqlite_ops.settle(conn, reservation_id, actual_cost, ctx)
-            return _entry(conn, seq)
+            return reads.entry(conn, seq)
 
     def expire_reservations(self) -> int:
         """Release every hold past its timeout (``expiry`` entries); how many were released."""
-        with self._writing(None) as (conn, ctx):
-            return sqlite_ops.expire_due(conn, ctx)
+        return self._db.expire_due()
 
     # -- internals -----------------------------------------------------------------------------
 
@@ -509,12 +420,12 @@ class SqliteLedger:
     ) -> Transaction:
         if key is not None:
             check_key(key)
-        with self._writing(actor) as (conn, ctx):
+        with self._db.writing(actor) as (conn, ctx):
             seq = sqlite_ops.replayed(conn, key, request)
             if seq is None:
                 seq = write(conn, ctx)
                 sqlite_ops.remember(conn, key, request, seq, ctx.now)
-            return _entry(conn, seq)
+            return reads.entry(conn, seq)
 
     def _mapped_team(self, conn: sqlite3.Connection, group: str | None) -> str | None:
         if group is None:
@@ -531,112 +442,3 @@ class SqliteLedger:
                 "consumer_groups with a wallet_team_id"
             )
         return str(row[0])
-
-    def _owned_wallet(self, scope: Scope, owner_id: str) -> Wallet | None:
-        with self._reading() as conn:
-            row = conn.execute(
-                f"SELECT {WALLET_COLUMNS} FROM wallets WHERE scope = ? AND owner_id = ?",
-                (scope.value, owner_id),
-            ).fetchone()
-            return None if row is None else wallet_from_row(row, total_credits(conn))
-
-    def _require_wallet(self, conn: sqlite3.Connection, wallet_id: str) -> None:
-        if conn.execute("SELECT 1 FROM wallets WHERE id = ?", (wallet_id,)).fetchone() is None:
-            raise LedgerNotFound(f"no wallet {wallet_id!r} in the sandbox ledger")
-
-    @staticmethod
-    def _window(since: datetime | None, until: datetime | None) -> tuple[str, list[object]]:
-        where, params = "", list[object]()
-        for bound, what, op in ((since, "since", ">="), (until, "until", "<")):
-            if bound is None:
-                continue
-            if not isinstance(bound, datetime) or bound.tzinfo is None:
-                raise LedgerRequestInvalid(f"{what} must be a UTC-aware datetime, got {bound!r}")
-            where += f" AND e.created_at {op} ?"
-            params.append(format_timestamp(bound))
-        return where, params
-
-    def _now(self) -> str:
-        return format_timestamp(self._clock())
-
-    @staticmethod
-    def _moment(ctx: Context) -> datetime:
-        return parse_timestamp(ctx.now)
-
-    def _conn(self) -> sqlite3.Connection:
-        if self._closed:
-            raise LedgerConfigError(f"sandbox ledger {self._path} is closed")
-        conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
-        if conn is None:
-            conn = connect(self._path)
-            self._local.conn = conn
-            with self._lock:
-                self._connections.append(conn)
-        return conn
-
-    def _expire_if_due(self) -> None:
-        due = self._conn().execute(
-            "SELECT 1 FROM reservations WHERE status = 'open' AND expires_at <= ? LIMIT 1",
-            (self._now(),),
-        )
-        if due.fetchone() is not None:
-            self.expire_reservations()
-
-    @contextmanager
-    def _reading(self) -> Iterator[sqlite3.Connection]:
-        try:
-            self._expire_if_due()
-            conn = self._conn()
-            conn.execute("BEGIN")
-            try:
-                yield conn
-            finally:
-                if conn.in_transaction:
-                    conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise _translate(self._path, exc) from exc
-
-    @contextmanager
-    def _writing(self, actor: str | None) -> Iterator[tuple[sqlite3.Connection, Context]]:
-        if actor is not None:
-            check_text(actor, "actor")
-        conn = self._conn()
-        try:
-            conn.execute("BEGIN IMMEDIATE")
-            try:
-                now = self._now()
-                sqlite_ops.expire_due(conn, Context(now, self._actor))
-                yield conn, Context(now, actor or self._actor)
-                conn.execute("COMMIT")
-            finally:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-        except sqlite3.Error as exc:
-            raise _translate(self._path, exc) from exc
-
-
-def _entry(conn: sqlite3.Connection, seq: int) -> Transaction:
-    row = conn.execute(f"{ENTRY_SELECT} WHERE e.seq = ?", (seq,)).fetchone()
-    return transaction_from_row(row)
-
-
-def _translate(path: Path, exc: sqlite3.Error) -> LedgerError:
-    if isinstance(exc, sqlite3.OperationalError):
-        return LedgerUnavailable(f"sandbox ledger {path} is unavailable ({exc}); try again")
-    return LedgerError(f"sandbox ledger {path} refused a write ({exc})")
-
-
-def _encode_cursor(created_at: str, seq: int) -> str:
-    return base64.urlsafe_b64encode(f"{created_at}|{seq}".encode()).decode().rstrip("=")
-
-
-def _decode_cursor(cursor: str) -> tuple[str, int]:
-    try:
-        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        created_at, _, seq = text.partition("|")
-        format_timestamp(datetime.fromisoformat(created_at[:-1] + "+00:00"))
-        return created_at, int(seq)
-    except (binascii.Error, UnicodeDecodeError, ValueError, LedgerConfigError) as exc:
-        raise LedgerRequestInvalid(
-            f"cursor {cursor!r} is not one this ledger returned: start again without a cursor"
-        ) from exc

@@ -125,8 +125,13 @@ def connect(path: Path) -> sqlite3.Connection:
         conn.execute(f"PRAGMA busy_timeout = {int(BUSY_TIMEOUT_SECONDS * 1000)}")
         conn.execute("PRAGMA foreign_keys = ON")
         conn.execute("PRAGMA synchronous = FULL")
-    except sqlite3.Error as exc:
+    except sqlite3.OperationalError as exc:
         raise LedgerConfigError(f"cannot open sandbox ledger {path}: {exc}") from exc
+    except sqlite3.DatabaseError as exc:
+        raise LedgerConfigError(
+            f"{path} is not a sandbox ledger ({exc}): create one with "
+            f"`reconciler sandbox init --db PATH --org ORG_ID` at another path"
+        ) from exc
     return conn
 
 

@@ -1,0 +1,158 @@
+"""The sandbox ledger's queries, each run on a connection inside the caller's read snapshot.
+
+Entries are ordered by ``created_at`` then id (``seq``). A page cursor is the opaque
+(created_at, seq) of the last entry returned, so pages never repeat or skip an entry.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import sqlite3
+from collections.abc import Iterable
+from datetime import datetime
+
+from reconciler.errors import LedgerNotFound, LedgerRequestInvalid
+from reconciler.ledger.base import Scope, TeamObservation, Transaction, Wallet
+from reconciler.ledger.sqlite_rows import (
+    ENTRY_SELECT,
+    WALLET_COLUMNS,
+    total_credits,
+    transaction_from_row,
+    wallet_from_row,
+)
+from reconciler.ledger.sqlite_schema import format_timestamp, parse_timestamp
+from reconciler.periods import Period
+
+MAX_PAGE = 1000
+_ORDER = " ORDER BY e.created_at, e.seq"
+
+
+def wallets(
+    conn: sqlite3.Connection, where: str = "", params: Iterable[object] = ()
+) -> list[Wallet]:
+    """Wallets matching ``where``: organization first, then teams, then users, by owner id."""
+    credits = total_credits(conn)
+    rows = conn.execute(
+        f"SELECT {WALLET_COLUMNS} FROM wallets{where} ORDER BY CASE scope"
+        " WHEN 'organization' THEN 0 WHEN 'team' THEN 1 ELSE 2 END, owner_id",
+        tuple(params),
+    ).fetchall()
+    return [wallet_from_row(row, credits) for row in rows]
+
+
+def owned_wallet(conn: sqlite3.Connection, scope: Scope, owner_id: str) -> Wallet | None:
+    found = wallets(conn, " WHERE scope = ? AND owner_id = ?", (scope.value, owner_id))
+    return found[0] if found else None
+
+
+def wallet_by_id(conn: sqlite3.Connection, wallet_id: str) -> Wallet:
+    found = wallets(conn, " WHERE id = ?", (wallet_id,))
+    if not found:
+        raise LedgerNotFound(f"no wallet {wallet_id!r} in the sandbox ledger")
+    return found[0]
+
+
+def entry(conn: sqlite3.Connection, seq: int) -> Transaction:
+    return transaction_from_row(conn.execute(f"{ENTRY_SELECT} WHERE e.seq = ?", (seq,)).fetchone())
+
+
+def entries(
+    conn: sqlite3.Connection,
+    wallet_id: str | None,
+    since: datetime | None,
+    until: datetime | None,
+) -> list[Transaction]:
+    """Entries of one wallet (every wallet when None) with since <= created_at < until."""
+    where, params = window(since, until)
+    if wallet_id is not None:
+        wallet_by_id(conn, wallet_id)
+        where, params = f"{where} AND e.wallet_id = ?", [*params, wallet_id]
+    clause = f" WHERE {where[5:]}" if where else ""
+    rows = conn.execute(f"{ENTRY_SELECT}{clause}{_ORDER}", params).fetchall()
+    return [transaction_from_row(row) for row in rows]
+
+
+def page(
+    conn: sqlite3.Connection,
+    wallet_id: str,
+    since: datetime | None,
+    until: datetime | None,
+    limit: int,
+    cursor: str | None,
+) -> tuple[list[Transaction], str | None]:
+    if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= MAX_PAGE:
+        raise LedgerRequestInvalid(f"limit must be between 1 and {MAX_PAGE}, got {limit!r}")
+    where, params = window(since, until)
+    if cursor is not None:
+        after_time, after_seq = decode_cursor(cursor)
+        where += " AND (e.created_at > ? OR (e.created_at = ? AND e.seq > ?))"
+        params = [*params, after_time, after_time, after_seq]
+    wallet_by_id(conn, wallet_id)
+    rows = conn.execute(
+        f"{ENTRY_SELECT} WHERE e.wallet_id = ?{where}{_ORDER} LIMIT ?",
+        (wallet_id, *params, limit + 1),
+    ).fetchall()
+    shown = rows[:limit]
+    more = len(rows) > limit
+    next_cursor = encode_cursor(str(shown[-1][6]), int(shown[-1][0])) if more else None
+    return [transaction_from_row(row) for row in shown], next_cursor
+
+
+def observe(
+    conn: sqlite3.Connection, team_ids: Iterable[str], period: Period
+) -> dict[str, TeamObservation]:
+    """Same results as ``base.observe_from_transactions``, in three queries per team."""
+    start, end = format_timestamp(period.start), format_timestamp(period.end)
+    result: dict[str, TeamObservation] = {}
+    for team_id in team_ids:
+        wallet = owned_wallet(conn, Scope.TEAM, team_id)
+        if wallet is None:
+            result[team_id] = TeamObservation(team_id, None, (), 0)
+            continue
+        carry = conn.execute(
+            "SELECT coalesce(sum(amount), 0) FROM entries WHERE wallet_id = ?"
+            " AND type IN ('credit', 'allocation_in', 'allocation_out', 'settlement')"
+            " AND created_at < ?",
+            (wallet.id, start),
+        ).fetchone()[0]
+        flows = conn.execute(
+            f"{ENTRY_SELECT} WHERE e.wallet_id = ?"
+            " AND e.type IN ('allocation_in', 'allocation_out')"
+            f" AND e.created_at >= ? AND e.created_at < ?{_ORDER}",
+            (wallet.id, start, end),
+        ).fetchall()
+        result[team_id] = TeamObservation(
+            team_id, wallet, tuple(transaction_from_row(row) for row in flows), int(carry)
+        )
+    return result
+
+
+def window(since: datetime | None, until: datetime | None) -> tuple[str, list[object]]:
+    """SQL conditions (each starting `` AND ``) for since <= created_at < until."""
+    where, params = "", list[object]()
+    for bound, what, op in ((since, "since", ">="), (until, "until", "<")):
+        if bound is None:
+            continue
+        if not isinstance(bound, datetime) or bound.tzinfo is None:
+            raise LedgerRequestInvalid(f"{what} must be a UTC-aware datetime, got {bound!r}")
+        where += f" AND e.created_at {op} ?"
+        params.append(format_timestamp(bound))
+    return where, params
+
+
+def encode_cursor(created_at: str, seq: int) -> str:
+    return base64.urlsafe_b64encode(f"{created_at}|{seq}".encode()).decode().rstrip("=")
+
+
+def decode_cursor(cursor: str) -> tuple[str, int]:
+    try:
+        text = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
+        created_at, _, seq = text.partition("|")
+        if format_timestamp(parse_timestamp(created_at)) != created_at:
+            raise ValueError(created_at)
+        return created_at, int(seq)
+    except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
+        raise LedgerRequestInvalid(
+            f"cursor {cursor!r} is not one this ledger returned: start again without a cursor"
+        ) from exc
