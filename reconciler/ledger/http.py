@@ -110,7 +110,9 @@ class HttpLedger:
         self._max_workers = max_workers
 
     @classmethod
-    def from_url(cls, url: str, *, token: str | None, timeout: float | None = None) -> HttpLedger:
+    def from_url(
+        cls, url: str, *, token: str | None, timeout: float | None = None, page_size: int = 500
+    ) -> HttpLedger:
         """A client for ``url`` with TLS verification on and the token as a bearer header."""
         headers = {"User-Agent": f"reconciler/{__version__}", "Accept": "application/json"}
         if token:
@@ -123,7 +125,7 @@ class HttpLedger:
             verify=True,
             follow_redirects=False,
         )
-        return cls(client)
+        return cls(client, page_size=page_size)
 
     # ---- reads -----------------------------------------------------------------------------
 

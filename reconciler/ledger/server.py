@@ -18,14 +18,13 @@ import hmac
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import datetime
 from functools import partial
-from typing import Any, Protocol
+from typing import Any
 
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
@@ -38,8 +37,9 @@ from reconciler.errors import (
     LedgerRequestInvalid,
 )
 from reconciler.ledger import wire
-from reconciler.ledger.base import Reservation, Scope, Transaction, Wallet
+from reconciler.ledger.base import Scope
 from reconciler.ledger.faults import Fault, FaultPlan
+from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.ledger.validation import BodyValidator, InvalidBody, query_limit, query_time
 
 log = logging.getLogger(__name__)
@@ -47,63 +47,6 @@ log = logging.getLogger(__name__)
 BILLING_ACTOR = "billing-token"
 READ_ACTOR = "read-token"
 OPEN_ACTOR = "sandbox-open"
-
-
-class ServedLedger(Protocol):
-    """What the server needs from the sandbox ledger (``SqliteLedger`` provides it)."""
-
-    def list_wallets(self) -> list[Wallet]: ...
-
-    def wallet(self, wallet_id: str) -> Wallet: ...
-
-    def transactions_page(
-        self,
-        wallet_id: str,
-        *,
-        since: datetime | None,
-        until: datetime | None,
-        limit: int,
-        cursor: str | None,
-    ) -> tuple[list[Transaction], str | None]: ...
-
-    def credit(
-        self, amount: int, *, note: str = ..., idempotency_key: str | None = ..., actor: str = ...
-    ) -> Transaction: ...
-
-    def allocate(
-        self,
-        team_id: str,
-        amount: int,
-        *,
-        note: str = ...,
-        idempotency_key: str | None = ...,
-        actor: str = ...,
-    ) -> Transaction: ...
-
-    def reclaim(
-        self,
-        team_id: str,
-        amount: int,
-        *,
-        note: str = ...,
-        idempotency_key: str | None = ...,
-        actor: str = ...,
-    ) -> Transaction: ...
-
-    def reserve(
-        self,
-        request_id: str,
-        estimated_cost: int,
-        *,
-        user_id: str | None = ...,
-        team_id: str | None = ...,
-        consumer_group: str | None = ...,
-        timeout_seconds: int = ...,
-    ) -> Reservation: ...
-
-    def settle(self, reservation_id: str, actual_cost: int) -> Transaction: ...
-
-    def configure_gateway(self, mapping: dict[str, str], wallet_enforcement: bool) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +79,7 @@ Handler = Callable[[Any, str, str | None], object]  # (parsed body or request, a
 class _Api:
     def __init__(
         self,
-        ledger: ServedLedger,
+        ledger: SqliteLedger,
         token: str | None,
         read_token: str | None,
         faults: FaultPlan | None,
@@ -180,12 +123,12 @@ class _Api:
         async def handle(request: Request) -> Response:
             try:
                 actor = self.actor_for(request, write)
+                body = await request.body() if write else b""
                 fault = self.faults.next_fault(route) if self.faults else Fault()
                 if fault.latency_ms:
                     await asyncio.sleep(fault.latency_ms / 1000)
                 if fault.status is not None:
                     return _injected(fault.status)
-                body = await request.body() if write else b""
                 result = await run_in_threadpool(work, request, body, actor)
                 if fault.lose:
                     return error_response(
@@ -194,8 +137,13 @@ class _Api:
                 return _json(result)
             except _Refused as refused:
                 return error_response(refused.status, refused.type, refused.code, refused.message)
+            except wire.WireError as exc:
+                return error_response(422, "invalid_request", "validation_error", str(exc))
             except LedgerError as exc:
                 return _ledger_error(exc)
+            except ClientDisconnect:
+                log.info("client went away during %s %s", request.method, request.url.path)
+                return Response(status_code=499)
             except Exception:
                 log.exception("sandbox server error on %s %s", request.method, request.url.path)
                 return error_response(500, "server_error", "internal_error", "internal error")
@@ -280,13 +228,16 @@ class _Api:
             user_id=ask.user_id,
             team_id=ask.team_id,
             consumer_group=ask.consumer_group,
+            actor=actor,
             **extra,
         )
         return wire.reservation_json(reservation)
 
     def settle(self, request: Request, raw: bytes, actor: str) -> object:
         ask = wire.parse_settle(self.body("SettleRequest", raw))
-        return wire.transaction_response(self.ledger.settle(ask.reservation_id, ask.actual_cost))
+        return wire.transaction_response(
+            self.ledger.settle(ask.reservation_id, ask.actual_cost, actor=actor)
+        )
 
 
 def _injected(status: int) -> Response:
@@ -321,7 +272,7 @@ async def _http_exception(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    ledger: ServedLedger,
+    ledger: SqliteLedger,
     *,
     token: str | None,
     read_token: str | None,
