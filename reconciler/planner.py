@@ -14,7 +14,7 @@ from collections.abc import Collection, Iterable, Mapping
 from datetime import UTC, datetime
 
 from reconciler import money, notes, periods
-from reconciler.errors import FundingError, GuardError
+from reconciler.errors import FundingError, GuardError, PlanError
 from reconciler.ledger.base import TeamObservation, Transaction
 from reconciler.model import DesiredState, GatewayConfig, Team
 from reconciler.plan import (
@@ -51,9 +51,16 @@ def plan(
     """
     org = desired.organization
     period = periods.period_at(org.period, now)
+    wallets = {w.owner_id for w in observed.team_wallets}
     decisions: list[Decision] = []
     for team in desired.teams:
-        obs = observed.teams.get(team.id) or TeamObservation(team.id, None, (), 0)
+        obs = observed.teams.get(team.id)
+        if obs is None and team.id in wallets:
+            raise PlanError(
+                f"{team.id}: the ledger lists its wallet but returned no flows for it: "
+                "re-run the plan"
+            )
+        obs = obs or TeamObservation(team.id, None, (), 0)
         if is_managed(team, obs):
             decisions.append(decide(team, obs, managed_since.get(team.id), now))
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from reconciler import planner
-from reconciler.errors import FundingError, GuardError
+from reconciler.errors import FundingError, GuardError, PlanError
 from reconciler.model import DesiredState, DriftPolicy, Mode
 from reconciler.plan import Action, Observed, Plan
 from tests.support.planning import (
@@ -20,6 +20,7 @@ from tests.support.planning import (
     organization,
     our_flow,
     team,
+    wallet,
 )
 
 
@@ -224,3 +225,15 @@ def test_plan_id_ignores_the_clock_within_the_period() -> None:
     assert first.plan_id == later.plan_id
     assert first.changes == later.changes
     assert first.changes[0].action is Action.ALLOCATE
+
+
+def test_a_listed_but_unobserved_wallet_is_refused_not_refunded() -> None:
+    d = desired(organization(), team("team_a", 100))
+    led = Ledger()
+    led.extra_wallets.append(wallet("team_a", 100))
+    with pytest.raises(PlanError) as err:
+        make(d, led.observed())
+    assert (
+        str(err.value)
+        == "team_a: the ledger lists its wallet but returned no flows for it: re-run the plan"
+    )
