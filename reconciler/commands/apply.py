@@ -1,11 +1,158 @@
-"""Placeholder until the command lands; replaced by its issue's work."""
+"""``reconciler apply``: make the planned movements, with the commit SHA in every ledger note."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
 import click
 
+from reconciler import applying, executor, session
+from reconciler.cli import EXIT_CODES_HELP
+from reconciler.commands import output
+from reconciler.commands.options import ledger_options
+from reconciler.errors import EXIT_ERROR, EXIT_OK, ReconcilerError, UsageError
+from reconciler.ledger.base import Ledger
+from reconciler.periods import Clock
+from reconciler.plan import Plan
+from reconciler.render import render_text
+from reconciler.stale import check_stale
 
-@click.command(hidden=True)
-def apply() -> None:
-    """Not built yet."""
-    raise click.UsageError("'apply' is not built yet")
+
+@click.command(epilog=EXIT_CODES_HELP)
+@click.argument(
+    "target",
+    metavar="[DIR | PLANFILE]",
+    required=False,
+    default="budgets",
+    type=click.Path(path_type=Path),
+)
+@ledger_options
+@click.option("--auto-approve", is_flag=True, help="Apply without asking for confirmation.")
+@click.option(
+    "--allow-dirty",
+    is_flag=True,
+    help="Apply although the budgets have uncommitted changes (notes then say dirty).",
+)
+@click.option(
+    "--override-guards",
+    "override_reason",
+    metavar="REASON",
+    help="Apply past a guard; REASON is written into every ledger note (not with PLANFILE).",
+)
+@click.option(
+    "--budgets",
+    "budgets_dir",
+    default="budgets",
+    show_default=True,
+    type=click.Path(file_okay=False, path_type=Path),
+    help="With a PLANFILE: the budgets directory the plan was made from.",
+)
+def apply(
+    target: Path,
+    ledger_url: str | None,
+    insecure: bool,
+    auto_approve: bool,
+    allow_dirty: bool,
+    override_reason: str | None,
+    budgets_dir: Path,
+) -> int:
+    """Apply the budgets in DIR (plan, confirm, move), or a plan saved with `plan --out`.
+
+    Refuses uncommitted budgets (unless --allow-dirty) and a repository with no commit. A saved
+    plan is refused when it is stale: its period ended, HEAD moved, or a team it touches had
+    allocations made since. Movements already in the ledger are skipped, so re-running an
+    interrupted or partial apply resumes it. Without --auto-approve the plan is shown and you
+    type `yes`. After the run the plan is made again and must be empty.
+
+    \b
+    Example:
+      reconciler apply budgets/
+      reconciler apply budgets/ --auto-approve
+      reconciler plan --out plan.json && reconciler apply plan.json
+    """
+    clock = session.clock_from_env()
+    if target.is_file():
+        if override_reason is not None:
+            raise UsageError(
+                "--override-guards goes with `reconciler plan` when applying a plan file: the "
+                "reason is already in the plan"
+            )
+        saved = session.read_plan(target)
+        budgets = session.locate(budgets_dir)
+        applying.check_tree(budgets, allow_dirty=allow_dirty, plan=saved)
+        if budgets.desired.organization.id != saved.org_id:
+            raise UsageError(
+                f"plan {saved.plan_id} is for {saved.org_id} but {budgets_dir} is "
+                f"{budgets.desired.organization.id}: pass --budgets DIR"
+            )
+        where = session.ledger_target(
+            ledger_url, budgets.desired, budgets.repo, recorded=saved.ledger
+        )
+        with session.opened(where, insecure=insecure, clock=clock) as ledger:
+            check_stale(saved, ledger, budgets.commit, clock())
+            return _run(saved, budgets, ledger, clock, auto_approve=auto_approve)
+    budgets = session.locate(target)
+    output.warn(budgets.warnings)
+    applying.check_tree(budgets, allow_dirty=allow_dirty)
+    where = session.ledger_target(ledger_url, budgets.desired, budgets.repo)
+    with session.opened(where, insecure=insecure, clock=clock) as ledger:
+        plan, notes = session.make_plan(
+            budgets, ledger, now=clock(), override_reason=override_reason, ledger_url=where.url
+        )
+        output.warn(notes)
+        return _run(plan, budgets, ledger, clock, auto_approve=auto_approve)
+
+
+def _run(
+    plan: Plan, budgets: session.Budgets, ledger: Ledger, clock: Clock, *, auto_approve: bool
+) -> int:
+    color = output.color_for_stdout()
+    click.echo(render_text(plan, color=color), nl=False)
+    if not plan.changes:
+        return EXIT_OK
+    if not auto_approve and not _confirmed():
+        click.echo("Apply cancelled: nothing was moved.", err=True)
+        return EXIT_ERROR
+    with _progress(len(plan.changes)) as report:
+        result = executor.apply(plan, ledger, clock=clock, progress=report)
+    applying.verdict(result)
+    after, _notes = session.make_plan(budgets, ledger, now=clock(), ledger_url=plan.ledger)
+    applying.check_empty(after)
+    click.echo(applying.summary(result))
+    return EXIT_OK
+
+
+def _confirmed() -> bool:
+    if not output.stdin_is_interactive():
+        raise ReconcilerError("no terminal to confirm on: pass --auto-approve")
+    click.echo("\nDo you want to make these movements? Only 'yes' will be accepted.", err=True)
+    answer: str = click.prompt("Enter a value", default="", show_default=False, err=True)
+    return answer.strip() == "yes"
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[executor.Progress]:
+    """A rich progress bar on a terminal; one plain line per movement otherwise (CI logs)."""
+    if not output.stderr_is_interactive():
+
+        def line(step: executor.StepResult, done: int, total: int) -> None:
+            click.echo(f"[{done}/{total}] {applying.step_line(step)}", err=True)
+
+        yield line
+        return
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+    console = Console(stderr=True)
+    with Progress(
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+    ) as bar:
+        task = bar.add_task("applying", total=total)
+
+        def advance(step: executor.StepResult, done: int, total: int) -> None:
+            bar.console.print(applying.step_line(step), markup=False, highlight=False)
+            bar.update(task, completed=done)
+
+        yield advance

@@ -1,11 +1,87 @@
-"""Placeholder until the command lands; replaced by its issue's work."""
+"""``reconciler plan``: compute and show the movements that bring the ledger to the budgets."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from reconciler import plandoc, session
+from reconciler.cli import EXIT_CODES_HELP
+from reconciler.commands.options import budgets_dir_argument, ledger_options
+from reconciler.commands.output import color_for_stdout, warn
+from reconciler.errors import EXIT_CHANGES, EXIT_OK
+from reconciler.render import FORMATS, render
 
-@click.command(hidden=True)
-def plan() -> None:
-    """Not built yet."""
-    raise click.UsageError("'plan' is not built yet")
+
+@click.command(epilog=EXIT_CODES_HELP)
+@budgets_dir_argument
+@ledger_options
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Also save the plan document (JSON) to FILE, for `show` and `apply FILE`.",
+)
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format on stdout (markdown is the pull-request comment).",
+)
+@click.option("--detailed-exitcode", is_flag=True, help="Exit 2 when there are changes to apply.")
+@click.option(
+    "--base",
+    metavar="REV",
+    help="Show consumer-group routing changes against REV (default: the last applied commit).",
+)
+@click.option(
+    "--override-guards",
+    "override_reason",
+    metavar="REASON",
+    help="Plan past a guard; REASON is written into every ledger note of the apply.",
+)
+def plan(
+    budgets_dir: Path,
+    ledger_url: str | None,
+    insecure: bool,
+    out: Path | None,
+    fmt: str,
+    detailed_exitcode: bool,
+    base: str | None,
+    override_reason: str | None,
+) -> int:
+    """Show the allocate and reclaim calls that bring the ledger to the budgets in DIR.
+
+    The budgets are validated first (nothing invalid reaches the ledger), then the ledger is
+    read and nothing is moved. Warnings and drift notes go to stderr.
+
+    \b
+    Example:
+      reconciler plan budgets/
+      reconciler plan budgets/ --format markdown --detailed-exitcode > plan.md
+      reconciler plan --out plan.json && reconciler apply plan.json
+    """
+    clock = session.clock_from_env()
+    budgets = session.locate(budgets_dir, require_commit=False)
+    warn(budgets.warnings)
+    target = session.ledger_target(ledger_url, budgets.desired, budgets.repo)
+    with session.opened(target, insecure=insecure, clock=clock) as ledger:
+        result, notes = session.make_plan(
+            budgets,
+            ledger,
+            now=clock(),
+            base=base,
+            override_reason=override_reason,
+            ledger_url=target.url,
+        )
+    warn(notes)
+    if fmt != "text":
+        warn(result.warnings)
+    click.echo(render(result, fmt, color=color_for_stdout()), nl=False)
+    if out is not None:
+        session.write_plan(out, plandoc.dumps(result))
+        click.echo(f"Saved the plan to {out}: apply it with `reconciler apply {out}`", err=True)
+    return EXIT_CHANGES if detailed_exitcode and result.has_changes else EXIT_OK

@@ -1,11 +1,34 @@
-"""Placeholder until the command lands; replaced by its issue's work."""
+"""``reconciler show``: render a saved plan file, offline."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import click
 
+from reconciler import session
+from reconciler.cli import EXIT_CODES_HELP
+from reconciler.commands.output import color_for_stdout
+from reconciler.render import FORMATS, render
 
-@click.command(hidden=True)
-def show() -> None:
-    """Not built yet."""
-    raise click.UsageError("'show' is not built yet")
+
+@click.command(epilog=EXIT_CODES_HELP)
+@click.argument("plan_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    default="text",
+    show_default=True,
+    help="Output format on stdout.",
+)
+def show(plan_file: Path, fmt: str) -> None:
+    """Render a plan saved with `reconciler plan --out FILE`. Reads no ledger and no git.
+
+    \b
+    Example:
+      reconciler plan budgets/ --out plan.json
+      reconciler show plan.json --format markdown
+    """
+    plan = session.read_plan(plan_file)
+    click.echo(render(plan, fmt, color=color_for_stdout()), nl=False)

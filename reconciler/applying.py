@@ -1,0 +1,97 @@
+"""What ``reconciler apply`` does around the executor: the git rules before, the verdict after.
+
+- ``check_tree``: refuse uncommitted or untracked budgets unless ``--allow-dirty`` (DESIGN §6).
+- ``verdict``: turn an ``ApplyResult`` into an error (exit 3 when some movements were made and
+  some failed, exit 1 when nothing could be moved) or nothing.
+- ``check_empty``: the plan made again after the run must be empty, or the run fails loudly.
+- ``summary``: the one line printed at the end.
+"""
+
+from __future__ import annotations
+
+from reconciler import money
+from reconciler.errors import DirtyTreeError, PartialApplyError, PlanError
+from reconciler.executor import ApplyResult, StepResult, StepStatus
+from reconciler.plan import Action, Change, Plan
+from reconciler.session import Budgets
+
+_LISTED = 5
+
+
+def check_tree(budgets: Budgets, *, allow_dirty: bool, plan: Plan | None = None) -> None:
+    if budgets.dirty and not allow_dirty:
+        shown = ", ".join(budgets.dirty[:_LISTED])
+        more = len(budgets.dirty) - _LISTED
+        if more > 0:
+            shown += f" and {more} more"
+        raise DirtyTreeError(
+            f"{budgets.directory} has uncommitted changes ({shown}): commit them, or pass "
+            "--allow-dirty to apply anyway (the ledger notes will say dirty)"
+        )
+    if plan is not None and plan.dirty and not allow_dirty:
+        raise DirtyTreeError(
+            f"plan {plan.plan_id} was made from uncommitted budgets: make it again from a clean "
+            "tree, or pass --allow-dirty to apply it anyway (the ledger notes will say dirty)"
+        )
+
+
+def describe(change: Change) -> str:
+    return f"{change.action.value} {money.format_usd(change.amount)} {change.team_id}"
+
+
+def step_line(step: StepResult) -> str:
+    """One line per step for logs: status, movement, and what happened."""
+    text = f"{step.status.value:<13} {describe(step.change)}"
+    if step.transaction_id:
+        text += f" ({step.transaction_id})"
+    if step.detail:
+        text += f": {step.detail}"
+    return text
+
+
+def verdict(result: ApplyResult) -> None:
+    """Raise when the run did not complete: PartialApplyError (exit 3) if it moved anything."""
+    if result.complete:
+        return
+    failed = result.failed
+    first = failed[0].detail if failed else "not attempted"
+    moved = len(result.applied)
+    pending = sum(1 for s in result.steps if s.status is not StepStatus.APPLIED)
+    pending -= sum(1 for s in result.steps if s.status is StepStatus.SKIPPED)
+    if moved:
+        raise PartialApplyError(
+            f"applied {moved} of {len(result.steps)} movements; {pending} not made "
+            f"(first: {first}); fix that and re-run the same apply to resume"
+        )
+    raise PlanError(f"nothing was moved: {pending} movement(s) not made (first: {first})")
+
+
+def check_empty(after: Plan) -> None:
+    """The plan made again after a complete run must have no changes."""
+    if not after.changes:
+        return
+    listed = "; ".join(describe(c) for c in after.changes[:_LISTED])
+    more = len(after.changes) - _LISTED
+    if more > 0:
+        listed += f"; and {more} more"
+    raise PlanError(
+        f"apply finished but the plan is not empty: {len(after.changes)} change(s) remain "
+        f"({listed}): run `reconciler plan` to see why"
+    )
+
+
+def summary(result: ApplyResult) -> str:
+    moved = len(result.applied)
+    noun = "movement" if moved == 1 else "movements"
+    line = (
+        f"Applied {moved} {noun} (allocated "
+        f"{money.format_usd(result.total(Action.ALLOCATE))}, reclaimed "
+        f"{money.format_usd(result.total(Action.RECLAIM))}) at commit {result.commit[:7]}"
+    )
+    skipped = [s for s in result.steps if s.status is StepStatus.SKIPPED]
+    present = sum(1 for s in skipped if s.transaction_id)
+    if present:
+        line += f"; {present} already in the ledger"
+    if len(skipped) > present:
+        line += f"; {len(skipped) - present} reclaim(s) had nothing left to take"
+    return line + "; plan is now empty"

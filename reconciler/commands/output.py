@@ -1,0 +1,28 @@
+"""Small output helpers the plan/show/apply commands share: colour decision and stderr lines."""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterable
+
+import click
+
+
+def color_for_stdout() -> bool:
+    """ANSI colour only on a terminal, and never when NO_COLOR is set."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+
+
+def warn(lines: Iterable[str]) -> None:
+    for line in lines:
+        click.echo(f"warning: {line}", err=True)
+
+
+def stdin_is_interactive() -> bool:
+    """Whether a person can answer a prompt (tests replace this seam: CliRunner has no TTY)."""
+    return sys.stdin.isatty()
+
+
+def stderr_is_interactive() -> bool:
+    return sys.stderr.isatty()

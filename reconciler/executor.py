@@ -1,0 +1,309 @@
+"""Run exactly one plan against a ledger, safely and resumably (DESIGN §4.3, §5, §8).
+
+For each change, in the plan's order:
+
+1. re-read the team's period allocation flows (``Ledger.observe``);
+2. skip it when a flow already carries its op key (a resumed run);
+3. stop the team when its flows changed since the plan (flows carrying this plan's op keys do
+   not count), so a concurrent console movement or another apply is never fought;
+4. re-clamp a reclaim to the available balance just read; refuse an allocation that would take
+   the organization wallet below the plan's headroom (re-read just before);
+5. send the movement with its note and ``idempotency_key=op_key``; when the outcome is unknown
+   (``LedgerUnavailable``, including ``AmbiguousWrite``) search the team wallet for the op key
+   before any retry, with bounded exponential backoff and jitter. A movement is never made twice.
+
+The result records every change as applied, skipped, failed or not attempted. ``apply`` never
+raises for a ledger error on one movement: the CLI turns the result into an exit code.
+"""
+
+from __future__ import annotations
+
+import enum
+import json
+import random
+import time
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from reconciler import money, notes
+from reconciler.errors import (
+    LedgerAuthError,
+    LedgerConfigError,
+    LedgerError,
+    LedgerUnavailable,
+)
+from reconciler.ledger.base import Ledger, TeamObservation, Transaction
+from reconciler.periods import Clock
+from reconciler.plan import Action, Change, Plan, TeamFingerprint
+from reconciler.planner import flows_digest
+from reconciler.stale import describe_flow_change
+
+RESULT_FORMAT_VERSION = 1
+
+
+class StepStatus(enum.StrEnum):
+    APPLIED = "applied"  # the movement was made by this run
+    SKIPPED = "skipped"  # already in the ledger (resumed run), or nothing left to reclaim
+    FAILED = "failed"
+    NOT_ATTEMPTED = "not_attempted"
+
+
+@dataclass(frozen=True, slots=True)
+class StepResult:
+    change: Change
+    status: StepStatus
+    amount: int = 0  # what this run moved (a reclaim may be re-clamped below the plan)
+    transaction_id: str | None = None
+    detail: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ApplyResult:
+    plan_id: str
+    commit: str
+    steps: tuple[StepResult, ...]
+
+    def _count(self, status: StepStatus) -> int:
+        return sum(1 for s in self.steps if s.status is status)
+
+    @property
+    def applied(self) -> tuple[StepResult, ...]:
+        return tuple(s for s in self.steps if s.status is StepStatus.APPLIED)
+
+    @property
+    def failed(self) -> tuple[StepResult, ...]:
+        return tuple(s for s in self.steps if s.status is StepStatus.FAILED)
+
+    @property
+    def complete(self) -> bool:
+        """Every change is in the ledger (made now or before) or had nothing left to move."""
+        return all(s.status in {StepStatus.APPLIED, StepStatus.SKIPPED} for s in self.steps)
+
+    def total(self, action: Action) -> int:
+        return sum(s.amount for s in self.applied if s.change.action is action)
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": RESULT_FORMAT_VERSION,
+            "plan_id": self.plan_id,
+            "commit": self.commit,
+            "complete": self.complete,
+            "summary": {
+                **{status.value: self._count(status) for status in StepStatus},
+                "allocated_total": money.decimal_str(self.total(Action.ALLOCATE)),
+                "reclaimed_total": money.decimal_str(self.total(Action.RECLAIM)),
+            },
+            "steps": [
+                {
+                    "op_key": s.change.op_key,
+                    "team_id": s.change.team_id,
+                    "action": s.change.action.value,
+                    "planned_amount": money.decimal_str(s.change.amount),
+                    "amount": money.decimal_str(s.amount),
+                    "status": s.status.value,
+                    "transaction_id": s.transaction_id,
+                    "detail": s.detail,
+                }
+                for s in self.steps
+            ],
+        }
+
+    def dumps(self) -> str:
+        return json.dumps(self.to_json(), indent=2) + "\n"
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """Bounded exponential backoff with jitter for writes and for the op-key search."""
+
+    write_attempts: int = 4
+    read_attempts: int = 5
+    base_delay: float = 0.25
+    max_delay: float = 8.0
+    sleep: Callable[[float], None] = field(default=time.sleep)
+
+    def pause(self, attempt: int) -> None:
+        ceiling = min(self.max_delay, self.base_delay * 2**attempt)
+        self.sleep(ceiling * (0.5 + random.random() / 2))
+
+
+Progress = Callable[[StepResult, int, int], None]
+
+
+class _StopTeam(Exception):
+    """This team's flows changed, or it cannot be moved: fail this step and skip its others."""
+
+
+class _Halt(Exception):
+    """The ledger is unusable (auth, unreachable): fail this step, attempt nothing more."""
+
+
+def apply(
+    plan: Plan,
+    ledger: Ledger,
+    *,
+    clock: Clock,
+    progress: Progress | None = None,
+    retry: RetryPolicy | None = None,
+) -> ApplyResult:
+    """Run ``plan``'s changes against ``ledger``; never raises for a single movement's failure."""
+    runner = _Runner(plan, ledger, clock, retry or RetryPolicy())
+    steps: list[StepResult] = []
+    halted: str | None = None
+    stopped: dict[str, str] = {}
+    total = len(plan.changes)
+    for change in plan.changes:
+        if halted is not None:
+            step = StepResult(change, StepStatus.NOT_ATTEMPTED, detail=halted)
+        elif change.team_id in stopped:
+            step = StepResult(change, StepStatus.NOT_ATTEMPTED, detail=stopped[change.team_id])
+        else:
+            try:
+                step = runner.run(change)
+            except _StopTeam as exc:
+                step = StepResult(change, StepStatus.FAILED, detail=str(exc))
+                stopped[change.team_id] = f"not attempted: {change.team_id} was stopped"
+            except _Halt as exc:
+                step = StepResult(change, StepStatus.FAILED, detail=str(exc))
+                halted = f"not attempted: the run stopped at {change.team_id} ({exc})"
+        steps.append(step)
+        if progress is not None:
+            progress(step, len(steps), total)
+    return ApplyResult(plan.plan_id, plan.commit, tuple(steps))
+
+
+class _Runner:
+    def __init__(self, plan: Plan, ledger: Ledger, clock: Clock, retry: RetryPolicy) -> None:
+        self.plan = plan
+        self.ledger = ledger
+        self.clock = clock
+        self.retry = retry
+        self.ops = frozenset(c.op_key for c in plan.changes)
+        self.fingerprints: dict[str, TeamFingerprint] = {f.team_id: f for f in plan.fingerprints}
+
+    def run(self, change: Change) -> StepResult:
+        try:
+            return self._run(change)
+        except (LedgerAuthError, LedgerConfigError, LedgerUnavailable) as exc:
+            raise _Halt(str(exc)) from exc
+        except LedgerError as exc:
+            raise _StopTeam(f"{change.team_id}: {exc}") from exc
+
+    def _run(self, change: Change) -> StepResult:
+        obs = self._observe(change.team_id)
+        present = _find_op(obs.flows, change.op_key)
+        if present is not None:
+            return StepResult(
+                change,
+                StepStatus.SKIPPED,
+                transaction_id=present.id,
+                detail=f"already in the ledger ({present.id})",
+            )
+        self._check_flows(change.team_id, obs)
+        amount = change.amount
+        if change.action is Action.RECLAIM:
+            amount = min(amount, max(obs.available, 0))
+            if amount <= 0:
+                return StepResult(
+                    change,
+                    StepStatus.SKIPPED,
+                    detail=f"nothing left to reclaim (available {money.format_usd(obs.available)})",
+                )
+        else:
+            self._check_headroom(change)
+        entry = self._move(change, amount)
+        detail = ""
+        if amount != change.amount:
+            detail = (
+                f"re-clamped to available {money.format_usd(amount)} "
+                f"(planned {money.format_usd(change.amount)})"
+            )
+        return StepResult(change, StepStatus.APPLIED, amount, entry.id, detail)
+
+    def _observe(self, team_id: str) -> TeamObservation:
+        return self.ledger.observe([team_id], self.plan.period)[team_id]
+
+    def _check_flows(self, team_id: str, obs: TeamObservation) -> None:
+        expected = self.fingerprints.get(team_id)
+        if expected is None:
+            return
+        digest, count = flows_digest(obs.flows, exclude_ops=self.ops)
+        if digest != expected.flows_digest:
+            raise _StopTeam(
+                describe_flow_change(expected, count, obs, self.ops)
+                + ": not moved; run `reconciler plan` again"
+            )
+
+    def _check_headroom(self, change: Change) -> None:
+        available = self.ledger.organization_wallet().available
+        headroom = self.plan.org.headroom
+        if available - change.amount < headroom:
+            raise _StopTeam(
+                f"{change.team_id}: allocating {money.format_usd(change.amount)} would take the "
+                f"organization wallet to {money.format_usd(available - change.amount)}, below "
+                f"headroom {money.format_usd(headroom)}: credit the organization wallet and "
+                "re-run"
+            )
+
+    def _note(self, change: Change) -> str:
+        return notes.format_note(
+            notes.Note(
+                commit=self.plan.commit,
+                plan_id=self.plan.plan_id,
+                op_key=change.op_key,
+                team_id=change.team_id,
+                period_id=self.plan.period.id,
+                dirty=self.plan.dirty,
+                override=self.plan.override_reason,
+            )
+        )
+
+    def _move(self, change: Change, amount: int) -> Transaction:
+        note = self._note(change)
+        send = self.ledger.allocate if change.action is Action.ALLOCATE else self.ledger.reclaim
+        last: LedgerUnavailable | None = None
+        for attempt in range(self.retry.write_attempts):
+            if attempt:
+                self.retry.pause(attempt - 1)
+            try:
+                return send(change.team_id, amount, note=note, idempotency_key=change.op_key)
+            except LedgerUnavailable as exc:
+                last = exc
+            found = self._search(change)
+            if found is not None:
+                return found
+        assert last is not None
+        raise LedgerUnavailable(
+            f"{change.action.value} {money.format_usd(amount)} to {change.team_id} failed "
+            f"{self.retry.write_attempts} times, and op {change.op_key} is not in the ledger "
+            f"({last}): re-run apply to resume"
+        ) from last
+
+    def _search(self, change: Change) -> Transaction | None:
+        """The team wallet's flow carrying ``change``'s op key, read with bounded retries."""
+        last: LedgerUnavailable | None = None
+        for attempt in range(self.retry.read_attempts):
+            if attempt:
+                self.retry.pause(attempt - 1)
+            try:
+                wallet = self.ledger.team_wallet(change.team_id)
+                if wallet is None:
+                    return None
+                entries = self.ledger.transactions(wallet.id, since=self.plan.period.start)
+                return _find_op(entries, change.op_key)
+            except LedgerUnavailable as exc:
+                last = exc
+        raise LedgerUnavailable(
+            f"cannot tell whether op {change.op_key} ({change.team_id}) was made: the ledger "
+            f"did not answer {self.retry.read_attempts} reads ({last}); re-run apply, which "
+            "checks the op key first"
+        ) from last
+
+
+def _find_op(entries: Iterable[Transaction], op_key: str) -> Transaction | None:
+    for entry in entries:
+        note = notes.parse_note(entry.note)
+        if note is not None and note.op_key == op_key:
+            return entry
+    return None

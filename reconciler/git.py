@@ -1,0 +1,208 @@
+"""The git facts reconciler needs about the repository that holds the budgets (DESIGN §6).
+
+Everything runs the ``git`` executable in a subprocess; any failure becomes a ``GitError``
+subclass with a one-line message. Paths handed back are relative to the repository root.
+
+- ``repo_root`` / ``head_commit``: which repository, and the commit written into every note.
+- ``dirty_paths``: uncommitted or untracked files under the budgets directory (``apply`` refuses).
+- ``managed_since``: when each team came under management (its Team document first reached the
+  branch), in one ``git log`` pass however many teams there are.
+- ``load_at``: the budgets directory as it was at a revision, loaded with the config loader.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+import subprocess
+import tarfile
+import tempfile
+from collections.abc import Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from reconciler.errors import GitError, NoCommitError
+
+if TYPE_CHECKING:
+    from reconciler.model import DesiredState
+
+_COMMIT_MARK = "\x01commit "
+# A Team document's id is a top-level key: ``id: team_x`` (optionally quoted, optionally commented).
+_ID_LINE = re.compile(r"""^\+id:[ \t]*(?:"([^"]+)"|'([^']+)'|([^\s#'"]+))[ \t]*(?:#.*)?$""")
+
+
+def _git_bytes(cwd: Path, args: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
+    try:
+        return subprocess.run(
+            ["git", *args],
+            cwd=cwd,
+            capture_output=True,
+            check=False,
+            env={**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"},
+        )
+    except FileNotFoundError as exc:
+        raise GitError(
+            "git is not installed or not on PATH: install git to use reconciler"
+        ) from exc
+    except OSError as exc:
+        raise GitError(f"cannot run git in {cwd}: {exc}") from exc
+
+
+def _git(cwd: Path, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
+    raw = _git_bytes(cwd, args)
+    return subprocess.CompletedProcess(
+        raw.args,
+        raw.returncode,
+        raw.stdout.decode("utf-8", "replace"),
+        raw.stderr.decode("utf-8", "replace"),
+    )
+
+
+def _first_line(text: str | bytes) -> str:
+    if isinstance(text, bytes):
+        text = text.decode("utf-8", "replace")
+    lines = [line.strip() for line in text.strip().splitlines() if line.strip()]
+    return lines[0] if lines else "no message"
+
+
+def _existing_dir(path: Path) -> Path:
+    path = path.resolve()
+    while not path.is_dir():
+        if path.parent == path:
+            break
+        path = path.parent
+    return path
+
+
+def repo_root(path: Path) -> Path:
+    """The top-level directory of the git repository that contains ``path``."""
+    cwd = _existing_dir(path)
+    result = _git(cwd, ["rev-parse", "--show-toplevel"])
+    if result.returncode != 0:
+        raise GitError(
+            f"{path} is not inside a git repository: run `git init` and commit the budgets "
+            f"({_first_line(result.stderr)})"
+        )
+    return Path(result.stdout.strip()).resolve()
+
+
+def head_commit(path: Path) -> str:
+    """The full 40-hex SHA of HEAD; NoCommitError when the repository has no commit yet."""
+    root = repo_root(path)
+    result = _git(root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"])
+    if result.returncode != 0:
+        raise NoCommitError(f"repository {root} has no commit yet: commit the budgets first")
+    return result.stdout.strip()
+
+
+def _relative(root: Path, path: Path) -> str:
+    try:
+        rel = path.resolve().relative_to(root)
+    except ValueError as exc:
+        raise GitError(f"{path} is outside the repository {root}") from exc
+    return rel.as_posix() or "."
+
+
+def dirty_paths(budgets_dir: Path) -> list[str]:
+    """Uncommitted or untracked files under ``budgets_dir``, relative to the repository root."""
+    root = repo_root(budgets_dir)
+    rel = _relative(root, budgets_dir)
+    result = _git(root, ["status", "--porcelain=v1", "-z", "--untracked-files=all", "--", rel])
+    if result.returncode != 0:
+        raise GitError(f"git status failed in {root}: {_first_line(result.stderr)}")
+    paths: list[str] = []
+    entries = iter(result.stdout.split("\0"))
+    for entry in entries:
+        if len(entry) < 4:
+            continue
+        status, name = entry[:2], entry[3:]
+        paths.append(name)
+        if "R" in status or "C" in status:
+            next(entries, None)  # the rename/copy source follows as its own entry
+    return sorted(set(paths))
+
+
+def managed_since(budgets_dir: Path, team_ids: Iterable[str]) -> dict[str, datetime]:
+    """Committer time (UTC) of the commit that first added each team's ``id:`` line to the branch.
+
+    One ``git log --first-parent --reverse -p`` pass over the budgets directory: the first commit
+    whose diff adds a top-level ``id: <team>`` line is where that Team document arrived (a merge
+    counts at merge time). Teams not found in history (not committed yet) are absent.
+    """
+    wanted = set(team_ids)
+    if not wanted:
+        return {}
+    root = repo_root(budgets_dir)
+    rel = _relative(root, budgets_dir)
+    if _git(root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).returncode != 0:
+        return {}
+    result = _git(
+        root,
+        [
+            "log",
+            "--first-parent",
+            "--reverse",
+            "--no-renames",
+            "--no-color",
+            "--no-ext-diff",
+            "--unified=0",
+            "-p",
+            f"--format={_COMMIT_MARK}%H %cI",
+            "--",
+            rel,
+        ],
+    )
+    if result.returncode != 0:
+        raise GitError(f"git log failed in {root}: {_first_line(result.stderr)}")
+    found: dict[str, datetime] = {}
+    when: datetime | None = None
+    for line in result.stdout.splitlines():
+        if line.startswith(_COMMIT_MARK):
+            stamp = line[len(_COMMIT_MARK) :].split(" ", 1)[1]
+            when = datetime.fromisoformat(stamp).astimezone(UTC)
+            continue
+        match = _ID_LINE.match(line)
+        if match is None or when is None:
+            continue
+        team_id = match[1] or match[2] or match[3]
+        if team_id in wanted and team_id not in found:
+            found[team_id] = when
+            if len(found) == len(wanted):
+                break
+    return found
+
+
+def resolve_revision(path: Path, rev: str) -> str:
+    """The full SHA of ``rev`` (a branch, tag or SHA); GitError when it names no commit."""
+    root = repo_root(path)
+    if rev.startswith("-"):
+        raise GitError(f"bad revision {rev!r}: pass a branch, tag or commit")
+    result = _git(root, ["rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}"])
+    if result.returncode != 0:
+        raise GitError(f"{rev!r} is not a commit in {root}: fetch it (CI: fetch-depth: 0)")
+    return result.stdout.strip()
+
+
+def load_at(budgets_dir: Path, rev: str) -> DesiredState | None:
+    """The budgets directory as it was at ``rev``, loaded; None when it did not exist there."""
+    from reconciler.config import load
+
+    root = repo_root(budgets_dir)
+    rel = _relative(root, budgets_dir)
+    sha = resolve_revision(root, rev)
+    listing = _git(root, ["ls-tree", "-d", "--name-only", sha, "--", rel])
+    if rel != "." and listing.stdout.strip() != rel:
+        return None
+    archive = _git_bytes(root, ["archive", "--format=tar", sha, "--", rel])
+    if archive.returncode != 0:
+        raise GitError(f"git archive {sha[:7]} failed: {_first_line(archive.stderr)}")
+    with tempfile.TemporaryDirectory(prefix="reconciler-at-") as tmp:
+        try:
+            with tarfile.open(fileobj=io.BytesIO(archive.stdout), mode="r:") as tar:
+                tar.extractall(tmp, filter="data")
+        except (tarfile.TarError, OSError) as exc:
+            raise GitError(f"cannot unpack the budgets at {sha[:7]}: {exc}") from exc
+        desired, _warnings = load(Path(tmp) / rel)
+    return desired

@@ -1,0 +1,55 @@
+"""Builders for the apply tests: a settable clock, a real sandbox ledger, plans made from it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from reconciler import planner, session
+from reconciler.ledger.base import Ledger
+from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.model import DesiredState
+from reconciler.periods import period_at
+from reconciler.plan import Plan
+from tests.support.planning import COMMIT, NOW, m
+
+
+@dataclass
+class Clock:
+    """A clock tests move by hand; each read advances one millisecond so entries stay ordered."""
+
+    now: datetime = NOW
+
+    def __call__(self) -> datetime:
+        self.now += timedelta(milliseconds=1)
+        return self.now
+
+
+def sandbox(path: Path, clock: Clock, *, credit: int | str = 100_000) -> SqliteLedger:
+    ledger = SqliteLedger.create(path, "org_acme", clock=clock)
+    ledger.credit(m(credit), note="initial credit")
+    return ledger
+
+
+def make_plan(
+    desired: DesiredState,
+    ledger: Ledger,
+    clock: Clock,
+    *,
+    commit: str = COMMIT,
+    dirty: bool = False,
+    managed_since: dict[str, datetime] | None = None,
+    override_reason: str | None = None,
+) -> Plan:
+    now = clock()
+    observed = session.observe(ledger, desired, period_at(desired.organization.period, now))
+    return planner.plan(
+        desired,
+        observed,
+        commit=commit,
+        dirty=dirty,
+        now=now,
+        managed_since=managed_since or {},
+        override_reason=override_reason,
+    )

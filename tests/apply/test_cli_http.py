@@ -1,0 +1,60 @@
+"""apply through the CLI against the real sandbox server: partial apply (exit 3) and resume."""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.apply.conftest import Workspace
+from tests.support.sandbox_server import BILLING_TOKEN, running_server
+
+
+@pytest.fixture
+def remote(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
+    monkeypatch.delenv("RECONCILER_NOW")  # the server stamps entries with the real clock
+    monkeypatch.setenv("KEEPTRUSTS_API_TOKEN", BILLING_TOKEN)
+    workspace.write_teams(team_eng="1200.00", team_ops="300.00", team_qa="100.00")
+    workspace.repo.commit("add qa")
+    return workspace
+
+
+def test_partial_apply_exits_3_and_rerunning_resumes_without_doubling(remote: Workspace) -> None:
+    with running_server(remote.db, faults="allocate:503@2+") as url:
+        first = remote.invoke("apply", "--auto-approve", "--ledger", url)
+    assert first.exit_code == 3, first.output
+    last = first.stderr.splitlines()[-1]
+    assert last.startswith(
+        "error: applied 1 of 3 movements; 2 not made (first: allocate 300.00 to team_ops failed "
+        "4 times, and op "
+    )
+    assert last.endswith("fix that and re-run the same apply to resume")
+    assert [len(remote.team_notes(t)) for t in ("team_eng", "team_ops", "team_qa")] == [1, 0, 0]
+
+    with running_server(remote.db) as url:
+        second = remote.invoke("apply", "--auto-approve", "--ledger", url)
+        assert second.exit_code == 0, second.output
+        assert second.stdout.splitlines()[-1] == (
+            f"Applied 2 movements (allocated 400.00, reclaimed 0.00) at commit "
+            f"{remote.repo.head()[:7]}; plan is now empty"
+        )
+        third = remote.invoke("plan", "--ledger", url, "--detailed-exitcode")
+        assert third.exit_code == 0
+    assert [len(remote.team_notes(t)) for t in ("team_eng", "team_ops", "team_qa")] == [1, 1, 1]
+    with remote.ledger() as ledger:
+        assert ledger.check() == []
+
+
+def test_a_run_that_moves_nothing_exits_1(remote: Workspace) -> None:
+    with running_server(remote.db, faults="allocate:503@1+") as url:
+        result = remote.invoke("apply", "--auto-approve", "--ledger", url)
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[-1].startswith(
+        "error: nothing was moved: 3 movement(s) not made (first: allocate 1,200.00 to team_eng "
+        "failed 4 times"
+    )
+
+
+def test_a_lost_response_through_the_cli_is_found_not_repeated(remote: Workspace) -> None:
+    with running_server(remote.db, faults="allocate:lose@1") as url:
+        result = remote.invoke("apply", "--auto-approve", "--ledger", url)
+    assert result.exit_code == 0, result.output
+    assert [len(remote.team_notes(t)) for t in ("team_eng", "team_ops", "team_qa")] == [1, 1, 1]

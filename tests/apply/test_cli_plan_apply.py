@@ -1,0 +1,247 @@
+"""plan / show / apply through the real CLI, on a real git repository and sandbox ledger."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+
+from reconciler import notes
+from reconciler.commands import output
+from tests.apply.conftest import Workspace
+
+HEADER = "for org_acme, period 2026-11 (2026-11-01 → 2026-12-01, UTC)"
+
+
+def digest(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def test_plan_shows_the_movements_and_detailed_exitcode_says_changes(
+    workspace: Workspace,
+) -> None:
+    result = workspace.invoke("plan", "--detailed-exitcode")
+    assert result.exit_code == 2, result.output
+    lines = result.stdout.splitlines()
+    assert lines[0].startswith("Plan ")
+    assert lines[0].endswith(HEADER)
+    assert (
+        lines[1] == f"commit {workspace.repo.head()[:12]}, ledger sqlite:///.reconciler/sandbox.db"
+    )
+    assert "2 change(s): allocate 1,500.00, reclaim 0.00" in lines
+    assert result.stderr == ""
+    assert workspace.invoke("plan").exit_code == 0
+
+
+def test_apply_auto_approve_moves_money_with_the_head_sha_in_every_note(
+    workspace: Workspace,
+) -> None:
+    head = workspace.repo.head()
+    result = workspace.invoke("apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert result.stdout.splitlines()[-1] == (
+        f"Applied 2 movements (allocated 1,500.00, reclaimed 0.00) at commit {head[:7]}; "
+        "plan is now empty"
+    )
+    assert result.stderr.splitlines() == [
+        "[1/2] applied       allocate 1,200.00 team_eng (txn_000000000003)",
+        "[2/2] applied       allocate 300.00 team_ops (txn_000000000005)",
+    ]
+    for team_id in ("team_eng", "team_ops"):
+        (text,) = workspace.team_notes(team_id)
+        note = notes.parse_note(text)
+        assert note is not None
+        assert (note.commit, note.team_id, note.period_id, note.dirty) == (
+            head,
+            team_id,
+            "2026-11",
+            False,
+        )
+    again = workspace.invoke("plan", "--detailed-exitcode")
+    assert again.exit_code == 0
+    assert "No changes. The ledger matches the budgets." in again.stdout
+    with workspace.ledger() as ledger:
+        assert ledger.check() == []
+
+
+def test_apply_with_nothing_to_do_exits_zero_without_asking(workspace: Workspace) -> None:
+    assert workspace.invoke("apply", "--auto-approve").exit_code == 0
+    result = workspace.invoke("apply")
+    assert result.exit_code == 0
+    assert "No changes. The ledger matches the budgets." in result.stdout
+
+
+def test_apply_without_a_terminal_refuses_rather_than_hang(workspace: Workspace) -> None:
+    before = digest(workspace.db)
+    result = workspace.invoke("apply")
+    assert result.exit_code == 1
+    assert result.stderr == "error: no terminal to confirm on: pass --auto-approve\n"
+    assert digest(workspace.db) == before
+
+
+def test_apply_asks_for_yes_on_a_terminal(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(output, "stdin_is_interactive", lambda: True)
+    before = digest(workspace.db)
+    declined = workspace.invoke("apply", input="y\n")
+    assert declined.exit_code == 1
+    assert declined.stderr.endswith("Apply cancelled: nothing was moved.\n")
+    assert "Only 'yes' will be accepted." in declined.stderr
+    assert digest(workspace.db) == before
+
+    accepted = workspace.invoke("apply", input="yes\n")
+    assert accepted.exit_code == 0, accepted.output
+    assert accepted.stdout.splitlines()[-1].startswith("Applied 2 movements")
+
+
+def test_apply_refuses_uncommitted_budgets_unless_allowed(workspace: Workspace) -> None:
+    workspace.write_teams(team_eng="1500.00", team_ops="300.00")
+    workspace.repo.write("budgets/teams/team_new.yaml", "# not yet\n")
+    before = digest(workspace.db)
+    result = workspace.invoke("apply", "--auto-approve")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: budgets has uncommitted changes (budgets/teams/team_eng.yaml, "
+        "budgets/teams/team_new.yaml): commit them, or pass --allow-dirty to apply anyway "
+        "(the ledger notes will say dirty)\n"
+    )
+    assert digest(workspace.db) == before
+
+    workspace.repo.write("budgets/teams/team_new.yaml", "")
+    (workspace.budgets / "teams" / "team_new.yaml").unlink()
+    allowed = workspace.invoke("apply", "--auto-approve", "--allow-dirty")
+    assert allowed.exit_code == 0, allowed.output
+    (text,) = workspace.team_notes("team_eng")
+    assert text is not None
+    assert text.endswith(" period=2026-11 dirty")
+    assert "allocated 1,800.00" in allowed.stdout
+
+
+def test_apply_refuses_a_repository_without_commits(
+    tmp_path: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    workspace.repo.git("init", "--quiet", str(fresh))
+    shutil.copytree(workspace.budgets, fresh / "budgets")
+    monkeypatch.chdir(fresh)
+    result = workspace.invoke("apply", "--auto-approve", "--ledger", f"sqlite:///{workspace.db}")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: repository {fresh.resolve()} has no commit yet: commit the budgets first\n"
+    )
+
+
+def test_invalid_budgets_never_reach_the_ledger(workspace: Workspace) -> None:
+    workspace.write_teams(team_eng="-5.00")
+    before = digest(workspace.db)
+    for command in (["plan"], ["apply", "--auto-approve", "--allow-dirty"]):
+        result = workspace.invoke(*command)
+        assert result.exit_code == 1
+        assert result.stderr.startswith("error: budgets is invalid: budgets/teams/team_eng.yaml:")
+    missing = workspace.repo.root / "nowhere.db"
+    result = workspace.invoke("plan", "--ledger", f"sqlite:///{missing}")
+    assert result.exit_code == 1
+    assert not missing.exists()
+    assert digest(workspace.db) == before
+
+
+def test_plain_http_to_a_remote_host_is_refused(workspace: Workspace) -> None:
+    result = workspace.invoke("plan", "--ledger", "http://ledger.example.com")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: refusing plain http:// to ledger.example.com: the token and money movements "
+        "would travel unencrypted; use https:// or pass --insecure\n"
+    )
+
+
+@pytest.mark.parametrize(
+    "args",
+    [["plan", "--format", "yaml"], ["apply", "--no-such-flag"], ["show"]],
+)
+def test_usage_errors_exit_64(workspace: Workspace, args: list[str]) -> None:
+    assert workspace.invoke(*args).exit_code == 64
+
+
+def test_saved_plan_shows_offline_and_applies(workspace: Workspace) -> None:
+    made = workspace.invoke("plan", "--out", "plan.json")
+    assert made.exit_code == 0
+    assert (
+        made.stderr == "Saved the plan to plan.json: apply it with `reconciler apply plan.json`\n"
+    )
+    shown = workspace.invoke("show", "plan.json")
+    assert shown.exit_code == 0
+    assert shown.stdout == made.stdout
+    as_json = workspace.invoke("show", "plan.json", "--format", "json")
+    assert as_json.stdout == (workspace.repo.root / "plan.json").read_text(encoding="utf-8")
+    document = json.loads(as_json.stdout)
+    assert document["commit"] == workspace.repo.head()
+
+    applied = workspace.invoke("apply", "plan.json", "--auto-approve")
+    assert applied.exit_code == 0, applied.output
+    (text,) = workspace.team_notes("team_eng")
+    note = notes.parse_note(text)
+    assert note is not None
+    assert note.plan_id == document["plan_id"]
+
+
+def test_a_saved_plan_is_refused_once_head_moves(workspace: Workspace) -> None:
+    workspace.invoke("plan", "--out", "plan.json")
+    old = workspace.repo.head()
+    workspace.write_teams(team_eng="1300.00", team_ops="300.00")
+    new = workspace.repo.commit("raise eng")
+    result = workspace.invoke("apply", "plan.json", "--auto-approve")
+    assert result.exit_code == 1
+    plan_id = json.loads((workspace.repo.root / "plan.json").read_text())["plan_id"]
+    assert result.stderr == (
+        f"error: plan {plan_id} was made at commit {old[:7]} but HEAD is now {new[:7]}: "
+        "run `reconciler plan` again\n"
+    )
+    assert workspace.team_notes("team_eng") == []
+
+
+def test_a_saved_plan_is_refused_in_the_next_period(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workspace.invoke("plan", "--out", "plan.json")
+    monkeypatch.setenv("RECONCILER_NOW", "2026-12-01T00:00:00Z")
+    result = workspace.invoke("apply", "plan.json", "--auto-approve")
+    assert result.exit_code == 1
+    assert result.stderr.endswith(
+        "is for period 2026-11, which ended 2026-12-01: run `reconciler plan` again\n"
+    )
+
+
+def test_a_saved_plan_is_refused_after_a_console_allocation(workspace: Workspace) -> None:
+    workspace.invoke("plan", "--out", "plan.json")
+    with workspace.ledger() as ledger:
+        ledger.allocate("team_ops", 5_000_000, note="console", actor="carol")
+    result = workspace.invoke("apply", "plan.json", "--auto-approve")
+    assert result.exit_code == 1
+    assert "team_ops's allocation flows changed since the plan (0 flow(s) then, 1 now;" in (
+        result.stderr
+    )
+
+
+def test_guards_are_enforced_and_the_override_reason_lands_in_the_notes(
+    workspace: Workspace,
+) -> None:
+    workspace.write_teams(team_eng="4900.00", team_ops="300.00")
+    workspace.repo.commit("big raise")
+    refused = workspace.invoke("apply", "--auto-approve")
+    assert refused.exit_code == 1
+    assert refused.stderr == (
+        "error: plan moves 5,200.00 credits, over guard max_movement_per_apply 5,000.00: "
+        'review the plan, then re-run with --override-guards "reason"\n'
+    )
+    result = workspace.invoke("apply", "--auto-approve", "--override-guards", "Q4 launch")
+    assert result.exit_code == 0, result.output
+    (text,) = workspace.team_notes("team_eng")
+    assert text is not None
+    assert text.endswith(' override="Q4 launch"')
+    with_file = workspace.invoke("apply", "plan.json", "--override-guards", "x")
+    assert with_file.exit_code == 1  # plan.json does not exist: read as a budgets directory
