@@ -135,7 +135,10 @@ def check_document(doc: Document) -> tuple[Classified | None, list[Diagnostic]]:
     prefix = prefix_for(kind_text, root) if kind_text in KINDS else "document"
     problems.extend(_key_problems(doc, prefix))
     if kind is None:
-        return None, problems
+        # A known kind with a wrong apiVersion still declares its ids (no false "unknown
+        # team" errors elsewhere); its body is not checked against this version's schema.
+        known = kind_text if kind_text in KINDS else None
+        return (Classified(doc, known, prefix, False) if known else None), problems
     problems.extend(check_schema(doc, kind, prefix))
     problems.extend(check_amounts(doc, kind, prefix))
     if kind == "Team":

@@ -109,8 +109,10 @@ def check_schema(doc: Document, kind: str, prefix: str) -> list[Diagnostic]:
     """Every schema violation of ``doc`` (whose kind is known) as diagnostics."""
     found: list[Diagnostic] = []
 
-    def add(path: list[PathElement], message: str) -> None:
-        _node, mark = resolve(doc.root, path)
+    def add(path: list[PathElement], message: str, *, at_value: bool = False) -> None:
+        node, mark = resolve(doc.root, path)
+        if at_value and isinstance(node, Scalar):
+            mark = node.mark
         key_path = _readable(prefix, doc.root, path)
         found.append(Diagnostic("error", doc.file, mark.line, mark.col, key_path, message))
 
@@ -138,5 +140,6 @@ def check_schema(doc: Document, kind: str, prefix: str) -> list[Diagnostic]:
             if described is not None:
                 where, message = described
                 node, _mark = resolve(doc.root, where)
-                add(where, message.replace("{shown}", _show(node, error.instance)))
+                shown = _show(node, error.instance)
+                add(where, message.replace("{shown}", shown), at_value=True)
     return found

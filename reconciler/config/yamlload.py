@@ -162,7 +162,9 @@ class _Composer:
         except yaml.reader.ReaderError as exc:
             before = self.text[: exc.position]
             mark = Mark(before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
-            self.error(mark, f"invalid YAML: {exc.reason} (character {exc.character!r})")
+            char = exc.character
+            code = char if isinstance(char, int) else ord(str(char)[:1] or "\0")
+            self.error(mark, f"invalid YAML: {exc.reason} (character U+{code:04X})")
         except yaml.YAMLError as exc:
             self.error(Mark(1, 1), f"invalid YAML: {exc}")
         finally:
