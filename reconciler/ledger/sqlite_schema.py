@@ -135,6 +135,28 @@ def connect(path: Path) -> sqlite3.Connection:
     return conn
 
 
+def init_hint(path: Path) -> str:
+    return f"create it with `reconciler sandbox init --db {path} --org ORG_ID`"
+
+
+def open_ledger_file(conn: sqlite3.Connection, path: Path, now: str) -> str:
+    """Check that ``conn`` is a sandbox ledger, migrate it if it is old; its organization id."""
+    try:
+        version = schema_version(conn)
+        if version == 0:
+            raise LedgerConfigError(f"{path} is not a sandbox ledger: {init_hint(path)}")
+        if version != SCHEMA_VERSION:
+            migrate(conn, path, now)
+        row = conn.execute("SELECT value FROM meta WHERE key = 'org_id'").fetchone()
+    except sqlite3.DatabaseError as exc:
+        raise LedgerConfigError(
+            f"{path} is not a sandbox ledger ({exc}): {init_hint(path)}"
+        ) from exc
+    if row is None:
+        raise LedgerConfigError(f"{path} names no organization: {init_hint(path)}")
+    return str(row[0])
+
+
 def schema_version(conn: sqlite3.Connection) -> int:
     """The highest applied migration, 0 for an empty database."""
     row = conn.execute(
