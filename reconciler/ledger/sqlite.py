@@ -298,10 +298,11 @@ class SqliteLedger:
         if (
             isinstance(timeout_seconds, bool)
             or not isinstance(timeout_seconds, int)
-            or not (0 < timeout_seconds <= 86_400)
+            or not (0 < timeout_seconds <= MAX_TIMEOUT_SECONDS)
         ):
             raise LedgerRequestInvalid(
-                f"timeout_seconds must be between 1 and 86400, got {timeout_seconds!r}"
+                f"timeout_seconds must be between 1 and {MAX_TIMEOUT_SECONDS}, "
+                f"got {timeout_seconds!r}"
             )
         request = fingerprint(
             "reserve",
@@ -330,7 +331,7 @@ class SqliteLedger:
     def settle(
         self, reservation_id: str, actual_cost: int, *, actor: str | None = None
     ) -> Transaction:
-        """Charge the actual cost and release the surplus as a ``refund`` (see sqlite_ops)."""
+        """Charge the actual cost, release the surplus as a ``refund`` (see sqlite_holds)."""
         check_key(reservation_id, "reservation id")
         check_amount(actual_cost, "actual cost", allow_zero=True)
         with self._db.writing(actor) as (conn, ctx):
