@@ -155,9 +155,8 @@ def test_control_characters(check: Check) -> None:
 
 
 def test_merge_keys_are_not_supported(check: Check) -> None:
-    text = "apiVersion: reconciler/v1\nkind: Team\nid: team_b\nenvelope: 1.00\n<<: {name: x}\n"
-    assert check({"b.yaml": text, "gw.yaml": ""})[:1] == [
-        "budgets/b.yaml:5:1: teams[team_b].<<: unknown key '<<'; YAML merge keys are not "
+    assert check({"team_a.yaml": TEAM_A + "<<: {name: x}\n"}) == [
+        "budgets/team_a.yaml:5:1: teams[team_a].<<: unknown key '<<'; YAML merge keys are not "
         "supported, write the keys out"
     ]
 
