@@ -8,6 +8,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -195,10 +196,12 @@ def _must_not_crash(data: bytes) -> None:
         report = validate_dir(root)
         assert report.ok == (report.state is not None)
         assert all(d.line >= 0 and d.col >= 0 for d in report.diagnostics)
-        try:
-            load(root)
-        except ConfigError as exc:
-            assert exc.diagnostics == report.diagnostics
+        if report.state is None:
+            with pytest.raises(ConfigError) as caught:
+                load(root)
+            assert caught.value.diagnostics == report.diagnostics
+        else:
+            assert load(root) == (report.state, report.warnings)
 
 
 @settings(max_examples=150, deadline=None)
@@ -220,13 +223,13 @@ def test_yaml_like_text_never_crashes(text: str) -> None:
 
 
 SAMPLE = (
-    "apiVersion: reconciler/v1\nkind: Organization\nid: org_x\nperiod: monthly\n"
-    "headroom: 10.00\nguards: {max_movement_per_apply: 5.00}\n---\n"
-    "apiVersion: reconciler/v1\nkind: Team\nid: team_a\nenvelope: 1.50\n"
-    "owners: ['@a/b']\nenvelope_min: &m 1.00\nenvelope_max: *m\n---\n"
-    "apiVersion: reconciler/v1\nkind: GatewayConfig\nconsumer_groups:\n"
-    "  - id: g\n    wallet_team_id: team_a\n"
-).encode()
+    b"apiVersion: reconciler/v1\nkind: Organization\nid: org_x\nperiod: monthly\n"
+    b"headroom: 10.00\nguards: {max_movement_per_apply: 5.00}\n---\n"
+    b"apiVersion: reconciler/v1\nkind: Team\nid: team_a\nenvelope: 1.50\n"
+    b"owners: ['@a/b']\nenvelope_min: &m 1.00\nenvelope_max: *m\n---\n"
+    b"apiVersion: reconciler/v1\nkind: GatewayConfig\nconsumer_groups:\n"
+    b"  - id: g\n    wallet_team_id: team_a\n"
+)
 
 
 @settings(max_examples=200, deadline=None)
