@@ -14,7 +14,8 @@ import pytest
 from reconciler.errors import AmbiguousWrite, LedgerUnavailable
 from reconciler.ledger.base import EntryType
 from reconciler.ledger.faults import FaultPlan
-from reconciler.ledger.http import Backoff, HttpLedger
+from reconciler.ledger.http import HttpLedger
+from reconciler.ledger.retry import Backoff
 from reconciler.ledger.server import create_app
 from reconciler.ledger.sqlite import SqliteLedger
 from tests.support.sandbox_server import BILLING_TOKEN, serving
