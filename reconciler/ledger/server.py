@@ -8,7 +8,8 @@ open. The actor recorded on writes is the token's role (``billing-token``), neve
 
 Handlers do the ledger work in Starlette's threadpool (the ledger is thread-safe). Faults from a
 :class:`FaultPlan` are applied after authentication: latency, an error status without the work,
-or ``lose`` (the work is done, then a 502 hides it).
+``lose`` (the work is done, then a 502 hides it) or ``reset`` (the work is done, then the
+connection is cut mid-answer).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Send
+from starlette.types import Scope as AsgiScope
 
 from reconciler.errors import LedgerError
 from reconciler.ledger import wire
@@ -129,7 +132,7 @@ class _Api:
                     return error_response(
                         502, "server_error", "response_lost", "injected fault: response lost"
                     )
-                return _json(result)
+                return _CutResponse() if fault.reset else _json(result)
             except _Refused as refused:
                 return error_response(refused.status, refused.type, refused.code, refused.message)
             except wire.WireError as exc:
@@ -233,6 +236,19 @@ class _Api:
         return wire.transaction_response(
             self.ledger.settle(ask.reservation_id, ask.actual_cost, actor=actor)
         )
+
+
+class _CutResponse(Response):
+    """Start a 200 answer, send a few bytes of it, and stop: uvicorn then drops the connection."""
+
+    def __init__(self) -> None:
+        super().__init__(b"", 200, media_type="application/json")
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        log.warning("injected fault: cutting the connection mid-response")
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b'{"tr', "more_body": True})
 
 
 def _injected(status: int) -> Response:

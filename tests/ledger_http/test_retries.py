@@ -145,3 +145,28 @@ def test_a_rate_limited_write_is_certain_and_not_retried(sandbox: SqliteLedger) 
         )
         assert (plan.count("credit"), sleeps) == (1, [])
     assert sandbox.entry_count() == 0
+
+
+def test_a_reset_write_is_ambiguous_and_happened(sandbox: SqliteLedger) -> None:
+    sandbox.credit(100_000_000)
+    with faulty(sandbox, "reclaim:reset@1,allocate:reset@1") as (ledger, plan, _sleeps):
+        with pytest.raises(AmbiguousWrite) as info:
+            ledger.allocate("team_a", 2_000_000, note="cut")
+        assert str(info.value).startswith(
+            "POST /v1/wallets/allocate: RemoteProtocolError: peer closed connection without "
+            "sending complete message body"
+        )
+        assert str(info.value).endswith(
+            "after the request was sent; it may or may not have been applied: search the "
+            "wallet's transactions before retrying"
+        )
+        assert plan.count("allocate") == 1
+    assert [(e.type, e.note) for e in sandbox.transactions(sandbox.team_wallet("team_a").id)] == [  # type: ignore[union-attr]
+        (EntryType.ALLOCATION_IN, "cut")
+    ]
+
+
+def test_a_reset_read_is_retried(sandbox: SqliteLedger) -> None:
+    with faulty(sandbox, "wallets:reset@1") as (ledger, plan, sleeps):
+        assert [w.owner_id for w in ledger.list_wallets()] == ["org_acme"]
+        assert (plan.count("wallets"), len(sleeps)) == (2, 1)
