@@ -243,6 +243,12 @@ class HttpLedger:
     def close(self) -> None:
         self._client.close()
 
+    def __enter__(self) -> HttpLedger:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
     # ---- transport -------------------------------------------------------------------------
 
     @property
@@ -260,6 +266,8 @@ class HttpLedger:
                 raise LedgerConfigError(f"bad ledger URL {self._base}: {exc}") from exc
             except httpx.TransportError as exc:
                 reason, last = _describe(exc), exc
+            except httpx.HTTPError as exc:
+                raise LedgerError(f"GET {path} on the ledger at {self._base}: {exc}") from exc
             else:
                 if response.status_code not in RETRYABLE_STATUSES:
                     return self._result(response, "GET", path, write=False)
@@ -288,7 +296,7 @@ class HttpLedger:
                 f"{what}: could not connect to the ledger at {self._base} ({_describe(exc)}); "
                 "nothing was written, retry later"
             ) from exc
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:  # timeouts, resets, protocol errors after sending
             raise AmbiguousWrite(
                 f"{what}: {_describe(exc)} after the request was sent; it may or may not have "
                 "been applied: search the wallet's transactions before retrying"
@@ -318,7 +326,7 @@ class HttpLedger:
         raise error_for(status, body, f"{method} {path}", write=write)
 
 
-def _describe(exc: httpx.TransportError) -> str:
+def _describe(exc: httpx.HTTPError) -> str:
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
     text = " ".join(str(exc).split())[:200]
     return f"{kind}: {text}" if text else kind
