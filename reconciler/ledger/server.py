@@ -60,6 +60,13 @@ class _Refused(Exception):
         self.status, self.type, self.code, self.message = status, type_, code, message
 
 
+def _same_secret(presented: str, expected: str | None) -> bool:
+    """Constant-time comparison (as bytes: header values need not be ASCII)."""
+    if expected is None:
+        return False
+    return hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
+
+
 def error_response(
     status: int, type_: str, code: str, message: str, headers: dict[str, str] | None = None
 ) -> Response:
@@ -68,9 +75,6 @@ def error_response(
 
 def _json(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(wire.dumps(body), status, headers, media_type="application/json")
-
-
-Handler = Callable[[Any, str, str | None], object]  # (parsed body or request, actor, key)
 
 
 class _Api:
@@ -101,9 +105,9 @@ class _Api:
                 "missing bearer token: send Authorization: Bearer <token>",
             )
         presented = presented.strip()
-        if self.token is not None and hmac.compare_digest(presented, self.token):
+        if _same_secret(presented, self.token):
             return BILLING_ACTOR
-        if self.read_token is not None and hmac.compare_digest(presented, self.read_token):
+        if _same_secret(presented, self.read_token):
             if write:
                 raise _Refused(
                     403,
