@@ -196,25 +196,19 @@ class HttpLedger:
         self, amount: int, *, note: str = "", idempotency_key: str | None = None
     ) -> Transaction:
         body = wire.movement_body(amount, note)
-        return _parsed(
-            wire.parse_transaction_response, self._post(wire.CREDIT, body, idempotency_key)
-        )
+        return self._write(wire.CREDIT, body, idempotency_key, wire.parse_transaction_response)
 
     def allocate(
         self, team_id: str, amount: int, *, note: str = "", idempotency_key: str | None = None
     ) -> Transaction:
         body = wire.movement_body(amount, note, team_id)
-        return _parsed(
-            wire.parse_transaction_response, self._post(wire.ALLOCATE, body, idempotency_key)
-        )
+        return self._write(wire.ALLOCATE, body, idempotency_key, wire.parse_transaction_response)
 
     def reclaim(
         self, team_id: str, amount: int, *, note: str = "", idempotency_key: str | None = None
     ) -> Transaction:
         body = wire.movement_body(amount, note, team_id)
-        return _parsed(
-            wire.parse_transaction_response, self._post(wire.RECLAIM, body, idempotency_key)
-        )
+        return self._write(wire.RECLAIM, body, idempotency_key, wire.parse_transaction_response)
 
     def reserve(
         self,
@@ -234,11 +228,11 @@ class HttpLedger:
             consumer_group=consumer_group,
             timeout_seconds=timeout_seconds,
         )
-        return _parsed(wire.parse_reservation, self._post(wire.RESERVE, body, None))
+        return self._write(wire.RESERVE, body, None, wire.parse_reservation)
 
     def settle(self, reservation_id: str, actual_cost: int) -> Transaction:
         body = wire.settle_body(reservation_id, actual_cost)
-        return _parsed(wire.parse_transaction_response, self._post(wire.SETTLE, body, None))
+        return self._write(wire.SETTLE, body, None, wire.parse_transaction_response)
 
     def close(self) -> None:
         self._client.close()
@@ -281,6 +275,22 @@ class HttpLedger:
             f"(last: {reason}); check that the service is up and retry later"
         ) from last
 
+    def _write(
+        self,
+        path: str,
+        body: dict[str, object],
+        key: str | None,
+        parse: Callable[[wire.JSONValue], T],
+    ) -> T:
+        """POST once; a 2xx answer that cannot be read means the write happened: ambiguous."""
+        try:
+            return parse(self._post(path, body, key))
+        except wire.WireError as exc:
+            raise AmbiguousWrite(
+                f"POST {path}: the ledger accepted the request but its answer is unreadable "
+                f"({exc}); search the wallet's transactions before retrying"
+            ) from exc
+
     def _post(self, path: str, body: dict[str, object], key: str | None) -> wire.JSONValue:
         headers = {"Content-Type": "application/json"}
         if key:
@@ -321,6 +331,8 @@ class HttpLedger:
             try:
                 return wire.loads(response.content)
             except wire.WireError as exc:
+                if write:
+                    raise  # _write: the write happened, its answer is unreadable
                 raise LedgerError(f"{method} {path}: unreadable response: {exc}") from exc
         body = wire.parse_error(response.content)
         raise error_for(status, body, f"{method} {path}", write=write)

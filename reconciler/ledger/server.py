@@ -285,7 +285,7 @@ def create_app(
     faults: FaultPlan | None = None,
     gateway_config: GatewaySettings | None = None,
 ) -> Starlette:
-    """The ASGI app serving ``ledger``. With neither token the server is open (say so)."""
+    """The ASGI app serving ``ledger``. With neither token it is open: the caller says so."""
     if gateway_config is not None:
         ledger.configure_gateway(gateway_config.mapping, gateway_config.wallet_enforcement)
     api = _Api(ledger, token, read_token, faults)

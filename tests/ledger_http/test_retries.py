@@ -10,8 +10,12 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
-from reconciler.errors import AmbiguousWrite, LedgerUnavailable
+from reconciler.errors import AmbiguousWrite, LedgerError, LedgerUnavailable
 from reconciler.ledger.base import EntryType
 from reconciler.ledger.faults import FaultPlan
 from reconciler.ledger.http import HttpLedger
@@ -170,3 +174,25 @@ def test_a_reset_read_is_retried(sandbox: SqliteLedger) -> None:
     with faulty(sandbox, "wallets:reset@1") as (ledger, plan, sleeps):
         assert [w.owner_id for w in ledger.list_wallets()] == ["org_acme"]
         assert (plan.count("wallets"), len(sleeps)) == (2, 1)
+
+
+def test_an_unreadable_answer_to_a_write_is_ambiguous() -> None:
+    def answer(request: Request) -> Response:
+        body = b"<html>ok</html>" if request.url.path.endswith("allocate") else b'{"x": 1}'
+        return Response(body, 200, media_type="application/json")
+
+    app = Starlette(routes=[Route("/v1/wallets/{op}", answer, methods=["GET", "POST"])])
+    with serving(app) as url, HttpLedger(httpx.Client(base_url=url)) as ledger:
+        with pytest.raises(AmbiguousWrite) as info:
+            ledger.allocate("team_a", 1, note="")
+        assert str(info.value).startswith(
+            "POST /v1/wallets/allocate: the ledger accepted the request but its answer is "
+            "unreadable (body is not valid JSON: Expecting value: line 1 column 1 (char 0))"
+        )
+        with pytest.raises(AmbiguousWrite, match=r"\(response has no 'transaction' object\)"):
+            ledger.reclaim("team_a", 1, note="")
+        with pytest.raises(LedgerError) as read:
+            ledger.team_wallet("team_a")
+        assert (
+            str(read.value) == "unexpected response from the ledger: response has no 'cascade' list"
+        )
