@@ -140,3 +140,16 @@ def test_without_tokens_the_server_is_open_and_says_so(db: Path) -> None:
     finally:
         proc.terminate()
         proc.communicate(timeout=10)
+
+
+def test_gateway_settings_refuse_a_non_boolean_switch(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.yaml"
+    path.write_text(
+        "kind: GatewayConfig\nconsumer_groups: []\ncost_tracking:\n  wallet_enforcement: yes\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_gateway_settings(path)
+    assert str(info.value) == f"{path}: cost_tracking.wallet_enforcement must be true or false"
+    path.write_text("kind: GatewayConfig\nconsumer_groups: []\n", encoding="utf-8")
+    assert load_gateway_settings(path) == GatewaySettings({}, False)
