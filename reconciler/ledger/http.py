@@ -17,9 +17,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import TypeVar
 from urllib.parse import quote
 
@@ -28,14 +26,9 @@ import httpx
 from reconciler import __version__
 from reconciler.errors import (
     AmbiguousWrite,
-    BudgetExceeded,
-    InsufficientFunds,
-    LedgerAuthError,
     LedgerConfigError,
-    LedgerConflict,
     LedgerError,
     LedgerNotFound,
-    LedgerRequestInvalid,
     LedgerUnavailable,
 )
 from reconciler.ledger import wire
@@ -48,41 +41,19 @@ from reconciler.ledger.base import (
     Transaction,
     Wallet,
 )
+from reconciler.ledger.retry import (
+    DEFAULT_BACKOFF,
+    RETRYABLE_STATUSES,
+    Backoff,
+    parse_retry_after,
+)
+from reconciler.ledger.statuses import error_for
 from reconciler.periods import Period
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential backoff with full jitter: sleep U(0, min(cap, base * 2**retry))."""
-
-    base: float = 0.25
-    cap: float = 8.0
-    retry_after_cap: float = 30.0  # a server's Retry-After is honoured up to this many seconds
-
-    def delay(self, retry: int, rng: random.Random) -> float:
-        return rng.uniform(0.0, min(self.cap, self.base * 2**retry))
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
-    if value is None:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
 class HttpLedger:
@@ -93,7 +64,7 @@ class HttpLedger:
         client: httpx.Client,
         *,
         read_attempts: int = 5,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = DEFAULT_BACKOFF,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         page_size: int = 500,
@@ -225,25 +196,19 @@ class HttpLedger:
         self, amount: int, *, note: str = "", idempotency_key: str | None = None
     ) -> Transaction:
         body = wire.movement_body(amount, note)
-        return _parsed(
-            wire.parse_transaction_response, self._post(wire.CREDIT, body, idempotency_key)
-        )
+        return self._write(wire.CREDIT, body, idempotency_key, wire.parse_transaction_response)
 
     def allocate(
         self, team_id: str, amount: int, *, note: str = "", idempotency_key: str | None = None
     ) -> Transaction:
         body = wire.movement_body(amount, note, team_id)
-        return _parsed(
-            wire.parse_transaction_response, self._post(wire.ALLOCATE, body, idempotency_key)
-        )
+        return self._write(wire.ALLOCATE, body, idempotency_key, wire.parse_transaction_response)
 
     def reclaim(
         self, team_id: str, amount: int, *, note: str = "", idempotency_key: str | None = None
     ) -> Transaction:
         body = wire.movement_body(amount, note, team_id)
-        return _parsed(
-            wire.parse_transaction_response, self._post(wire.RECLAIM, body, idempotency_key)
-        )
+        return self._write(wire.RECLAIM, body, idempotency_key, wire.parse_transaction_response)
 
     def reserve(
         self,
@@ -263,14 +228,20 @@ class HttpLedger:
             consumer_group=consumer_group,
             timeout_seconds=timeout_seconds,
         )
-        return _parsed(wire.parse_reservation, self._post(wire.RESERVE, body, None))
+        return self._write(wire.RESERVE, body, None, wire.parse_reservation)
 
     def settle(self, reservation_id: str, actual_cost: int) -> Transaction:
         body = wire.settle_body(reservation_id, actual_cost)
-        return _parsed(wire.parse_transaction_response, self._post(wire.SETTLE, body, None))
+        return self._write(wire.SETTLE, body, None, wire.parse_transaction_response)
 
     def close(self) -> None:
         self._client.close()
+
+    def __enter__(self) -> HttpLedger:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # ---- transport -------------------------------------------------------------------------
 
@@ -289,6 +260,8 @@ class HttpLedger:
                 raise LedgerConfigError(f"bad ledger URL {self._base}: {exc}") from exc
             except httpx.TransportError as exc:
                 reason, last = _describe(exc), exc
+            except httpx.HTTPError as exc:
+                raise LedgerError(f"GET {path} on the ledger at {self._base}: {exc}") from exc
             else:
                 if response.status_code not in RETRYABLE_STATUSES:
                     return self._result(response, "GET", path, write=False)
@@ -296,13 +269,27 @@ class HttpLedger:
                 wait = parse_retry_after(response.headers.get("Retry-After"))
             if attempt == self._read_attempts:
                 break
-            if wait is None:
-                wait = self._backoff.delay(attempt - 1, self._rng)
-            self._sleep(min(wait, self._backoff.retry_after_cap))
+            self._sleep(self._backoff.delay(attempt - 1, self._rng, wait))
         raise LedgerUnavailable(
             f"GET {path} on the ledger at {self._base} failed {self._read_attempts} times "
             f"(last: {reason}); check that the service is up and retry later"
         ) from last
+
+    def _write(
+        self,
+        path: str,
+        body: dict[str, object],
+        key: str | None,
+        parse: Callable[[wire.JSONValue], T],
+    ) -> T:
+        """POST once; a 2xx answer that cannot be read means the write happened: ambiguous."""
+        try:
+            return parse(self._post(path, body, key))
+        except wire.WireError as exc:
+            raise AmbiguousWrite(
+                f"POST {path}: the ledger accepted the request but its answer is unreadable "
+                f"({exc}); search the wallet's transactions before retrying"
+            ) from exc
 
     def _post(self, path: str, body: dict[str, object], key: str | None) -> wire.JSONValue:
         headers = {"Content-Type": "application/json"}
@@ -319,7 +306,7 @@ class HttpLedger:
                 f"{what}: could not connect to the ledger at {self._base} ({_describe(exc)}); "
                 "nothing was written, retry later"
             ) from exc
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:  # timeouts, resets, protocol errors after sending
             raise AmbiguousWrite(
                 f"{what}: {_describe(exc)} after the request was sent; it may or may not have "
                 "been applied: search the wallet's transactions before retrying"
@@ -344,44 +331,14 @@ class HttpLedger:
             try:
                 return wire.loads(response.content)
             except wire.WireError as exc:
+                if write:
+                    raise  # _write: the write happened, its answer is unreadable
                 raise LedgerError(f"{method} {path}: unreadable response: {exc}") from exc
-        raise _refusal(response, f"{method} {path}", write=write)
+        body = wire.parse_error(response.content)
+        raise error_for(status, body, f"{method} {path}", write=write)
 
 
-def _refusal(response: httpx.Response, what: str, *, write: bool) -> LedgerError:
-    """The error for a 4xx (or other non-retryable) answer, carrying the server's message."""
-    status = response.status_code
-    body = wire.parse_error(response.content)
-    message = " ".join((body.message if body else "").split())[:300]
-    code = body.code if body else ""
-    detail = f": {message}" if message else ""
-    if status == 401:
-        need = "a token with org:billing permission" if write else "an org member's token"
-        return LedgerAuthError(
-            f"{what}: the ledger refused the credentials (401){detail}; set "
-            f"KEEPTRUSTS_API_TOKEN to {need}"
-        )
-    if status == 403:
-        need = (
-            "wallet writes need a token with org:billing permission"
-            if write
-            else "reads need an org member or billing admin token"
-        )
-        return LedgerAuthError(f"{what}: permission denied (403): {need}")
-    if status == 404:
-        return LedgerNotFound(f"{what}: not found (404){detail}")
-    if status == 409:
-        return LedgerConflict(f"{what}: conflict (409){detail}")
-    if status == 402:
-        return BudgetExceeded(f"{what}: budget exceeded (402){detail}")
-    if status == 422:
-        if code == "insufficient_funds":
-            return InsufficientFunds(f"{what}: insufficient funds (422){detail}")
-        return LedgerRequestInvalid(f"{what}: request rejected (422){detail}")
-    return LedgerError(f"{what}: unexpected HTTP {status} from the ledger{detail}")
-
-
-def _describe(exc: httpx.TransportError) -> str:
+def _describe(exc: httpx.HTTPError) -> str:
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
     text = " ".join(str(exc).split())[:200]
     return f"{kind}: {text}" if text else kind

@@ -8,7 +8,8 @@ open. The actor recorded on writes is the token's role (``billing-token``), neve
 
 Handlers do the ledger work in Starlette's threadpool (the ledger is thread-safe). Faults from a
 :class:`FaultPlan` are applied after authentication: latency, an error status without the work,
-or ``lose`` (the work is done, then a 502 hides it).
+``lose`` (the work is done, then a 502 hides it) or ``reset`` (the work is done, then the
+connection is cut mid-answer).
 """
 
 from __future__ import annotations
@@ -27,19 +28,15 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Send
+from starlette.types import Scope as AsgiScope
 
-from reconciler.errors import (
-    BudgetExceeded,
-    InsufficientFunds,
-    LedgerConflict,
-    LedgerError,
-    LedgerNotFound,
-    LedgerRequestInvalid,
-)
+from reconciler.errors import LedgerError
 from reconciler.ledger import wire
 from reconciler.ledger.base import Scope
 from reconciler.ledger.faults import Fault, FaultPlan
 from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.ledger.statuses import BILLING_PERMISSION, envelope_for
 from reconciler.ledger.validation import BodyValidator, InvalidBody, query_limit, query_time
 
 log = logging.getLogger(__name__)
@@ -63,6 +60,13 @@ class _Refused(Exception):
         self.status, self.type, self.code, self.message = status, type_, code, message
 
 
+def _same_secret(presented: str, expected: str | None) -> bool:
+    """Constant-time comparison (as bytes: header values need not be ASCII)."""
+    if expected is None:
+        return False
+    return hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
+
+
 def error_response(
     status: int, type_: str, code: str, message: str, headers: dict[str, str] | None = None
 ) -> Response:
@@ -71,9 +75,6 @@ def error_response(
 
 def _json(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(wire.dumps(body), status, headers, media_type="application/json")
-
-
-Handler = Callable[[Any, str, str | None], object]  # (parsed body or request, actor, key)
 
 
 class _Api:
@@ -104,15 +105,16 @@ class _Api:
                 "missing bearer token: send Authorization: Bearer <token>",
             )
         presented = presented.strip()
-        if self.token is not None and hmac.compare_digest(presented, self.token):
+        if _same_secret(presented, self.token):
             return BILLING_ACTOR
-        if self.read_token is not None and hmac.compare_digest(presented, self.read_token):
+        if _same_secret(presented, self.read_token):
             if write:
                 raise _Refused(
                     403,
                     "permission_error",
                     "forbidden",
-                    "this token may only read: wallet writes need a token with org:billing",
+                    "this token may only read: wallet writes need a token with "
+                    + BILLING_PERMISSION,
                 )
             return READ_ACTOR
         raise _Refused(401, "authentication_error", "unauthorized", "unknown bearer token")
@@ -134,7 +136,7 @@ class _Api:
                     return error_response(
                         502, "server_error", "response_lost", "injected fault: response lost"
                     )
-                return _json(result)
+                return _CutResponse() if fault.reset else _json(result)
             except _Refused as refused:
                 return error_response(refused.status, refused.type, refused.code, refused.message)
             except wire.WireError as exc:
@@ -240,6 +242,19 @@ class _Api:
         )
 
 
+class _CutResponse(Response):
+    """Start a 200 answer, send a few bytes of it, and stop: uvicorn then drops the connection."""
+
+    def __init__(self) -> None:
+        super().__init__(b"", 200, media_type="application/json")
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        log.warning("injected fault: cutting the connection mid-response")
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b'{"tr', "more_body": True})
+
+
 def _injected(status: int) -> Response:
     if status == 429:
         return error_response(
@@ -250,19 +265,10 @@ def _injected(status: int) -> Response:
 
 
 def _ledger_error(exc: LedgerError) -> Response:
-    message = str(exc)
-    if isinstance(exc, BudgetExceeded):
-        return error_response(402, "policy_violation", "budget_exceeded", message)
-    if isinstance(exc, InsufficientFunds):
-        return error_response(422, "invalid_request", "insufficient_funds", message)
-    if isinstance(exc, LedgerRequestInvalid):
-        return error_response(422, "invalid_request", "validation_error", message)
-    if isinstance(exc, LedgerNotFound):
-        return error_response(404, "not_found", "not_found", message)
-    if isinstance(exc, LedgerConflict):
-        return error_response(409, "conflict", "conflict", message)
-    log.error("sandbox ledger error: %s", message)
-    return error_response(500, "server_error", "internal_error", message)
+    status, type_, code = envelope_for(exc)
+    if status >= 500:
+        log.error("sandbox ledger error: %s", exc)
+    return error_response(status, type_, code, str(exc))
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:
@@ -279,7 +285,7 @@ def create_app(
     faults: FaultPlan | None = None,
     gateway_config: GatewaySettings | None = None,
 ) -> Starlette:
-    """The ASGI app serving ``ledger``. With neither token the server is open (say so)."""
+    """The ASGI app serving ``ledger``. With neither token it is open: the caller says so."""
     if gateway_config is not None:
         ledger.configure_gateway(gateway_config.mapping, gateway_config.wallet_enforcement)
     api = _Api(ledger, token, read_token, faults)
