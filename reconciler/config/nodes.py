@@ -56,20 +56,18 @@ class Mapping:
     size: int
     duplicates: tuple[Duplicate, ...] = ()
     bad_keys: tuple[Mark, ...] = ()  # keys that are not scalars (a list or a mapping as a key)
+    _index: dict[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The last entry of a key wins, as in any YAML loader; lookups stay O(1).
+        object.__setattr__(self, "_index", {entry.key: entry for entry in self.entries})
 
     def get(self, key: str) -> Node | None:
-        found: Node | None = None
-        for entry in self.entries:
-            if entry.key == key:
-                found = entry.value
-        return found
+        entry = self._index.get(key)
+        return entry.value if entry is not None else None
 
     def entry(self, key: str) -> Entry | None:
-        found: Entry | None = None
-        for entry in self.entries:
-            if entry.key == key:
-                found = entry
-        return found
+        return self._index.get(key)
 
 
 @dataclass(frozen=True, slots=True)

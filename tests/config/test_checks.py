@@ -313,3 +313,13 @@ def test_no_gateway_config_is_one_warning(check: Check, budgets: Path) -> None:
     assert report.warnings == report.diagnostics
     state, _ = load(Path("budgets"))
     assert state.gateway is None
+
+
+def test_at_most_100_problems_per_file_then_a_count(check: Check) -> None:
+    lines = check({"team_a.yaml": TEAM_A + "".join(f"x{i}: 1\n" for i in range(150))})
+    assert len(lines) == 101
+    assert lines[0] == (
+        "budgets/team_a.yaml: 50 more problems in this file after the first 100 are not shown"
+    )
+    assert lines[1] == "budgets/team_a.yaml:5:1: teams[team_a].x0: unknown key 'x0'"
+    assert lines[-1] == "budgets/team_a.yaml:104:1: teams[team_a].x99: unknown key 'x99'"
