@@ -139,7 +139,7 @@ class _Composer:
     def __init__(self, text: str, file: str) -> None:
         self.text = text
         self.file = file
-        self.loader = LOADER(text)
+        self.loader: Any = None
         self.documents: list[Document] = []
         self.diagnostics: list[Diagnostic] = []
 
@@ -148,6 +148,7 @@ class _Composer:
 
     def run(self) -> None:
         try:
+            self.loader = LOADER(self.text)  # the pure-Python reader checks characters here
             self.loader.get_event()  # StreamStartEvent
             while not self.loader.check_event(yaml.StreamEndEvent):
                 self.loader.get_event()  # DocumentStartEvent
@@ -162,6 +163,8 @@ class _Composer:
             self.error(mark, f"invalid YAML: {exc.problem}{context}")
         except yaml.reader.ReaderError as exc:
             before = self.text[: exc.position]
+            if LOADER is not yaml.SafeLoader:  # libyaml counts bytes of the UTF-8 encoding
+                before = self.text.encode("utf-8")[: exc.position].decode("utf-8", "ignore")
             mark = Mark(before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
             char = exc.character
             code = char if isinstance(char, int) else ord(str(char)[:1] or "\0")
@@ -169,7 +172,8 @@ class _Composer:
         except yaml.YAMLError as exc:
             self.error(Mark(1, 1), f"invalid YAML: {exc}")
         finally:
-            self.loader.dispose()
+            if self.loader is not None:
+                self.loader.dispose()
 
     def document(self) -> Node:
         anchors: dict[str, Node] = {}
