@@ -107,5 +107,13 @@ def sort_diagnostics(diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:
     return tuple(sorted(kept, key=Diagnostic.sort_key))
 
 
+def clip(text: str, limit: int = 40) -> str:
+    """``text`` shortened for a one-line message (``1111…1111``)."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return f"{text[:half]}…{text[-half:]}"
+
+
 def plural(count: int, noun: str) -> str:
     return f"{count} {noun}" if count == 1 else f"{count} {noun}s"

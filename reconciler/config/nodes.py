@@ -12,6 +12,8 @@ from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from reconciler.config.diagnostics import clip
+
 ScalarValue = str | Decimal | bool | None
 PlainValue = ScalarValue | list["PlainValue"] | dict[str, "PlainValue"]
 PathElement = str | int
@@ -135,9 +137,9 @@ def readable_path(prefix: str, root: Node, path: SequenceABC[PathElement]) -> st
         if isinstance(element, int):
             item = node.items[element] if isinstance(node, Sequence) else None
             item_id = scalar_str(item.get("id")) if isinstance(item, Mapping) else None
-            text += f"[{item_id}]" if item_id else f"[{element}]"
+            text += f"[{clip(item_id)}]" if item_id else f"[{element}]"
             node = item
         else:
-            text = f"{text}.{element}" if text else element
+            text = f"{text}.{clip(element)}" if text else clip(element)
             node = node.get(element) if isinstance(node, Mapping) else None
     return text

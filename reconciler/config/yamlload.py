@@ -15,6 +15,7 @@ without recursion, so that it can:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -46,6 +47,7 @@ _SPECIAL_FLOATS = {
     ".nan": Decimal("NaN"),
 }
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 
 
 class _Stop(Exception):
@@ -79,6 +81,8 @@ def scalar_value(tag: str, text: str) -> ScalarValue:
         flag = _CONSTRUCTOR.bool_values.get(text.lower())
         return text if flag is None else bool(flag)
     if tag == _TAG + "int":
+        if _DECIMAL_INT.fullmatch(text):  # exact, and no int() digit limit
+            return Decimal(text.replace("_", ""))
         try:
             return Decimal(_CONSTRUCTOR.construct_yaml_int(yaml.ScalarNode(tag, text)))
         except (ValueError, IndexError):  # "!!int" on text that is no integer
