@@ -81,6 +81,7 @@ def apply(
             )
         saved = session.read_plan(target)
         budgets = session.locate(budgets_dir)
+        output.warn(budgets.warnings)
         applying.check_tree(budgets, allow_dirty=allow_dirty, plan=saved)
         if budgets.desired.organization.id != saved.org_id:
             raise UsageError(

@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
 
 from reconciler import notes
 from reconciler.commands import output
@@ -245,3 +246,40 @@ def test_guards_are_enforced_and_the_override_reason_lands_in_the_notes(
     assert text.endswith(' override="Q4 launch"')
     with_file = workspace.invoke("apply", "plan.json", "--override-guards", "x")
     assert with_file.exit_code == 1  # plan.json does not exist: read as a budgets directory
+
+
+def test_plan_works_before_the_first_commit_and_says_apply_will_not(
+    tmp_path: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    workspace.repo.git("init", "--quiet", str(fresh))
+    shutil.copytree(workspace.budgets, fresh / "budgets")
+    monkeypatch.chdir(fresh)
+    result = workspace.invoke("plan", "--ledger", f"sqlite:///{workspace.db}")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"warning: repository {fresh.resolve()} has no commit yet: commit the budgets first "
+        "(this plan uses commit 0000000)\n"
+    )
+    assert result.stdout.splitlines()[1].startswith("commit 000000000000 (dirty), ledger ")
+
+
+def test_the_shipped_workflow_plans_on_pull_requests_and_applies_one_at_a_time(
+    repo_root: Path,
+) -> None:
+    workflow = yaml.safe_load(
+        (repo_root / ".github" / "workflows" / "budgets.yml").read_text(encoding="utf-8")
+    )
+    plan, apply = workflow["jobs"]["plan"], workflow["jobs"]["apply"]
+    assert apply["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
+    for job in (plan, apply):
+        checkout = job["steps"][0]
+        assert checkout["uses"].startswith("actions/checkout@")
+        assert checkout["with"]["fetch-depth"] == 0
+    plan_step = next(s for s in plan["steps"] if s.get("id") == "plan")
+    assert "--format markdown --detailed-exitcode" in plan_step["run"]
+    assert "secrets." in plan_step["env"]["KEEPTRUSTS_API_TOKEN"]
+    apply_step = apply["steps"][-1]
+    assert apply_step["run"] == "reconciler apply budgets --auto-approve"
+    assert apply_step["env"] == {"KEEPTRUSTS_API_TOKEN": "${{ secrets.KEEPTRUSTS_API_TOKEN }}"}

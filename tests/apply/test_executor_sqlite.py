@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 
@@ -241,3 +242,28 @@ def test_a_ledger_that_stays_unreachable_halts_the_run(tmp_path: Path) -> None:
     assert ops.status is StepStatus.NOT_ATTEMPTED
     assert ops.detail.startswith("not attempted: the run stopped at team_eng (")
     assert inner_again.team_wallet("team_eng") is None
+
+
+def test_two_applies_of_the_same_plan_at_once_never_double_a_movement(tmp_path: Path) -> None:
+    clock = Clock()
+    sandbox(tmp_path / "l.db", clock).close()
+    state = desired(organization(), *(team(f"team_{i:02d}", 10 + i) for i in range(12)))
+    with SqliteLedger(tmp_path / "l.db", clock=clock) as ledger:
+        plan = make_plan(state, ledger, clock)
+    results: list[executor.ApplyResult] = []
+
+    def run() -> None:
+        with SqliteLedger(tmp_path / "l.db", clock=clock) as own:
+            results.append(executor.apply(plan, own, clock=clock))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert all(r.complete for r in results)
+    with SqliteLedger(tmp_path / "l.db") as ledger:
+        for change in plan.changes:
+            assert [e.amount for e in team_entries(ledger, change.team_id)] == [change.amount]
+        assert ledger.check() == []
