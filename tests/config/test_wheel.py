@@ -1,0 +1,89 @@
+"""The built wheel carries the schemas: install it in a fresh venv and validate from elsewhere."""
+
+from __future__ import annotations
+
+import shutil
+import site
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from .test_sample import SUMMARY
+
+pytestmark = pytest.mark.slow
+
+
+def _run(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(arg) for arg in args], cwd=cwd, capture_output=True, text=True, check=False
+    )
+
+
+def test_installed_wheel_validates_the_sample_budgets(repo_root: Path, tmp_path: Path) -> None:
+    # A copy of the sources, so the build leaves nothing in the worktree.
+    source = tmp_path / "src"
+    source.mkdir()
+    for name in ("pyproject.toml", "README.md"):
+        shutil.copy2(repo_root / name, source / name)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(repo_root / "reconciler", source / "reconciler", symlinks=True, ignore=ignore)
+    shutil.copytree(repo_root / "schemas", source / "schemas")
+    assert (source / "reconciler" / "schemas").is_symlink()
+
+    built = _run(
+        sys.executable,
+        "-m",
+        "build",
+        "--wheel",
+        "--outdir",
+        tmp_path / "dist",
+        source,
+        cwd=tmp_path,
+    )
+    assert built.returncode == 0, built.stderr
+    (wheel,) = (tmp_path / "dist").glob("reconciler-*.whl")
+
+    # A fresh venv; dependencies come from this interpreter's site-packages through a .pth
+    # line (no downloads). A .pth line adds a path without running the .pth files in it, so
+    # the editable install of the worktree stays invisible: reconciler comes from the wheel.
+    venv = tmp_path / "venv"
+    created = _run(sys.executable, "-m", "venv", "--without-pip", venv, cwd=tmp_path)
+    assert created.returncode == 0, created.stderr
+    python = venv / "bin" / "python"
+    (purelib,) = (venv / "lib").glob("python3*/site-packages")
+    (purelib / "deps.pth").write_text("\n".join(site.getsitepackages()) + "\n", "utf-8")
+    installed = _run(
+        sys.executable,
+        "-m",
+        "pip",
+        "--python",
+        python,
+        "install",
+        "--no-deps",
+        "--no-index",
+        "--quiet",
+        wheel,
+        cwd=tmp_path,
+    )
+    assert installed.returncode == 0, installed.stderr
+
+    # Run from a directory that holds only a copy of the sample budgets.
+    work = tmp_path / "work"
+    shutil.copytree(repo_root / "budgets", work / "budgets")
+    where = _run(
+        python,
+        "-c",
+        "import reconciler.config.schema as s; print(s.__file__); print(s.schema_text('Team')[:1])",
+        cwd=work,
+    )
+    assert where.returncode == 0, where.stderr
+    module_file, first_char = where.stdout.splitlines()
+    assert Path(module_file).is_relative_to(purelib)
+    assert first_char == "{"
+    assert (purelib / "reconciler" / "schemas" / "team.schema.json").is_file()
+    assert not (purelib / "reconciler" / "schemas").is_symlink()
+
+    result = _run(venv / "bin" / "reconciler", "validate", cwd=work)
+    assert (result.returncode, result.stdout, result.stderr) == (0, SUMMARY + "\n", "")
