@@ -1,0 +1,88 @@
+"""Wallets and transactions as aligned text tables (rich; colour only on a TTY without NO_COLOR).
+
+Tables are rendered to a string with no wrapping and no trailing spaces, so the text output of
+a ledger is stable (tests compare it exactly) and greps well.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+from collections.abc import Iterable, Sequence
+
+from rich.console import Console, JustifyMethod
+from rich.table import Table
+
+from reconciler.ledger.base import Transaction, Wallet
+from reconciler.money import format_usd
+
+
+def render_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    right: Iterable[str] = (),
+    color: bool = False,
+) -> str:
+    """Columns separated by two spaces, ``right`` ones right-aligned; ends with a newline."""
+    aligned = set(right)
+    table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold" if color else "")
+    for header in headers:
+        justify: JustifyMethod = "right" if header in aligned else "left"
+        table.add_column(header, justify=justify, no_wrap=True)
+    for row in rows:
+        table.add_row(*row)
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=100_000,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+    console.print(table)
+    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
+
+
+def use_color(is_tty: bool) -> bool:
+    return is_tty and not os.environ.get("NO_COLOR")
+
+
+def wallets_table(wallets: Iterable[Wallet], *, color: bool = False) -> str:
+    headers = ("SCOPE", "OWNER", "BALANCE", "RESERVED", "AVAILABLE", "ALLOCATED", "SPENT", "STATUS")
+    rows = [
+        (
+            w.scope.value,
+            w.owner_id,
+            format_usd(w.balance),
+            format_usd(w.reserved),
+            format_usd(w.available),
+            format_usd(w.total_allocated),
+            format_usd(w.total_spent),
+            w.status.value,
+        )
+        for w in wallets
+    ]
+    return render_table(headers, rows, right=headers[2:7], color=color)
+
+
+def transactions_table(entries: Iterable[Transaction], *, color: bool = False) -> str:
+    headers = ("ID", "TIME (UTC)", "SCOPE", "OWNER", "TYPE", "AMOUNT", "BALANCE", "ACTOR", "NOTE")
+    rows = [
+        (
+            e.id,
+            e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            e.scope.value if e.scope else "",
+            e.owner_id or "",
+            e.type.value,
+            format_usd(e.amount, sign=True),
+            format_usd(e.balance_after),
+            e.actor or "",
+            e.note or (f"request {e.request_id}" if e.request_id else ""),
+        )
+        for e in entries
+    ]
+    return render_table(headers, rows, right=("AMOUNT", "BALANCE"), color=color)
