@@ -1,0 +1,90 @@
+"""HttpLedger specifics: the token never leaks, concurrency through HTTP, concurrent observe."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+
+from reconciler.errors import AmbiguousWrite, LedgerAuthError, LedgerError, LedgerUnavailable
+from reconciler.ledger.faults import FaultPlan
+from reconciler.ledger.http import HttpLedger
+from reconciler.ledger.server import create_app
+from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.periods import PeriodKind, period_at
+from tests.ledger_http.conftest import FakeClock
+from tests.support.sandbox_server import BILLING_TOKEN, serving
+
+SECRET = "kt_live_s3cr3t-token-value"
+
+
+def _chain(exc: BaseException | None) -> str:
+    parts = []
+    while exc is not None:
+        parts += [str(exc), repr(exc)]
+        exc = exc.__cause__ or exc.__context__
+    return "\n".join(parts)
+
+
+def test_the_token_is_never_logged_nor_in_errors(
+    sandbox: SqliteLedger, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    sandbox.credit(1_000_000)
+    plan = FaultPlan.parse("allocate:lose@1")
+    app = create_app(sandbox, token=SECRET, read_token=None, faults=plan)
+    failures: list[LedgerError] = []
+    with serving(app) as url:
+        good = HttpLedger.from_url(url, token=SECRET, timeout=5)
+        assert good.organization_wallet().balance == 1_000_000
+        with pytest.raises(AmbiguousWrite) as lost:
+            good.allocate("team_a", 1, note="")
+        failures.append(lost.value)
+        bad = HttpLedger.from_url(url, token=SECRET + "x", timeout=5)
+        with pytest.raises(LedgerAuthError) as refused:
+            bad.list_wallets()
+        assert str(refused.value) == (
+            "GET /v1/wallets: the ledger refused the credentials (401): unknown bearer token; "
+            "set KEEPTRUSTS_API_TOKEN to an org member's token"
+        )
+        failures.append(refused.value)
+        good.close()
+        bad.close()
+    gone = HttpLedger.from_url(url, token=SECRET, timeout=1)
+    gone._sleep = lambda _seconds: None  # the server is down: no need to wait between tries
+    with pytest.raises(LedgerUnavailable) as down:
+        gone.list_wallets()
+    failures.append(down.value)
+    gone.close()
+    assert any("HTTP Request: GET" in r.getMessage() for r in caplog.records)  # httpx logged
+    assert SECRET not in caplog.text
+    for failure in failures:
+        assert SECRET not in _chain(failure)
+
+
+def test_concurrent_movements_through_http_keep_the_ledger_sound(
+    server_url: str, sandbox: SqliteLedger
+) -> None:
+    sandbox.credit(1_000_000_000)
+    ledger = HttpLedger.from_url(server_url, token=BILLING_TOKEN, timeout=30)
+    teams = [f"team_{n}" for n in range(4)]
+
+    def churn(worker: int) -> None:
+        team = teams[worker % len(teams)]
+        for step in range(10):
+            ledger.allocate(team, 3_000_000, note=f"w{worker} s{step}")
+            ledger.reclaim(team, 1_000_000, note=f"w{worker} s{step}")
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        list(pool.map(churn, range(8)))
+    assert sandbox.check() == []
+    balances = {w.owner_id: w.balance for w in ledger.list_wallets()}
+    assert balances == {
+        "org_acme": 1_000_000_000 - 8 * 10 * 2_000_000,
+        **{team: 2 * 10 * 2_000_000 for team in teams},
+    }
+    seen = ledger.observe(teams, period_at(PeriodKind.MONTHLY, FakeClock().now))
+    assert {t: len(o.flows) for t, o in seen.items()} == dict.fromkeys(teams, 40)
+    assert seen == sandbox.observe(teams, period_at(PeriodKind.MONTHLY, FakeClock().now))
+    ledger.close()

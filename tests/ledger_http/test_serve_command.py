@@ -1,0 +1,119 @@
+"""``sandbox serve``: options, refusals, the gateway config, and a real run in a subprocess."""
+
+from __future__ import annotations
+
+import os
+import re
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import ReconcilerGroup
+from reconciler.commands.sandbox_serve import load_gateway_settings, serve
+from reconciler.errors import ConfigError
+from reconciler.ledger.base import Scope
+from reconciler.ledger.http import HttpLedger
+from reconciler.ledger.server import GatewaySettings
+from reconciler.ledger.sqlite import SqliteLedger
+
+GATEWAY = """\
+apiVersion: reconciler/v1
+kind: Team
+id: team_engineering
+envelope: 10.00
+---
+apiVersion: reconciler/v1
+kind: GatewayConfig
+consumer_groups:
+  - id: engineering
+    wallet_team_id: team_engineering
+cost_tracking:
+  wallet_enforcement: true
+"""
+
+
+def invoke(*args: str) -> tuple[int, str]:
+    group = ReconcilerGroup(commands={"serve": serve})
+    result = CliRunner().invoke(group, ["serve", *args])
+    return result.exit_code, result.output
+
+
+@pytest.fixture
+def db(tmp_path: Path) -> Path:
+    path = tmp_path / "sandbox.db"
+    SqliteLedger.create(path, "org_acme").close()
+    return path
+
+
+def test_help_documents_the_faults_grammar_and_an_example() -> None:
+    code, output = invoke("--help")
+    assert code == 0
+    assert "ROUTE:KIND[@N[,N..]|@N+]" in output
+    assert "lose (work done, then 502)" in output
+    assert "Example:\n    export RECONCILER_SANDBOX_TOKEN=dev-billing\n" in output
+    assert "RECONCILER_SANDBOX_READ_TOKEN" in output
+
+
+def test_refuses_a_non_loopback_host_without_insecure(db: Path) -> None:
+    assert invoke("--db", str(db), "--host", "0.0.0.0") == (
+        1,
+        "error: refusing to listen on 0.0.0.0: the sandbox speaks plain http with bearer "
+        "tokens; use 127.0.0.1 or pass --insecure\n",
+    )
+
+
+def test_a_bad_fault_spec_is_a_usage_error(db: Path) -> None:
+    code, output = invoke("--db", str(db), "--faults", "allocate:teapot")
+    assert code == 64
+    assert (
+        "Invalid value for --faults: fault spec 'allocate:teapot': 'allocate:teapot' is not "
+        "ROUTE:KIND[@N[,N..]|@N+]" in output
+    )
+
+
+def test_gateway_settings_from_a_budgets_file(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.yaml"
+    path.write_text(GATEWAY, encoding="utf-8")
+    assert load_gateway_settings(path) == GatewaySettings({"engineering": "team_engineering"}, True)
+    path.write_text("consumer_groups:\n  - id: support\n", encoding="utf-8")
+    with pytest.raises(ConfigError) as info:
+        load_gateway_settings(path)
+    assert str(info.value) == f"{path}: consumer_groups[0] needs both id and wallet_team_id"
+    path.write_text("kind: Team\nid: x\n", encoding="utf-8")
+    with pytest.raises(ConfigError, match="no GatewayConfig document"):
+        load_gateway_settings(path)
+
+
+def test_serves_for_real_with_tokens_from_the_environment(db: Path, tmp_path: Path) -> None:
+    gateway = tmp_path / "gateway.yaml"
+    gateway.write_text(GATEWAY, encoding="utf-8")
+    env = {**os.environ, "RECONCILER_SANDBOX_TOKEN": "env-billing-token"}
+    args = ["--db", str(db), "--port", "0", "--gateway-config", str(gateway)]
+    code = "from reconciler.commands.sandbox_serve import serve; serve()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, *args], env=env, stderr=subprocess.PIPE, text=True
+    )
+    try:
+        assert proc.stderr is not None
+        line = proc.stderr.readline()
+        match = re.fullmatch(rf"sandbox ledger {re.escape(str(db))} serving at (\S+)\n", line)
+        assert match, line
+        url = match[1]
+        assert httpx.get(f"{url}/v1/wallets").status_code == 401
+        ledger = HttpLedger.from_url(url, token="env-billing-token", timeout=10)
+        ledger.credit(50_000_000, note="seed")
+        ledger.allocate("team_engineering", 20_000_000, note="eng")
+        held = ledger.reserve("req-1", 5_000_000, consumer_group="engineering")
+        assert held.scope is Scope.TEAM
+        assert ledger.team_wallet("team_engineering").reserved == 5_000_000  # type: ignore[union-attr]
+        ledger.close()
+    finally:
+        proc.terminate()
+        _, rest = proc.communicate(timeout=10)
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal
+    assert (proc.returncode, rest) == (-signal.SIGTERM, "")
