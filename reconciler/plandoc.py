@@ -131,7 +131,7 @@ def loads(text: str, *, source: str) -> Plan:
     if not isinstance(document, dict):
         raise ConfigError(f"{source}: not a plan document (expected a JSON object)")
     version = document.get("format_version")
-    if version != PLAN_FORMAT_VERSION:
+    if type(version) is not int or version != PLAN_FORMAT_VERSION:
         raise ConfigError(
             f"{source}: format_version: {version!r} is not supported (this reconciler reads "
             f"format_version {PLAN_FORMAT_VERSION}): re-create the plan with `reconciler plan`"

@@ -198,6 +198,24 @@ def weekly_new_team() -> Scenario:
     return Scenario(d, Ledger(org_available=250).observed())
 
 
+def period_none() -> Scenario:
+    d = desired(
+        organization(period=PeriodKind.NONE, headroom=0),
+        team("team_forever", 700),
+        team("team_once", 100, mode=Mode.BALANCE),
+    )
+    led = Ledger(org_available=1000)
+    led.add("team_forever", balance=200, flows=(our_flow("team_forever", 500),))
+    led.add("team_once", balance=40)
+    return Scenario(d, led.observed(), _all_managed("team_forever", "team_once"))
+
+
+def quarterly() -> Scenario:
+    d = desired(organization(period=PeriodKind.QUARTERLY), team("team_q", 30000))
+    led = Ledger(org_available=40000).add("team_q", balance=2500, carry=2500)
+    return Scenario(d, led.observed(), _all_managed("team_q"))
+
+
 SCENARIOS: dict[str, Callable[[], Scenario]] = {
     f.__name__: f
     for f in (
@@ -220,5 +238,7 @@ SCENARIOS: dict[str, Callable[[], Scenario]] = {
         empty_set_guard,
         empty_set_override,
         weekly_new_team,
+        period_none,
+        quarterly,
     )
 }

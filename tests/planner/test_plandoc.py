@@ -221,6 +221,16 @@ def test_unknown_key_is_refused() -> None:
         ),
         ("[1, 2]", "p.json: not a plan document (expected a JSON object)"),
         (
+            '{"format_version": true}',
+            "p.json: format_version: True is not supported (this reconciler reads "
+            "format_version 1): re-create the plan with `reconciler plan`",
+        ),
+        (
+            '{"format_version": 1.0}',
+            "p.json: format_version: Decimal('1.0') is not supported (this reconciler reads "
+            "format_version 1): re-create the plan with `reconciler plan`",
+        ),
+        (
             '{"plan_id": "x"}',
             "p.json: format_version: None is not supported (this reconciler reads "
             "format_version 1): re-create the plan with `reconciler plan`",

@@ -6,12 +6,14 @@ import json
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
 
 from reconciler import plandoc, planner
 from reconciler.plan import Action, Change, DriftItem, Plan
 from reconciler.render import MAX_MARKDOWN, NO_CHANGES, render, render_markdown, render_text
 from reconciler.render_markdown import _render, escape
 from tests.planner.scenarios import SCENARIOS
+from tests.planner.test_plandoc import plans
 from tests.support.planning import COMMIT, NOW
 
 
@@ -137,3 +139,12 @@ def test_render_dispatch() -> None:
     assert render(plan, "markdown") == render_markdown(plan)
     with pytest.raises(ValueError, match="unknown plan format 'yaml'"):
         render(plan, "yaml")
+
+
+@settings(max_examples=100, deadline=None)
+@given(plans)
+def test_any_plan_renders_within_limits(plan: Plan) -> None:
+    assert len(render_markdown(plan)) <= MAX_MARKDOWN
+    text = render_text(plan, color=False)
+    assert "\x1b" not in text
+    assert render_text(plan, color=True).count("\n") == text.count("\n")

@@ -8,8 +8,8 @@ import pytest
 
 from reconciler import planner
 from reconciler.errors import FundingError, GuardError, PlanError
-from reconciler.model import DesiredState, DriftPolicy, Mode
-from reconciler.plan import Action, Observed, Plan
+from reconciler.model import ConsumerGroup, DesiredState, DriftPolicy, GatewayConfig, Mode
+from reconciler.plan import Action, Observed, Plan, RoutingChange, TeamFingerprint
 from tests.support.planning import (
     COMMIT,
     NOW,
@@ -19,6 +19,7 @@ from tests.support.planning import (
     m,
     organization,
     our_flow,
+    ours,
     team,
     wallet,
 )
@@ -237,3 +238,41 @@ def test_a_listed_but_unobserved_wallet_is_refused_not_refunded() -> None:
         str(err.value)
         == "team_a: the ledger lists its wallet but returned no flows for it: re-run the plan"
     )
+
+
+def test_routing_changes_sorted_by_group() -> None:
+    def gateway(*pairs: tuple[str, str]) -> GatewayConfig:
+        return GatewayConfig(tuple(ConsumerGroup(g, t) for g, t in pairs), True)
+
+    before = gateway(("support", "team_a"), ("legacy", "team_b"), ("same", "team_c"))
+    after = gateway(("support", "team_b"), ("analytics", "team_a"), ("same", "team_c"))
+    assert planner.routing_changes(before, after) == (
+        RoutingChange("analytics", None, "team_a"),
+        RoutingChange("legacy", "team_b", None),
+        RoutingChange("support", "team_a", "team_b"),
+    )
+    assert planner.routing_changes(None, None) == ()
+    assert planner.routing_changes(None, gateway(("x", "team_a"))) == (
+        RoutingChange("x", None, "team_a"),
+    )
+
+
+def test_flows_digest_leaves_out_this_plans_own_movements() -> None:
+    d = desired(organization(), team("team_eng", 1000))
+    before = (our_flow("team_eng", 500),)
+    p = make(d, Ledger().add("team_eng", balance=500, flows=before).observed())
+    assert p.fingerprints == (TeamFingerprint("team_eng", *planner.flows_digest(before)),)
+    change = p.changes[0]
+    mine = flow(
+        "team_eng",
+        500,
+        note=ours(commit=COMMIT, team_id="team_eng", op=change.op_key),
+        flow_id="tx_applied",
+    )
+    assert planner.flows_digest((*before, mine), exclude_ops={change.op_key}) == (
+        p.fingerprints[0].flows_digest,
+        1,
+    )
+    console = flow("team_eng", 1, actor="console", flow_id="tx_console")
+    assert planner.flows_digest((*before, console))[1] == 2
+    assert planner.flows_digest((*before, console))[0] != p.fingerprints[0].flows_digest
