@@ -60,10 +60,10 @@ def verdict(result: ApplyResult) -> None:
     pending -= sum(1 for s in result.steps if s.status is StepStatus.SKIPPED)
     if moved:
         raise PartialApplyError(
-            f"applied {moved} of {len(result.steps)} movements; {pending} not made "
-            f"(first: {first}); fix that and re-run the same apply to resume"
+            f"applied {moved} of {len(result.steps)} movements, {pending} not made: {first}"
+            + ("" if "re-run" in first else "; re-run the same apply to resume")
         )
-    raise PlanError(f"nothing was moved: {pending} movement(s) not made (first: {first})")
+    raise PlanError(f"nothing was moved ({pending} movement(s) not made): {first}")
 
 
 def check_empty(after: Plan) -> None:
