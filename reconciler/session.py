@@ -168,12 +168,16 @@ def make_plan(
     base: str | None = None,
     override_reason: str | None = None,
     ledger_url: str | None = None,
+    with_routing: bool = True,
 ) -> tuple[Plan, tuple[str, ...]]:
     """Observe and plan; returns the plan and warnings for stderr (besides the plan's own)."""
     desired = budgets.desired
     period = period_at(desired.organization.period, now)
     observed = observe(ledger, desired, period)
-    changes, warning = routing(budgets, ledger, observed, base)
+    changes: tuple[RoutingChange, ...] = ()
+    warning: str | None = None
+    if with_routing:
+        changes, warning = routing(budgets, ledger, observed, base)
     since = git.managed_since(budgets.directory, [t.id for t in desired.teams])
     result = planner.plan(
         desired,

@@ -44,6 +44,7 @@ from reconciler.stale import check_stale
 @click.option(
     "--budgets",
     "budgets_dir",
+    metavar="DIR",
     default="budgets",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
@@ -119,7 +120,14 @@ def _run(
     with _progress(len(plan.changes)) as report:
         result = executor.apply(plan, ledger, clock=clock, progress=report)
     applying.verdict(result)
-    after, _notes = session.make_plan(budgets, ledger, now=clock(), ledger_url=plan.ledger)
+    after, _notes = session.make_plan(
+        budgets,
+        ledger,
+        now=clock(),
+        override_reason=plan.override_reason,
+        ledger_url=plan.ledger,
+        with_routing=False,
+    )
     applying.check_empty(after)
     click.echo(applying.summary(result))
     return EXIT_OK
