@@ -283,3 +283,38 @@ def test_the_shipped_workflow_plans_on_pull_requests_and_applies_one_at_a_time(
     apply_step = apply["steps"][-1]
     assert apply_step["run"] == "reconciler apply budgets --auto-approve"
     assert apply_step["env"] == {"KEEPTRUSTS_API_TOKEN": "${{ secrets.KEEPTRUSTS_API_TOKEN }}"}
+
+
+def test_routing_changes_are_shown_against_the_last_applied_commit_or_base(
+    workspace: Workspace,
+) -> None:
+    first = workspace.invoke("plan")
+    assert "Routing changes (consumer group → team wallet; no money moves):" in first.stdout
+    assert "  team_eng  (none) → team_eng" in first.stdout.splitlines()
+    assert workspace.invoke("apply", "--auto-approve").exit_code == 0
+    applied = workspace.repo.head()
+    assert "Routing changes" not in workspace.invoke("plan").stdout
+
+    gateway = workspace.budgets / "gateway.yaml"
+    gateway.write_text(
+        gateway.read_text(encoding="utf-8").replace(
+            "wallet_team_id: team_ops", "wallet_team_id: team_eng"
+        ),
+        encoding="utf-8",
+    )
+    workspace.repo.commit("route ops traffic to the eng wallet")
+    result = workspace.invoke("plan", "--detailed-exitcode")
+    assert result.exit_code == 0  # routing moves no money
+    assert "  team_ops  team_ops → team_eng" in result.stdout.splitlines()
+    assert "Routing changes" not in workspace.invoke("plan", "--base", "HEAD").stdout
+    against = workspace.invoke("plan", "--base", applied)
+    assert "  team_ops  team_ops → team_eng" in against.stdout.splitlines()
+    bad = workspace.invoke("plan", "--base", "no-such-rev")
+    assert bad.exit_code == 1
+    assert bad.stderr.splitlines() == [
+        "warning: budgets/teams/team_ops.yaml:4:5: teams[team_ops].id: no consumer group maps to "
+        "this team, so gateway traffic never draws on its wallet; add one to the GatewayConfig's "
+        "consumer_groups",
+        f"error: 'no-such-rev' is not a commit in {workspace.repo.root.resolve()}: "
+        "fetch it (CI: fetch-depth: 0)",
+    ]
