@@ -143,3 +143,13 @@ def test_a_console_allocation_over_http_makes_a_saved_plan_stale(db: Path) -> No
         ledger.allocate("team_support", m(40), note="console: conference budget")
         with pytest.raises(StalePlanError, match=r"team_support's allocation flows changed"):
             check_stale(plan, ledger, COMMIT, clock())
+
+
+def test_a_429_is_retried_without_doubling(db: Path) -> None:
+    clock = clock_now()
+    with http_ledger(db, "allocate:429@1;reclaim:429@1") as ledger:
+        result = executor.apply(
+            make_plan(state(), ledger, clock), ledger, clock=clock, retry=NO_WAIT
+        )
+    assert result.complete
+    assert amounts(db) == {"team_eng": [m(1200)], "team_ops": [m(300)], "team_support": [m(250)]}

@@ -5,7 +5,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from reconciler import executor, notes
-from reconciler.errors import AmbiguousWrite
+from reconciler.errors import AmbiguousWrite, LedgerUnavailable
 from reconciler.executor import RetryPolicy, StepStatus
 from reconciler.ledger.base import EntryType, Transaction
 from reconciler.ledger.sqlite import SqliteLedger
@@ -267,3 +267,38 @@ def test_two_applies_of_the_same_plan_at_once_never_double_a_movement(tmp_path: 
         for change in plan.changes:
             assert [e.amount for e in team_entries(ledger, change.team_id)] == [change.amount]
         assert ledger.check() == []
+
+
+def test_a_rate_limited_write_waits_at_least_retry_after_then_succeeds(tmp_path: Path) -> None:
+    clock = Clock()
+    inner = sandbox(tmp_path / "l.db", clock)
+    waits: list[float] = []
+
+    class RateLimited:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(inner, name)
+
+        def allocate(self, team_id: str, amount: int, **kwargs: object) -> Transaction:
+            self.calls += 1
+            if self.calls == 1:
+                error = LedgerUnavailable("rate limited (429); nothing was written")
+                error.retry_after = 3.0
+                raise error
+            return inner.allocate(team_id, amount, **kwargs)  # type: ignore[arg-type]
+
+    plan = make_plan(desired(organization(), team("team_eng", 10)), inner, clock)
+    ledger = RateLimited()
+    result = executor.apply(
+        plan,
+        ledger,
+        clock=clock,
+        retry=RetryPolicy(sleep=waits.append),  # type: ignore[arg-type]
+    )
+    assert result.complete
+    assert ledger.calls == 2
+    assert len(waits) == 1
+    assert waits[0] >= 3.0
+    assert [e.amount for e in team_entries(inner, "team_eng")] == [m(10)]
