@@ -53,13 +53,15 @@ def validate_dir(budgets_dir: Path) -> Report:
     if budgets_dir.is_dir() and document_count == 0:
         message = "no YAML documents found; add organization.yaml (kind: Organization)"
         diagnostics.append(Diagnostic("error", where, 0, 0, "", message))
-    elif (
-        document_count
-        and not any(item.kind == "Organization" for item in classified)
-        and not any(d.key_path.startswith("organization") for d in diagnostics)
-    ):
+    elif document_count and not any(item.kind == "Organization" for item in classified):
         message = "no Organization document; add one with kind: Organization"
         diagnostics.append(Diagnostic("error", where, 0, 0, "organization", message))
+    elif document_count and not any(item.kind == "GatewayConfig" for item in classified):
+        message = (
+            "no GatewayConfig document, so no consumer group maps to any team wallet; "
+            "add one with kind: GatewayConfig"
+        )
+        diagnostics.append(Diagnostic("warning", where, 0, 0, "gateway", message))
     ordered = sort_diagnostics(diagnostics)
     if any(d.severity == "error" for d in ordered):
         return Report(None, ordered)

@@ -76,33 +76,32 @@ def _show(node: Node | None, value: object) -> str:
     return "a list" if node is not None else repr(value)
 
 
-def _describe(error: ValidationError) -> tuple[list[PathElement], str] | None:
-    """The path the message is about and the message (for kinds handled outside the loop)."""
-    path: list[PathElement] = list(error.absolute_path)
+def _message(error: ValidationError, shown: str) -> str:
+    """A one-line message for a value that breaks a schema rule; ``shown`` is the value."""
     kind = error.validator
     if kind == "type":
         expected = error.validator_value
         names = expected if isinstance(expected, list) else [expected]
         phrase = " or ".join(_TYPE_PHRASES.get(str(name), str(name)) for name in names)
-        return path, f"expected {phrase}, got {{shown}}"
+        return f"expected {phrase}, got {shown}"
     if kind == "enum":
         choices = [str(choice) for choice in error.validator_value]
         hint = suggestion(str(error.instance), choices)
-        return path, f"{{shown}} is not one of {', '.join(choices)}{hint}"
+        return f"{shown} is not one of {', '.join(choices)}{hint}"
     if kind == "pattern":
-        if "owners" in path:
-            return path, "{shown} is not a GitHub @user, @org/team or an email address"
-        return path, (
-            "{shown} is not a valid id: use letters, digits, '_', '-', '.' and ':', "
+        if "owners" in list(error.absolute_path):
+            return f"{shown} is not a GitHub @user, @org/team or an email address"
+        return (
+            f"{shown} is not a valid id: use letters, digits, '_', '-', '.' and ':', "
             "starting with a letter or digit (at most 128 characters)"
         )
     if kind == "minLength":
-        return path, "must not be empty"
+        return "must not be empty"
     if kind == "uniqueItems":
-        return path, "lists the same entry more than once"
+        return "lists the same entry more than once"
     if kind == "const":
-        return path, f"{{shown}} must be {json.dumps(error.validator_value)}"
-    return path, error.message
+        return f"{shown} must be {json.dumps(error.validator_value)}"
+    return str(error.message)
 
 
 def check_schema(doc: Document, kind: str, prefix: str) -> list[Diagnostic]:
@@ -136,10 +135,6 @@ def check_schema(doc: Document, kind: str, prefix: str) -> list[Diagnostic]:
                 if key not in error.instance:
                     add(path, f"missing required key '{key}'{_REQUIRED_HINTS.get(key, '')}")
         else:
-            described = _describe(error)
-            if described is not None:
-                where, message = described
-                node, _mark = resolve(doc.root, where)
-                shown = _show(node, error.instance)
-                add(where, message.replace("{shown}", shown), at_value=True)
+            node, _mark = resolve(doc.root, path)
+            add(path, _message(error, _show(node, error.instance)), at_value=True)
     return found

@@ -76,11 +76,12 @@ def scalar_value(tag: str, text: str) -> ScalarValue:
     if tag == _TAG + "null":
         return None
     if tag == _TAG + "bool":
-        return bool(_CONSTRUCTOR.bool_values[text.lower()])
+        flag = _CONSTRUCTOR.bool_values.get(text.lower())
+        return text if flag is None else bool(flag)
     if tag == _TAG + "int":
         try:
             return Decimal(_CONSTRUCTOR.construct_yaml_int(yaml.ScalarNode(tag, text)))
-        except ValueError:
+        except (ValueError, IndexError):  # "!!int" on text that is no integer
             return text
     if tag == _TAG + "float":
         return _decimal(text)
@@ -206,6 +207,7 @@ class _Composer:
                 if len(stack) >= MAX_DEPTH:
                     self.error(mark, f"nesting deeper than {MAX_DEPTH} levels")
                     raise _Stop
+                self.check_tag(event.tag, mark)
                 is_mapping = isinstance(event, yaml.MappingStartEvent)
                 stack.append(_Frame(mark, event.anchor, is_mapping))
                 continue
@@ -219,12 +221,16 @@ class _Composer:
             else:
                 root = node
 
+    def check_tag(self, tag: str | None, mark: Mark) -> None:
+        if tag is not None and tag != "!" and not tag.startswith(_TAG):
+            self.error(mark, f"unsupported YAML tag {tag}; remove it")
+
     def scalar(self, event: Any, mark: Mark) -> Scalar:
         tag = event.tag
         if tag is None or tag == "!":
             tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-        elif not str(tag).startswith(_TAG):
-            self.error(mark, f"unsupported YAML tag {tag}; remove it")
+        else:
+            self.check_tag(tag, mark)
         return Scalar(mark, scalar_value(str(tag), event.value), event.value)
 
 

@@ -299,3 +299,17 @@ def test_paths_outside_the_working_directory_are_absolute(
     monkeypatch.chdir(tmp_path_factory.mktemp("elsewhere"))
     (line,) = [str(d) for d in validate_dir(budgets).diagnostics]
     assert line == f"{budgets.as_posix()}/team_a.yaml:5:1: teams[team_a].x: unknown key 'x'"
+
+
+def test_no_gateway_config_is_one_warning(check: Check, budgets: Path) -> None:
+    check({})
+    (budgets / "gw.yaml").unlink()
+    report = validate_dir(Path("budgets"))
+    assert report.ok
+    assert [str(d) for d in report.diagnostics] == [
+        "budgets: gateway: no GatewayConfig document, so no consumer group maps to any team "
+        "wallet; add one with kind: GatewayConfig"
+    ]
+    assert report.warnings == report.diagnostics
+    state, _ = load(Path("budgets"))
+    assert state.gateway is None

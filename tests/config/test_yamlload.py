@@ -155,9 +155,8 @@ def test_control_characters(check: Check) -> None:
 
 
 def test_merge_keys_are_not_supported(check: Check) -> None:
-    text = "apiVersion: reconciler/v1\nkind: Team\nid: team_b\nenvelope: 1.00\n<<: {name: x}\n"
-    assert check({"b.yaml": text, "gw.yaml": ""})[:1] == [
-        "budgets/b.yaml:5:1: teams[team_b].<<: unknown key '<<'; YAML merge keys are not "
+    assert check({"team_a.yaml": TEAM_A + "<<: {name: x}\n"}) == [
+        "budgets/team_a.yaml:5:1: teams[team_a].<<: unknown key '<<'; YAML merge keys are not "
         "supported, write the keys out"
     ]
 
@@ -181,3 +180,16 @@ def test_pure_python_loader_reports_the_same_bomb(
         f"budgets/bomb.yaml:8:8: too many YAML alias expansions (over "
         f"{MAX_ALIAS_EXPANSION:,} nodes reached through aliases); write the values out instead"
     ]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [("!!bool maybe", "maybe"), ('!!int ""', ""), ('!!int "-"', "-"), ("!!float x", "x")],
+)
+def test_explicit_standard_tags_on_wrong_text_stay_text(text: str, expected: str) -> None:
+    assert _value(f"n: {text}\n", "n") == expected
+
+
+def test_unsupported_tag_on_a_collection(check: Check) -> None:
+    lines = check({"x.yaml": "a: !thing {b: 1}\n"})
+    assert "budgets/x.yaml:1:4: unsupported YAML tag !thing; remove it" in lines
