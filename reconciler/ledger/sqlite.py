@@ -20,29 +20,23 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from reconciler.errors import LedgerConfigError, LedgerRequestInvalid, LedgerUnavailable
-from reconciler.ledger import sqlite_check, sqlite_ops
+from reconciler.errors import LedgerConfigError, LedgerRequestInvalid
+from reconciler.ledger import sqlite_check, sqlite_holds, sqlite_ops
 from reconciler.ledger import sqlite_reads as reads
 from reconciler.ledger.base import Reservation, Scope, TeamObservation, Transaction, Wallet
 from reconciler.ledger.sqlite_conn import Connections
-from reconciler.ledger.sqlite_ops import Context, fingerprint
+from reconciler.ledger.sqlite_ops import fingerprint, initialize
 from reconciler.ledger.sqlite_rows import check_amount, check_id, check_key, check_text
 from reconciler.ledger.sqlite_schema import (
-    SCHEMA_VERSION,
-    connect,
     format_timestamp,
-    migrate,
+    init_hint,
+    open_ledger_file,
     parse_timestamp,
-    schema_version,
 )
 from reconciler.periods import Clock, Period, utc_now
 
 DEFAULT_ACTOR = "sandbox"
 MAX_TIMEOUT_SECONDS = 86_400
-
-
-def _init_hint(path: Path) -> str:
-    return f"create it with `reconciler sandbox init --db {path} --org ORG_ID`"
 
 
 class SqliteLedger:
@@ -53,27 +47,13 @@ class SqliteLedger:
     ) -> None:
         path = Path(path)
         self._db = Connections(path, clock or utc_now, check_text(actor, "actor"))
-        if not path.is_file():
-            raise LedgerConfigError(f"no sandbox ledger at {path}: {_init_hint(path)}")
+        if not path.is_file():  # checked first: connecting would create the file
+            raise LedgerConfigError(f"no sandbox ledger at {path}: {init_hint(path)}")
         try:
-            conn = self._db.conn()
-            version = schema_version(conn)
-            if version == 0:
-                raise LedgerConfigError(f"{path} is not a sandbox ledger: {_init_hint(path)}")
-            if version != SCHEMA_VERSION:
-                migrate(conn, path, self._db.now())
-            row = conn.execute("SELECT value FROM meta WHERE key = 'org_id'").fetchone()
-            if row is None:
-                raise LedgerConfigError(f"{path} names no organization: {_init_hint(path)}")
-        except sqlite3.DatabaseError as exc:
-            self.close()
-            raise LedgerConfigError(
-                f"{path} is not a sandbox ledger ({exc}): {_init_hint(path)}"
-            ) from exc
+            self._org_id = open_ledger_file(self._db.conn(), path, self._db.now())
         except LedgerConfigError:
             self.close()
             raise
-        self._org_id = str(row[0])
 
     @classmethod
     def create(
@@ -90,31 +70,7 @@ class SqliteLedger:
         """
         path = Path(path)
         check_id(org_id, "organization id")
-        now = format_timestamp((clock or utc_now)())
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise LedgerConfigError(f"cannot create {path.parent}: {exc.strerror}") from exc
-        conn = connect(path)
-        try:
-            migrate(conn, path, now)
-            conn.execute("BEGIN IMMEDIATE")
-            row = conn.execute("SELECT value FROM meta WHERE key = 'org_id'").fetchone()
-            if row is None:
-                conn.execute("INSERT INTO meta (key, value) VALUES ('org_id', ?)", (org_id,))
-                sqlite_ops.ensure_wallet(conn, Scope.ORGANIZATION, org_id, Context(now, actor))
-            conn.execute("COMMIT")
-        except sqlite3.Error as exc:
-            raise LedgerUnavailable(f"cannot create sandbox ledger {path}: {exc}") from exc
-        finally:
-            if conn.in_transaction:
-                conn.execute("ROLLBACK")
-            conn.close()
-        if row is not None and row[0] != org_id:
-            raise LedgerConfigError(
-                f"{path} is already the sandbox ledger of {row[0]}, not {org_id}: "
-                "pick another --db path"
-            )
+        initialize(path, org_id, format_timestamp((clock or utc_now)()), actor)
         return cls(path, clock=clock, actor=actor)
 
     # -- properties and lifecycle ----------------------------------------------------------
@@ -342,10 +298,11 @@ class SqliteLedger:
         if (
             isinstance(timeout_seconds, bool)
             or not isinstance(timeout_seconds, int)
-            or not (0 < timeout_seconds <= 86_400)
+            or not (0 < timeout_seconds <= MAX_TIMEOUT_SECONDS)
         ):
             raise LedgerRequestInvalid(
-                f"timeout_seconds must be between 1 and 86400, got {timeout_seconds!r}"
+                f"timeout_seconds must be between 1 and {MAX_TIMEOUT_SECONDS}, "
+                f"got {timeout_seconds!r}"
             )
         request = fingerprint(
             "reserve",
@@ -360,7 +317,7 @@ class SqliteLedger:
             expires = format_timestamp(
                 parse_timestamp(ctx.now) + timedelta(seconds=timeout_seconds)
             )
-            return sqlite_ops.reserve(
+            return sqlite_holds.reserve(
                 conn,
                 request_id,
                 estimated_cost,
@@ -374,11 +331,11 @@ class SqliteLedger:
     def settle(
         self, reservation_id: str, actual_cost: int, *, actor: str | None = None
     ) -> Transaction:
-        """Charge the actual cost and release the surplus as a ``refund`` (see sqlite_ops)."""
+        """Charge the actual cost, release the surplus as a ``refund`` (see sqlite_holds)."""
         check_key(reservation_id, "reservation id")
         check_amount(actual_cost, "actual cost", allow_zero=True)
         with self._db.writing(actor) as (conn, ctx):
-            seq = sqlite_ops.settle(conn, reservation_id, actual_cost, ctx)
+            seq = sqlite_holds.settle(conn, reservation_id, actual_cost, ctx)
             return reads.entry(conn, seq)
 
     def expire_reservations(self) -> int:

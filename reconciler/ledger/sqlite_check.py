@@ -127,11 +127,12 @@ def _running_balances(conn: sqlite3.Connection) -> list[str]:
 
 def _reservations(conn: sqlite3.Connection) -> list[str]:
     rows = conn.execute(
-        "SELECT r.id, r.status, r.amount, r.closed_seq,"
-        f" coalesce((SELECT sum({_hold()}) FROM entries e WHERE e.reservation_id = r.id), 0),"
-        " (SELECT count(*) FROM entries e WHERE e.reservation_id = r.id"
-        "   AND e.wallet_id <> r.wallet_id)"
-        " FROM reservations r ORDER BY r.id"
+        "SELECT r.id, r.status, r.amount, r.closed_seq, coalesce(h.held, 0),"
+        " coalesce(h.elsewhere, 0) FROM reservations r LEFT JOIN ("
+        f"  SELECT e.reservation_id AS id, sum({_hold('e.')}) AS held,"
+        "   sum(e.wallet_id <> o.wallet_id) AS elsewhere"
+        "  FROM entries e JOIN reservations o ON o.id = e.reservation_id"
+        "  GROUP BY e.reservation_id) h ON h.id = r.id ORDER BY r.id"
     ).fetchall()
     found: list[str] = []
     for rid, status, amount, closed_seq, held, elsewhere in rows:

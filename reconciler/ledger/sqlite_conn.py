@@ -16,7 +16,7 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from reconciler.errors import LedgerConfigError, LedgerError, LedgerUnavailable
-from reconciler.ledger import sqlite_ops
+from reconciler.ledger import sqlite_holds
 from reconciler.ledger.sqlite_ops import Context
 from reconciler.ledger.sqlite_rows import check_text
 from reconciler.ledger.sqlite_schema import connect, format_timestamp
@@ -59,7 +59,7 @@ class Connections:
     def expire_due(self) -> int:
         """Release every hold past its timeout, in its own write transaction."""
         with self.writing(None, expire=False) as (conn, ctx):
-            return sqlite_ops.expire_due(conn, ctx)
+            return sqlite_holds.expire_due(conn, ctx)
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
@@ -92,7 +92,7 @@ class Connections:
             try:
                 now = self.now()
                 if expire:
-                    sqlite_ops.expire_due(conn, Context(now, self.actor))
+                    sqlite_holds.expire_due(conn, Context(now, self.actor))
                 yield conn, Context(now, actor or self.actor)
                 conn.execute("COMMIT")
             finally:

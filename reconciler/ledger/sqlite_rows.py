@@ -15,6 +15,7 @@ import sqlite3
 from collections.abc import Sequence
 from typing import Any
 
+from reconciler import notes
 from reconciler.errors import LedgerRequestInvalid
 from reconciler.ledger.base import EntryType, Scope, Transaction, Wallet, WalletStatus
 from reconciler.ledger.sqlite_schema import parse_timestamp
@@ -22,7 +23,7 @@ from reconciler.money import MICROS_PER_UNIT, format_usd
 
 MAX_AMOUNT = 1_000_000_000 * MICROS_PER_UNIT  # one movement: at most 1,000,000,000.00
 MAX_TOTAL_CREDITS = 100 * MAX_AMOUNT  # keeps every sum far inside SQLite's 64-bit integers
-MAX_NOTE_LENGTH = 255
+MAX_NOTE_LENGTH = notes.MAX_NOTE_LENGTH  # DESIGN §5: one line, at most 255 characters
 LOW_PERCENT = 10
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")

@@ -312,3 +312,19 @@ def test_serve_is_registered() -> None:
     result = run("serve", "--help")
     assert result.exit_code == 0
     assert "Usage: reconciler sandbox serve" in result.stdout
+
+
+def test_init_refuses_bad_ids_and_foreign_files(tmp_path: Path) -> None:
+    result = run("init", "--db", str(tmp_path / "s.db"), "--org", "org acme")
+    assert (result.exit_code, result.stdout) == (1, "")
+    assert result.stderr.startswith("error: organization id 'org acme' is not a valid id: ")
+    assert not (tmp_path / "s.db").exists()
+    junk = tmp_path / "notes.txt"
+    junk.write_text("not a database\n" * 200, encoding="utf-8")
+    result = run("show", "--db", str(junk))
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"error: {junk} is not a sandbox ledger (file is not a database): create one with "
+        "`reconciler sandbox init --db PATH --org ORG_ID` at another path\n"
+    )
+    assert junk.read_text(encoding="utf-8") == "not a database\n" * 200

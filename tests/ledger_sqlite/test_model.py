@@ -352,7 +352,8 @@ def test_migrations_table_and_reopen(tmp_path: Path, clock: ManualClock) -> None
     raw = sqlite3.connect(path)
     try:
         assert raw.execute("SELECT version, name FROM migrations").fetchall() == [
-            (1, "initial schema")
+            (1, "initial schema"),
+            (2, "index credits and reservation entries"),
         ]
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     finally:
@@ -364,6 +365,37 @@ def test_migrations_table_and_reopen(tmp_path: Path, clock: ManualClock) -> None
         }
     with SqliteLedger.create(path, "org_acme") as again:  # init is idempotent for the same org
         assert again.entry_count() == 3
+
+
+def test_an_old_file_is_migrated_and_a_newer_one_refused(tmp_path: Path) -> None:
+    path = tmp_path / "l.db"
+    seeded_ledger(path, teams={"team_a": "10"}).close()
+    raw = sqlite3.connect(path)
+    try:  # make it a version-1 file
+        raw.execute("DROP INDEX entries_credit_amounts")
+        raw.execute("DROP INDEX entries_by_reservation")
+        raw.execute("DELETE FROM migrations WHERE version = 2")
+        raw.commit()
+    finally:
+        raw.close()
+    with SqliteLedger(path) as ledger:
+        assert ledger.organization_wallet().balance == usd("9990")
+        assert ledger.check() == []
+    raw = sqlite3.connect(path)
+    try:
+        indexes = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
+        assert {"entries_credit_amounts", "entries_by_reservation"} <= indexes
+        assert raw.execute("SELECT max(version) FROM migrations").fetchone() == (2,)
+        raw.execute("INSERT INTO migrations VALUES (99, 'from the future', 'x')")
+        raw.commit()
+    finally:
+        raw.close()
+    with pytest.raises(LedgerConfigError) as err:
+        SqliteLedger(path)
+    assert str(err.value) == (
+        f"sandbox ledger {path} has schema version 99, newer than this reconciler supports "
+        "(2): upgrade reconciler"
+    )
 
 
 def test_open_errors(tmp_path: Path) -> None:

@@ -19,7 +19,8 @@ OPERATION = st.one_of(
     st.tuples(st.just("credit"), st.none(), AMOUNT, st.none()),
     st.tuples(st.just("allocate"), TEAM, AMOUNT, st.sampled_from([None, "k1", "k2"])),
     st.tuples(st.just("reclaim"), TEAM, AMOUNT, st.sampled_from([None, "k1", "k3"])),
-    st.tuples(st.just("reserve"), TEAM, AMOUNT, st.none()),
+    st.tuples(st.just("reserve"), TEAM, AMOUNT, st.sampled_from([None, "user_u"])),
+    st.tuples(st.just("fund_user"), st.none(), AMOUNT, st.none()),
     st.tuples(st.just("settle"), st.none(), st.integers(0, 6_000_000_000), st.none()),
     st.tuples(st.just("wait"), st.none(), st.integers(1, 400), st.none()),
 )
@@ -53,20 +54,21 @@ def test_no_sequence_of_operations_breaks_the_ledger(
                     ledger.reclaim(team, amount, idempotency_key=key)
                 elif kind == "reserve":
                     reservation = ledger.reserve(
-                        f"r{index}", amount, team_id=team, timeout_seconds=300
+                        f"r{index}", amount, team_id=team, user_id=key, timeout_seconds=300
                     )
                     reservations.append(reservation.reservation_id)
+                elif kind == "fund_user":
+                    ledger.allocate_user("user_u", amount)
                 elif kind == "settle" and reservations:
                     ledger.settle(reservations.pop(0), amount)
                 elif kind == "wait":
                     clock.advance(timedelta(seconds=amount))
             except (InsufficientFunds, BudgetExceeded, LedgerConflict, LedgerNotFound):
-                if kind != "settle":  # a refusal changes nothing
-                    assert ledger.list_wallets() == before
+                assert ledger.list_wallets() == before  # a refusal changes nothing
+            assert ledger.check() == []
             wallets = ledger.list_wallets()
             assert sum(w.balance for w in wallets) + sum(w.total_spent for w in wallets) == (
                 credited
             )
             assert all(w.available >= 0 and w.reserved >= 0 for w in wallets)
-        assert ledger.check() == []
         ledger.close()
