@@ -17,9 +17,7 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
-from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 from typing import TypeVar
 from urllib.parse import quote
 
@@ -28,14 +26,9 @@ import httpx
 from reconciler import __version__
 from reconciler.errors import (
     AmbiguousWrite,
-    BudgetExceeded,
-    InsufficientFunds,
-    LedgerAuthError,
     LedgerConfigError,
-    LedgerConflict,
     LedgerError,
     LedgerNotFound,
-    LedgerRequestInvalid,
     LedgerUnavailable,
 )
 from reconciler.ledger import wire
@@ -48,41 +41,19 @@ from reconciler.ledger.base import (
     Transaction,
     Wallet,
 )
+from reconciler.ledger.retry import (
+    DEFAULT_BACKOFF,
+    RETRYABLE_STATUSES,
+    Backoff,
+    parse_retry_after,
+)
+from reconciler.ledger.statuses import error_for
 from reconciler.periods import Period
 
-RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0
 
 T = TypeVar("T")
-
-
-@dataclass(frozen=True, slots=True)
-class Backoff:
-    """Exponential backoff with full jitter: sleep U(0, min(cap, base * 2**retry))."""
-
-    base: float = 0.25
-    cap: float = 8.0
-    retry_after_cap: float = 30.0  # a server's Retry-After is honoured up to this many seconds
-
-    def delay(self, retry: int, rng: random.Random) -> float:
-        return rng.uniform(0.0, min(self.cap, self.base * 2**retry))
-
-
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
-    if value is None:
-        return None
-    text = value.strip()
-    if text.isdigit():
-        return float(text)
-    try:
-        moment = parsedate_to_datetime(text)
-    except (TypeError, ValueError):
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
 
 
 class HttpLedger:
@@ -93,7 +64,7 @@ class HttpLedger:
         client: httpx.Client,
         *,
         read_attempts: int = 5,
-        backoff: Backoff = Backoff(),
+        backoff: Backoff = DEFAULT_BACKOFF,
         sleep: Callable[[float], None] = time.sleep,
         rng: random.Random | None = None,
         page_size: int = 500,
@@ -296,9 +267,7 @@ class HttpLedger:
                 wait = parse_retry_after(response.headers.get("Retry-After"))
             if attempt == self._read_attempts:
                 break
-            if wait is None:
-                wait = self._backoff.delay(attempt - 1, self._rng)
-            self._sleep(min(wait, self._backoff.retry_after_cap))
+            self._sleep(self._backoff.delay(attempt - 1, self._rng, wait))
         raise LedgerUnavailable(
             f"GET {path} on the ledger at {self._base} failed {self._read_attempts} times "
             f"(last: {reason}); check that the service is up and retry later"
@@ -345,40 +314,8 @@ class HttpLedger:
                 return wire.loads(response.content)
             except wire.WireError as exc:
                 raise LedgerError(f"{method} {path}: unreadable response: {exc}") from exc
-        raise _refusal(response, f"{method} {path}", write=write)
-
-
-def _refusal(response: httpx.Response, what: str, *, write: bool) -> LedgerError:
-    """The error for a 4xx (or other non-retryable) answer, carrying the server's message."""
-    status = response.status_code
-    body = wire.parse_error(response.content)
-    message = " ".join((body.message if body else "").split())[:300]
-    code = body.code if body else ""
-    detail = f": {message}" if message else ""
-    if status == 401:
-        need = "a token with org:billing permission" if write else "an org member's token"
-        return LedgerAuthError(
-            f"{what}: the ledger refused the credentials (401){detail}; set "
-            f"KEEPTRUSTS_API_TOKEN to {need}"
-        )
-    if status == 403:
-        need = (
-            "wallet writes need a token with org:billing permission"
-            if write
-            else "reads need an org member or billing admin token"
-        )
-        return LedgerAuthError(f"{what}: permission denied (403): {need}")
-    if status == 404:
-        return LedgerNotFound(f"{what}: not found (404){detail}")
-    if status == 409:
-        return LedgerConflict(f"{what}: conflict (409){detail}")
-    if status == 402:
-        return BudgetExceeded(f"{what}: budget exceeded (402){detail}")
-    if status == 422:
-        if code == "insufficient_funds":
-            return InsufficientFunds(f"{what}: insufficient funds (422){detail}")
-        return LedgerRequestInvalid(f"{what}: request rejected (422){detail}")
-    return LedgerError(f"{what}: unexpected HTTP {status} from the ledger{detail}")
+        body = wire.parse_error(response.content)
+        raise error_for(status, body, f"{method} {path}", write=write)
 
 
 def _describe(exc: httpx.TransportError) -> str:

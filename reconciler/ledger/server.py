@@ -28,18 +28,12 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.errors import (
-    BudgetExceeded,
-    InsufficientFunds,
-    LedgerConflict,
-    LedgerError,
-    LedgerNotFound,
-    LedgerRequestInvalid,
-)
+from reconciler.errors import LedgerError
 from reconciler.ledger import wire
 from reconciler.ledger.base import Scope
 from reconciler.ledger.faults import Fault, FaultPlan
 from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.ledger.statuses import BILLING_PERMISSION, envelope_for
 from reconciler.ledger.validation import BodyValidator, InvalidBody, query_limit, query_time
 
 log = logging.getLogger(__name__)
@@ -112,7 +106,8 @@ class _Api:
                     403,
                     "permission_error",
                     "forbidden",
-                    "this token may only read: wallet writes need a token with org:billing",
+                    "this token may only read: wallet writes need a token with "
+                    + BILLING_PERMISSION,
                 )
             return READ_ACTOR
         raise _Refused(401, "authentication_error", "unauthorized", "unknown bearer token")
@@ -250,19 +245,10 @@ def _injected(status: int) -> Response:
 
 
 def _ledger_error(exc: LedgerError) -> Response:
-    message = str(exc)
-    if isinstance(exc, BudgetExceeded):
-        return error_response(402, "policy_violation", "budget_exceeded", message)
-    if isinstance(exc, InsufficientFunds):
-        return error_response(422, "invalid_request", "insufficient_funds", message)
-    if isinstance(exc, LedgerRequestInvalid):
-        return error_response(422, "invalid_request", "validation_error", message)
-    if isinstance(exc, LedgerNotFound):
-        return error_response(404, "not_found", "not_found", message)
-    if isinstance(exc, LedgerConflict):
-        return error_response(409, "conflict", "conflict", message)
-    log.error("sandbox ledger error: %s", message)
-    return error_response(500, "server_error", "internal_error", message)
+    status, type_, code = envelope_for(exc)
+    if status >= 500:
+        log.error("sandbox ledger error: %s", exc)
+    return error_response(status, type_, code, str(exc))
 
 
 async def _http_exception(request: Request, exc: Exception) -> Response:

@@ -6,20 +6,21 @@ matching the real Keeptrusts service, once its exact shapes are known, is a chan
 ``x-inferred: true`` in that document.
 
 Amounts travel as JSON **numbers** with up to 6 decimal places (the docs show
-``"amount": 5000.00``). They are parsed with ``parse_float=Decimal`` and written by :func:`dumps`
-as exact number tokens (``5000.00``, ``0.000001``): never through a binary float.
+``"amount": 5000.00``). ``exactjson`` parses them as Decimal and writes them as exact number
+tokens (``5000.00``, ``0.000001``): never through a binary float.
 """
 
 from __future__ import annotations
 
-import json
-from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
+from reconciler.ledger import exactjson
 from reconciler.ledger.base import EntryType, Reservation, Scope, Transaction, Wallet, WalletStatus
+from reconciler.ledger.exactjson import Number as Number
+from reconciler.ledger.exactjson import dumps as dumps
 from reconciler.money import CURRENCY, AmountError, decimal_str, to_micros
 
 # Routes (path templates) and the idempotency header.
@@ -42,69 +43,17 @@ class WireError(ValueError):
     """A JSON body that does not have the expected shape. The message names the field."""
 
 
-@dataclass(frozen=True, slots=True)
-class Number:
-    """An exact JSON number token (written as is by :func:`dumps`)."""
-
-    token: str
-
-
 def amount(micros: int) -> Number:
     """The wire form of an amount: a JSON number with 2 to 6 decimals."""
     return Number(decimal_str(micros))
 
 
-# ---------------------------------------------------------------------------------------------
-# JSON without floats
-
-
 def loads(data: bytes | str) -> JSONValue:
-    """Parse JSON; numbers with a fraction or exponent become Decimal; NaN/Infinity refused."""
-
-    def refuse(name: str) -> Any:
-        raise WireError(f"{name} is not a JSON number")
-
+    """Parse JSON exactly (see ``exactjson``); WireError when it is not JSON."""
     try:
-        return json.loads(data, parse_float=Decimal, parse_constant=refuse)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-        raise WireError(f"body is not valid JSON: {exc}") from exc
-    except RecursionError as exc:
-        raise WireError("body is nested too deeply") from exc
-
-
-def dumps(value: object) -> str:
-    """Serialize JSON; Decimal and :class:`Number` are written as exact number tokens."""
-    parts: list[str] = []
-    _encode(value, parts)
-    return "".join(parts)
-
-
-def _encode(value: object, out: list[str]) -> None:
-    if value is None or isinstance(value, bool):
-        out.append(json.dumps(value))
-    elif isinstance(value, Number):
-        out.append(value.token)
-    elif isinstance(value, Decimal):
-        if not value.is_finite():
-            raise ValueError(f"{value} cannot be written as JSON")
-        out.append(format(value, "f"))
-    elif isinstance(value, int | str):
-        out.append(json.dumps(value))
-    elif isinstance(value, Mapping):
-        out.append("{")
-        for index, (key, item) in enumerate(value.items()):
-            out.append(("," if index else "") + json.dumps(str(key)) + ":")
-            _encode(item, out)
-        out.append("}")
-    elif isinstance(value, list | tuple):
-        out.append("[")
-        for index, item in enumerate(value):
-            if index:
-                out.append(",")
-            _encode(item, out)
-        out.append("]")
-    else:
-        raise TypeError(f"{type(value).__name__} is not JSON serializable here (floats never are)")
+        return exactjson.loads(data)
+    except exactjson.JSONSyntaxError as exc:
+        raise WireError(str(exc)) from exc
 
 
 # ---------------------------------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 
@@ -14,7 +15,7 @@ from reconciler.ledger.server import create_app
 from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.periods import PeriodKind, period_at
 from tests.ledger_http.conftest import FakeClock
-from tests.support.sandbox_server import BILLING_TOKEN, serving
+from tests.support.sandbox_server import BILLING_TOKEN, READ_TOKEN, running_server, serving
 
 SECRET = "kt_live_s3cr3t-token-value"
 
@@ -88,3 +89,25 @@ def test_concurrent_movements_through_http_keep_the_ledger_sound(
     assert {t: len(o.flows) for t, o in seen.items()} == dict.fromkeys(teams, 40)
     assert seen == sandbox.observe(teams, period_at(PeriodKind.MONTHLY, FakeClock().now))
     ledger.close()
+
+
+def test_running_server_support_serves_a_database_with_faults(tmp_path: Path) -> None:
+    db = tmp_path / "ledger.db"
+    SqliteLedger.create(db, "org_acme").close()
+    with running_server(db, faults="credit:lose@1") as url:
+        assert url.startswith("http://127.0.0.1:")
+        writer = HttpLedger.from_url(url, token=BILLING_TOKEN, timeout=10)
+        reader = HttpLedger.from_url(url, token=READ_TOKEN, timeout=10)
+        with pytest.raises(AmbiguousWrite):
+            writer.credit(5, note="lost")
+        writer.credit(7, note="seen")
+        assert reader.organization_wallet().balance == 12
+        with pytest.raises(LedgerAuthError):
+            reader.credit(1, note="")
+        writer.close()
+        reader.close()
+    with SqliteLedger(db) as after:
+        assert [e.note for e in after.transactions(after.organization_wallet().id)] == [
+            "lost",
+            "seen",
+        ]

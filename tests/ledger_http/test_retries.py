@@ -14,7 +14,8 @@ import pytest
 from reconciler.errors import AmbiguousWrite, LedgerUnavailable
 from reconciler.ledger.base import EntryType
 from reconciler.ledger.faults import FaultPlan
-from reconciler.ledger.http import Backoff, HttpLedger
+from reconciler.ledger.http import HttpLedger
+from reconciler.ledger.retry import Backoff
 from reconciler.ledger.server import create_app
 from reconciler.ledger.sqlite import SqliteLedger
 from tests.support.sandbox_server import BILLING_TOKEN, serving
@@ -132,3 +133,15 @@ def test_refused_connections_are_retried_for_reads_and_certain_for_writes() -> N
     )
     assert str(info.value).endswith("nothing was written, retry later")
     ledger.close()
+
+
+def test_a_rate_limited_write_is_certain_and_not_retried(sandbox: SqliteLedger) -> None:
+    with faulty(sandbox, "credit:429@1") as (ledger, plan, sleeps):
+        with pytest.raises(LedgerUnavailable) as info:
+            ledger.credit(1, note="x")
+        assert not isinstance(info.value, AmbiguousWrite)
+        assert str(info.value) == (
+            "POST /v1/wallets/credit: rate limited (429); nothing was written, retry after 1"
+        )
+        assert (plan.count("credit"), sleeps) == (1, [])
+    assert sandbox.entry_count() == 0

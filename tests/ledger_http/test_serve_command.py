@@ -117,3 +117,25 @@ def test_serves_for_real_with_tokens_from_the_environment(db: Path, tmp_path: Pa
         _, rest = proc.communicate(timeout=10)
     # uvicorn shuts down gracefully on SIGTERM, then re-raises the signal
     assert (proc.returncode, rest) == (-signal.SIGTERM, "")
+
+
+def test_without_tokens_the_server_is_open_and_says_so(db: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_SANDBOX_")}
+    code = "from reconciler.commands.sandbox_serve import serve; serve()"
+    proc = subprocess.Popen(
+        [sys.executable, "-c", code, "--db", str(db), "--port", "0", "--faults", "wallets:503@1"],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert proc.stderr is not None
+        assert proc.stderr.readline() == "warning: no --token or --read-token: the server is open\n"
+        assert proc.stderr.readline() == "injecting faults: wallets:503@1\n"
+        url = proc.stderr.readline().rsplit(" ", 1)[1].strip()
+        assert httpx.get(f"{url}/v1/wallets").status_code == 503
+        listed = httpx.get(f"{url}/v1/wallets")
+        assert (listed.status_code, listed.json()["wallets"][0]["owner_id"]) == (200, "org_acme")
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=10)

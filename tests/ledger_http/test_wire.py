@@ -5,9 +5,18 @@ from decimal import Decimal
 
 import pytest
 
+from reconciler.errors import (
+    BudgetExceeded,
+    InsufficientFunds,
+    LedgerConflict,
+    LedgerError,
+    LedgerNotFound,
+    LedgerRequestInvalid,
+)
 from reconciler.ledger import wire
 from reconciler.ledger.base import EntryType, Scope, Transaction, Wallet, WalletStatus
-from reconciler.ledger.http import parse_retry_after
+from reconciler.ledger.retry import parse_retry_after
+from reconciler.ledger.statuses import envelope_for, error_for
 
 MOMENT = datetime(2026, 11, 28, 15, 17, 6, 123456, tzinfo=UTC)
 
@@ -96,3 +105,21 @@ def test_retry_after_seconds_and_http_date() -> None:
     assert parse_retry_after("Sat, 28 Nov 2026 14:00:00 GMT", now=now) == 0.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+
+
+@pytest.mark.parametrize(
+    "error",
+    [
+        BudgetExceeded("b"),
+        InsufficientFunds("i"),
+        LedgerRequestInvalid("r"),
+        LedgerNotFound("n"),
+        LedgerConflict("c"),
+    ],
+)
+def test_every_refusal_survives_the_round_trip_through_http(error: LedgerError) -> None:
+    status, type_, code = envelope_for(error)
+    back = error_for(status, wire.ErrorBody(type_, code, str(error), None), "POST /x", write=True)
+    assert type(back) is type(error)
+    assert str(back).startswith("POST /x: ")
+    assert str(back).endswith(f" ({status}): {error}")

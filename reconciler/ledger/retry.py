@@ -1,0 +1,49 @@
+"""The read retry policy of ``HttpLedger``: which answers are retried, and how long to wait.
+
+Exponential backoff with full jitter (sleep a uniform random time up to
+``min(cap, base * 2**retry)``), unless the server sent ``Retry-After`` (delta-seconds or an
+HTTP date), which is honoured up to ``retry_after_cap`` seconds.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
+
+
+@dataclass(frozen=True, slots=True)
+class Backoff:
+    """Exponential backoff with full jitter: sleep U(0, min(cap, base * 2**retry))."""
+
+    base: float = 0.25
+    cap: float = 8.0
+    retry_after_cap: float = 30.0  # a server's Retry-After is honoured up to this many seconds
+
+    def delay(self, retry: int, rng: random.Random, retry_after: float | None = None) -> float:
+        """Seconds to wait before retry number ``retry`` (0-based)."""
+        if retry_after is not None:
+            return min(retry_after, self.retry_after_cap)
+        return rng.uniform(0.0, min(self.cap, self.base * 2**retry))
+
+
+DEFAULT_BACKOFF = Backoff()
+
+
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+    """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
+    if value is None:
+        return None
+    text = value.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        moment = parsedate_to_datetime(text)
+    except (TypeError, ValueError):
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
