@@ -318,3 +318,25 @@ def test_routing_changes_are_shown_against_the_last_applied_commit_or_base(
         f"error: 'no-such-rev' is not a commit in {workspace.repo.root.resolve()}: "
         "fetch it (CI: fetch-depth: 0)",
     ]
+
+
+def test_show_refuses_a_file_that_is_not_a_plan(workspace: Workspace) -> None:
+    (workspace.repo.root / "notes.json").write_text('{"format_version": 1}', encoding="utf-8")
+    result = workspace.invoke("show", "notes.json")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: notes.json")
+    missing = workspace.invoke("show", "nope.json")
+    assert missing.exit_code == 64
+    assert missing.stderr.startswith("error: cannot read the plan file nope.json: ")
+
+
+def test_drift_warnings_reach_stderr_when_stdout_is_not_a_terminal(workspace: Workspace) -> None:
+    assert workspace.invoke("apply", "--auto-approve").exit_code == 0
+    with workspace.ledger() as ledger:
+        ledger.allocate("team_ops", 7_000_000, note="console top-up", actor="dave")
+    result = workspace.invoke("plan")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "warning: team_ops: 1 allocation flow(s) made outside reconciler (net +7.00) left in "
+        "place (drift: warn)\n"
+    )
