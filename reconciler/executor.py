@@ -196,6 +196,12 @@ class _Runner:
             raise _StopTeam(f"{change.team_id}: {exc}") from exc
 
     def _run(self, change: Change) -> StepResult:
+        period = self.plan.period
+        if self.clock() >= period.end:
+            raise _Halt(
+                f"period {period.id} ended at {period.end.isoformat(timespec='seconds')} during "
+                "the apply: run `reconciler plan` again for the new period"
+            )
         obs = self._observe(change.team_id)
         present = _find_op(obs.flows, change.op_key)
         if present is not None:
