@@ -93,6 +93,7 @@ def apply(
             ledger_url, budgets.desired, budgets.repo, recorded=saved.ledger
         )
         with session.opened(where, insecure=insecure, clock=clock) as ledger:
+            session.organization_wallet(ledger, saved.org_id)
             check_stale(saved, ledger, budgets.commit, clock())
             return _run(saved, budgets, ledger, clock, auto_approve=auto_approve)
     budgets = session.locate(target)

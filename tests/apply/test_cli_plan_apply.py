@@ -12,6 +12,7 @@ import yaml
 
 from reconciler import notes
 from reconciler.commands import output
+from reconciler.ledger.sqlite import SqliteLedger
 from tests.apply.conftest import Workspace
 
 HEADER = "for org_acme, period 2026-11 (2026-11-01 → 2026-12-01, UTC)"
@@ -340,3 +341,17 @@ def test_drift_warnings_reach_stderr_when_stdout_is_not_a_terminal(workspace: Wo
         "warning: team_ops: 1 allocation flow(s) made outside reconciler (net +7.00) left in "
         "place (drift: warn)\n"
     )
+
+
+def test_a_ledger_of_another_organization_is_refused(workspace: Workspace) -> None:
+    other = workspace.repo.root / ".reconciler" / "other.db"
+    SqliteLedger.create(other, "org_other").close()
+    for command in (["plan"], ["apply", "--auto-approve"]):
+        result = workspace.invoke(*command, "--ledger", "sqlite:///.reconciler/other.db")
+        assert result.exit_code == 1
+        assert result.stderr == (
+            "error: the ledger is organization org_other's, but the budgets are for org_acme: "
+            "check --ledger / KEEPTRUSTS_API_URL (and the token)\n"
+        )
+    with SqliteLedger(other) as ledger:
+        assert ledger.team_wallet("team_eng") is None
