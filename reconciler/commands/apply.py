@@ -74,6 +74,8 @@ def apply(
       reconciler plan --out plan.json && reconciler apply plan.json
     """
     clock = session.clock_from_env()
+    if target.suffix == ".json" and not target.exists():
+        raise UsageError(f"no such plan file: {target} (make one with `reconciler plan --out`)")
     if target.is_file():
         if override_reason is not None:
             raise UsageError(

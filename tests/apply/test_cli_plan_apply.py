@@ -9,8 +9,10 @@ from pathlib import Path
 
 import pytest
 import yaml
+from click.testing import CliRunner
 
 from reconciler import notes
+from reconciler.cli import cli
 from reconciler.commands import output
 from reconciler.ledger.sqlite import SqliteLedger
 from tests.apply.conftest import Workspace
@@ -245,8 +247,13 @@ def test_guards_are_enforced_and_the_override_reason_lands_in_the_notes(
     (text,) = workspace.team_notes("team_eng")
     assert text is not None
     assert text.endswith(' override="Q4 launch"')
+    assert workspace.invoke("plan", "--out", "plan.json").exit_code == 0
     with_file = workspace.invoke("apply", "plan.json", "--override-guards", "x")
-    assert with_file.exit_code == 1  # plan.json does not exist: read as a budgets directory
+    assert with_file.exit_code == 64
+    assert with_file.stderr == (
+        "error: --override-guards goes with `reconciler plan` when applying a plan file: the "
+        "reason is already in the plan\n"
+    )
 
 
 def test_plan_works_before_the_first_commit_and_says_apply_will_not(
@@ -355,3 +362,21 @@ def test_a_ledger_of_another_organization_is_refused(workspace: Workspace) -> No
         )
     with SqliteLedger(other) as ledger:
         assert ledger.team_wallet("team_eng") is None
+
+
+@pytest.mark.parametrize("command", ["plan", "show", "apply"])
+def test_every_help_has_an_example_and_the_exit_codes(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert "\nExample:\n" in result.stdout.replace("  Example:", "Example:")
+    assert f"  reconciler {command} " in result.stdout
+    assert "3   partial apply: some movements made, some failed; re-run to resume" in result.stdout
+    assert "RECONCILER_NOW" not in result.stdout
+
+
+def test_applying_a_missing_plan_file_is_a_usage_error(workspace: Workspace) -> None:
+    result = workspace.invoke("apply", "nope.json")
+    assert result.exit_code == 64
+    assert result.stderr == (
+        "error: no such plan file: nope.json (make one with `reconciler plan --out`)\n"
+    )
