@@ -380,3 +380,20 @@ def test_applying_a_missing_plan_file_is_a_usage_error(workspace: Workspace) -> 
     assert result.stderr == (
         "error: no such plan file: nope.json (make one with `reconciler plan --out`)\n"
     )
+
+
+def test_ledger_precedence_flag_then_environment_then_organization(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    SqliteLedger.create(workspace.repo.root / "other.db", "org_other").close()
+    monkeypatch.setenv("KEEPTRUSTS_API_URL", "sqlite:///other.db")
+    from_env = workspace.invoke("plan")
+    assert from_env.exit_code == 1
+    assert "the ledger is organization org_other's" in from_env.stderr
+    from_flag = workspace.invoke("plan", "--ledger", "sqlite:///.reconciler/sandbox.db")
+    assert from_flag.exit_code == 0
+    assert "ledger sqlite:///.reconciler/sandbox.db" in from_flag.stdout
+    monkeypatch.delenv("KEEPTRUSTS_API_URL")
+    monkeypatch.chdir(workspace.budgets)  # the Organization's URL is relative to the repo root
+    from_org = workspace.invoke("plan", ".")
+    assert from_org.exit_code == 0, from_org.output
