@@ -95,7 +95,8 @@ def serve(
     Faults (SPEC = comma-separated ROUTE:KIND[@N[,N..]|@N+]):
       ROUTE  allocate reclaim credit transactions wallets balance reserve settle *
       KIND   500|502|503 (no work done), 429 (Retry-After: 1),
-             lose (work done, then 502), latency=MS
+             lose (work done, then 502), reset (work done, connection cut),
+             latency=MS
       @N     only the Nth request to the route; @N+ from the Nth on; default all
 
     \b
@@ -140,7 +141,9 @@ def serve(
         if plan is not None:
             click.echo(f"injecting faults: {faults}", err=True)
         click.echo(f"sandbox ledger {db_path} serving at http://{shown}:{bound}", err=True)
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", ws="none")
+        config = uvicorn.Config(
+            app, log_level="warning", lifespan="off", ws="none", timeout_graceful_shutdown=5
+        )
         uvicorn.Server(config).run(sockets=[sock])
     finally:
         ledger.close()

@@ -8,6 +8,7 @@ Grammar (whitespace ignored)::
     KIND  := 500 | 502 | 503     answer that status with the error envelope, WITHOUT doing the work
            | 429                 answer 429 with ``Retry-After: 1``, without doing the work
            | lose                DO the work, then answer 502: the client cannot know it happened
+           | reset               DO the work, then cut the connection in the middle of the answer
            | latency=MS          sleep MS milliseconds first, then go on normally
     WHEN  := N ("," N)*          only the Nth request(s) to that route (1-based)
            | N "+"               the Nth request and every one after it
@@ -15,11 +16,13 @@ Grammar (whitespace ignored)::
 
 Examples: ``allocate:lose@1`` (the first allocate is done but its answer is lost),
 ``transactions:503@1,2`` (the first two transaction reads fail), ``*:latency=50``,
-``balance:429@2+``. A bare number after a comma continues the previous rule's ``@`` list.
+``balance:429@2+``, ``reclaim:reset@1``. A bare number after a comma continues the previous
+rule's ``@`` list.
 
 Each route counts its own requests (authenticated ones only; the console aliases count as
 ``allocate``/``reclaim``). A rule for ``*`` uses the count of whichever route is called. When
-several rules match one request, every latency applies, then the first status or ``lose`` wins.
+several rules match one request, every latency applies, then the first status, ``lose`` or
+``reset`` wins.
 """
 
 from __future__ import annotations
@@ -42,7 +45,7 @@ class FaultSpecError(ValueError):
 @dataclass(frozen=True, slots=True)
 class FaultRule:
     route: str  # a name from ROUTES, or "*"
-    kind: str  # "500" | "502" | "503" | "429" | "lose" | "latency"
+    kind: str  # "500" | "502" | "503" | "429" | "lose" | "reset" | "latency"
     latency_ms: int = 0
     nth: frozenset[int] = frozenset()  # empty and from_nth None: every request
     from_nth: int | None = None
@@ -62,10 +65,11 @@ class Fault:
     latency_ms: int = 0
     status: int | None = None  # 429/500/502/503 without the work
     lose: bool = False  # do the work, then answer 502
+    reset: bool = False  # do the work, then cut the connection mid-answer
 
 
 _RULE = re.compile(
-    r"^(?P<route>[a-z*]+):(?P<kind>500|502|503|429|lose|latency=(?P<ms>\d+))"
+    r"^(?P<route>[a-z*]+):(?P<kind>500|502|503|429|lose|reset|latency=(?P<ms>\d+))"
     r"(?:@(?P<first>\d+)(?P<plus>\+)?)?$"
 )
 
@@ -88,7 +92,7 @@ def parse_faults(spec: str) -> tuple[FaultRule, ...]:
         if match is None:
             raise FaultSpecError(
                 f"fault spec {spec!r}: {raw!r} is not ROUTE:KIND[@N[,N..]|@N+] "
-                "(KIND: 500, 502, 503, 429, lose, latency=MS)"
+                "(KIND: 500, 502, 503, 429, lose, reset, latency=MS)"
             )
         route = match["route"]
         if route != "*" and route not in ROUTES:
@@ -137,19 +141,16 @@ class FaultPlan:
             self._counts[route] += 1
             count = self._counts[route]
         latency = 0
-        status: int | None = None
-        lose = False
+        outcome: str | None = None
         for rule in self.rules:
             if not rule.matches(route, count):
                 continue
             if rule.kind == "latency":
                 latency += rule.latency_ms
-            elif status is None and not lose:
-                if rule.kind == "lose":
-                    lose = True
-                else:
-                    status = int(rule.kind)
-        return Fault(latency, status, lose)
+            elif outcome is None:
+                outcome = rule.kind
+        status = int(outcome) if outcome is not None and outcome in STATUS_KINDS else None
+        return Fault(latency, status, outcome == "lose", outcome == "reset")
 
     def count(self, route: str) -> int:
         with self._lock:

@@ -196,25 +196,19 @@ class HttpLedger:
         self, amount: int, *, note: str = "", idempotency_key: str | None = None
     ) -> Transaction:
         body = wire.movement_body(amount, note)
-        return _parsed(
-            wire.parse_transaction_response, self._post(wire.CREDIT, body, idempotency_key)
-        )
+        return self._write(wire.CREDIT, body, idempotency_key, wire.parse_transaction_response)
 
     def allocate(
         self, team_id: str, amount: int, *, note: str = "", idempotency_key: str | None = None
     ) -> Transaction:
         body = wire.movement_body(amount, note, team_id)
-        return _parsed(
-            wire.parse_transaction_response, self._post(wire.ALLOCATE, body, idempotency_key)
-        )
+        return self._write(wire.ALLOCATE, body, idempotency_key, wire.parse_transaction_response)
 
     def reclaim(
         self, team_id: str, amount: int, *, note: str = "", idempotency_key: str | None = None
     ) -> Transaction:
         body = wire.movement_body(amount, note, team_id)
-        return _parsed(
-            wire.parse_transaction_response, self._post(wire.RECLAIM, body, idempotency_key)
-        )
+        return self._write(wire.RECLAIM, body, idempotency_key, wire.parse_transaction_response)
 
     def reserve(
         self,
@@ -234,14 +228,20 @@ class HttpLedger:
             consumer_group=consumer_group,
             timeout_seconds=timeout_seconds,
         )
-        return _parsed(wire.parse_reservation, self._post(wire.RESERVE, body, None))
+        return self._write(wire.RESERVE, body, None, wire.parse_reservation)
 
     def settle(self, reservation_id: str, actual_cost: int) -> Transaction:
         body = wire.settle_body(reservation_id, actual_cost)
-        return _parsed(wire.parse_transaction_response, self._post(wire.SETTLE, body, None))
+        return self._write(wire.SETTLE, body, None, wire.parse_transaction_response)
 
     def close(self) -> None:
         self._client.close()
+
+    def __enter__(self) -> HttpLedger:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
 
     # ---- transport -------------------------------------------------------------------------
 
@@ -260,6 +260,8 @@ class HttpLedger:
                 raise LedgerConfigError(f"bad ledger URL {self._base}: {exc}") from exc
             except httpx.TransportError as exc:
                 reason, last = _describe(exc), exc
+            except httpx.HTTPError as exc:
+                raise LedgerError(f"GET {path} on the ledger at {self._base}: {exc}") from exc
             else:
                 if response.status_code not in RETRYABLE_STATUSES:
                     return self._result(response, "GET", path, write=False)
@@ -272,6 +274,22 @@ class HttpLedger:
             f"GET {path} on the ledger at {self._base} failed {self._read_attempts} times "
             f"(last: {reason}); check that the service is up and retry later"
         ) from last
+
+    def _write(
+        self,
+        path: str,
+        body: dict[str, object],
+        key: str | None,
+        parse: Callable[[wire.JSONValue], T],
+    ) -> T:
+        """POST once; a 2xx answer that cannot be read means the write happened: ambiguous."""
+        try:
+            return parse(self._post(path, body, key))
+        except wire.WireError as exc:
+            raise AmbiguousWrite(
+                f"POST {path}: the ledger accepted the request but its answer is unreadable "
+                f"({exc}); search the wallet's transactions before retrying"
+            ) from exc
 
     def _post(self, path: str, body: dict[str, object], key: str | None) -> wire.JSONValue:
         headers = {"Content-Type": "application/json"}
@@ -288,7 +306,7 @@ class HttpLedger:
                 f"{what}: could not connect to the ledger at {self._base} ({_describe(exc)}); "
                 "nothing was written, retry later"
             ) from exc
-        except httpx.TransportError as exc:
+        except httpx.HTTPError as exc:  # timeouts, resets, protocol errors after sending
             raise AmbiguousWrite(
                 f"{what}: {_describe(exc)} after the request was sent; it may or may not have "
                 "been applied: search the wallet's transactions before retrying"
@@ -313,12 +331,14 @@ class HttpLedger:
             try:
                 return wire.loads(response.content)
             except wire.WireError as exc:
+                if write:
+                    raise  # _write: the write happened, its answer is unreadable
                 raise LedgerError(f"{method} {path}: unreadable response: {exc}") from exc
         body = wire.parse_error(response.content)
         raise error_for(status, body, f"{method} {path}", write=write)
 
 
-def _describe(exc: httpx.TransportError) -> str:
+def _describe(exc: httpx.HTTPError) -> str:
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
     text = " ".join(str(exc).split())[:200]
     return f"{kind}: {text}" if text else kind

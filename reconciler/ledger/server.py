@@ -8,7 +8,8 @@ open. The actor recorded on writes is the token's role (``billing-token``), neve
 
 Handlers do the ledger work in Starlette's threadpool (the ledger is thread-safe). Faults from a
 :class:`FaultPlan` are applied after authentication: latency, an error status without the work,
-or ``lose`` (the work is done, then a 502 hides it).
+``lose`` (the work is done, then a 502 hides it) or ``reset`` (the work is done, then the
+connection is cut mid-answer).
 """
 
 from __future__ import annotations
@@ -27,6 +28,8 @@ from starlette.exceptions import HTTPException
 from starlette.requests import ClientDisconnect, Request
 from starlette.responses import Response
 from starlette.routing import Route
+from starlette.types import Receive, Send
+from starlette.types import Scope as AsgiScope
 
 from reconciler.errors import LedgerError
 from reconciler.ledger import wire
@@ -57,6 +60,13 @@ class _Refused(Exception):
         self.status, self.type, self.code, self.message = status, type_, code, message
 
 
+def _same_secret(presented: str, expected: str | None) -> bool:
+    """Constant-time comparison (as bytes: header values need not be ASCII)."""
+    if expected is None:
+        return False
+    return hmac.compare_digest(presented.encode("utf-8"), expected.encode("utf-8"))
+
+
 def error_response(
     status: int, type_: str, code: str, message: str, headers: dict[str, str] | None = None
 ) -> Response:
@@ -65,9 +75,6 @@ def error_response(
 
 def _json(body: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:
     return Response(wire.dumps(body), status, headers, media_type="application/json")
-
-
-Handler = Callable[[Any, str, str | None], object]  # (parsed body or request, actor, key)
 
 
 class _Api:
@@ -98,9 +105,9 @@ class _Api:
                 "missing bearer token: send Authorization: Bearer <token>",
             )
         presented = presented.strip()
-        if self.token is not None and hmac.compare_digest(presented, self.token):
+        if _same_secret(presented, self.token):
             return BILLING_ACTOR
-        if self.read_token is not None and hmac.compare_digest(presented, self.read_token):
+        if _same_secret(presented, self.read_token):
             if write:
                 raise _Refused(
                     403,
@@ -129,7 +136,7 @@ class _Api:
                     return error_response(
                         502, "server_error", "response_lost", "injected fault: response lost"
                     )
-                return _json(result)
+                return _CutResponse() if fault.reset else _json(result)
             except _Refused as refused:
                 return error_response(refused.status, refused.type, refused.code, refused.message)
             except wire.WireError as exc:
@@ -235,6 +242,19 @@ class _Api:
         )
 
 
+class _CutResponse(Response):
+    """Start a 200 answer, send a few bytes of it, and stop: uvicorn then drops the connection."""
+
+    def __init__(self) -> None:
+        super().__init__(b"", 200, media_type="application/json")
+
+    async def __call__(self, scope: AsgiScope, receive: Receive, send: Send) -> None:
+        log.warning("injected fault: cutting the connection mid-response")
+        headers = [(b"content-type", b"application/json"), (b"content-length", b"4096")]
+        await send({"type": "http.response.start", "status": 200, "headers": headers})
+        await send({"type": "http.response.body", "body": b'{"tr', "more_body": True})
+
+
 def _injected(status: int) -> Response:
     if status == 429:
         return error_response(
@@ -265,7 +285,7 @@ def create_app(
     faults: FaultPlan | None = None,
     gateway_config: GatewaySettings | None = None,
 ) -> Starlette:
-    """The ASGI app serving ``ledger``. With neither token the server is open (say so)."""
+    """The ASGI app serving ``ledger``. With neither token it is open: the caller says so."""
     if gateway_config is not None:
         ledger.configure_gateway(gateway_config.mapping, gateway_config.wallet_enforcement)
     api = _Api(ledger, token, read_token, faults)

@@ -52,7 +52,8 @@ def test_star_uses_each_routes_own_count_and_latencies_add_up() -> None:
     assert plan.next_fault("credit") == Fault(latency_ms=10)
 
 
-def test_first_status_or_lose_wins() -> None:
-    plan = FaultPlan.parse("settle:lose@1,settle:502")
+def test_first_status_lose_or_reset_wins() -> None:
+    plan = FaultPlan.parse("settle:lose@1,settle:reset@2,settle:502")
     assert plan.next_fault("settle") == Fault(lose=True)
+    assert plan.next_fault("settle") == Fault(reset=True)
     assert plan.next_fault("settle") == Fault(status=502)

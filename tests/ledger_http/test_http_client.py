@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import logging
+import ssl
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+import httpx
 import pytest
 
 from reconciler.errors import AmbiguousWrite, LedgerAuthError, LedgerError, LedgerUnavailable
@@ -111,3 +113,25 @@ def test_running_server_support_serves_a_database_with_faults(tmp_path: Path) ->
             "lost",
             "seen",
         ]
+
+
+def test_tls_is_verified(sandbox: SqliteLedger) -> None:
+    fixtures = Path(__file__).parent / "fixtures"
+    cert, key = fixtures / "selfsigned.crt", fixtures / "selfsigned.key"
+    app = create_app(sandbox, token=BILLING_TOKEN, read_token=None)
+    with serving(app, tls=(cert, key)) as url:
+        assert url.startswith("https://127.0.0.1:")
+        ledger = HttpLedger.from_url(url, token=BILLING_TOKEN, timeout=5)
+        with pytest.raises(LedgerUnavailable) as info:
+            ledger.credit(1, note="")
+        assert "certificate verify failed: self-signed certificate" in str(info.value)
+        assert str(info.value).endswith("nothing was written, retry later")
+        ledger.close()
+        trusting = httpx.Client(
+            base_url=url,
+            headers={"Authorization": f"Bearer {BILLING_TOKEN}"},
+            verify=ssl.create_default_context(cafile=str(cert)),
+        )
+        with HttpLedger(trusting) as trusted:
+            assert trusted.credit(1, note="over tls").note == "over tls"
+    assert sandbox.organization_wallet().balance == 1

@@ -10,8 +10,12 @@ from contextlib import contextmanager
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Route
 
-from reconciler.errors import AmbiguousWrite, LedgerUnavailable
+from reconciler.errors import AmbiguousWrite, LedgerError, LedgerUnavailable
 from reconciler.ledger.base import EntryType
 from reconciler.ledger.faults import FaultPlan
 from reconciler.ledger.http import HttpLedger
@@ -145,3 +149,50 @@ def test_a_rate_limited_write_is_certain_and_not_retried(sandbox: SqliteLedger) 
         )
         assert (plan.count("credit"), sleeps) == (1, [])
     assert sandbox.entry_count() == 0
+
+
+def test_a_reset_write_is_ambiguous_and_happened(sandbox: SqliteLedger) -> None:
+    sandbox.credit(100_000_000)
+    with faulty(sandbox, "reclaim:reset@1,allocate:reset@1") as (ledger, plan, _sleeps):
+        with pytest.raises(AmbiguousWrite) as info:
+            ledger.allocate("team_a", 2_000_000, note="cut")
+        assert str(info.value).startswith(
+            "POST /v1/wallets/allocate: RemoteProtocolError: peer closed connection without "
+            "sending complete message body"
+        )
+        assert str(info.value).endswith(
+            "after the request was sent; it may or may not have been applied: search the "
+            "wallet's transactions before retrying"
+        )
+        assert plan.count("allocate") == 1
+    assert [(e.type, e.note) for e in sandbox.transactions(sandbox.team_wallet("team_a").id)] == [  # type: ignore[union-attr]
+        (EntryType.ALLOCATION_IN, "cut")
+    ]
+
+
+def test_a_reset_read_is_retried(sandbox: SqliteLedger) -> None:
+    with faulty(sandbox, "wallets:reset@1") as (ledger, plan, sleeps):
+        assert [w.owner_id for w in ledger.list_wallets()] == ["org_acme"]
+        assert (plan.count("wallets"), len(sleeps)) == (2, 1)
+
+
+def test_an_unreadable_answer_to_a_write_is_ambiguous() -> None:
+    def answer(request: Request) -> Response:
+        body = b"<html>ok</html>" if request.url.path.endswith("allocate") else b'{"x": 1}'
+        return Response(body, 200, media_type="application/json")
+
+    app = Starlette(routes=[Route("/v1/wallets/{op}", answer, methods=["GET", "POST"])])
+    with serving(app) as url, HttpLedger(httpx.Client(base_url=url)) as ledger:
+        with pytest.raises(AmbiguousWrite) as info:
+            ledger.allocate("team_a", 1, note="")
+        assert str(info.value).startswith(
+            "POST /v1/wallets/allocate: the ledger accepted the request but its answer is "
+            "unreadable (body is not valid JSON: Expecting value: line 1 column 1 (char 0))"
+        )
+        with pytest.raises(AmbiguousWrite, match=r"\(response has no 'transaction' object\)"):
+            ledger.reclaim("team_a", 1, note="")
+        with pytest.raises(LedgerError) as read:
+            ledger.team_wallet("team_a")
+        assert (
+            str(read.value) == "unexpected response from the ledger: response has no 'cascade' list"
+        )

@@ -48,8 +48,10 @@ def test_no_token_is_401_with_the_envelope(client: httpx.Client) -> None:
             "message": "missing bearer token: send Authorization: Bearer <token>",
         }
     }
-    wrong = client.get("/v1/wallets", headers={"Authorization": "Bearer nope"})
-    assert (wrong.status_code, decoded(wrong)["error"]["message"]) == (401, "unknown bearer token")
+    for presented in (b"Bearer nope", b"Bearer caf\xe9", b"Basic abc", b"Bearer"):
+        wrong = client.get("/v1/wallets", headers={"Authorization": presented})
+        assert wrong.status_code == 401, presented
+        assert decoded(wrong)["error"]["code"] == "unauthorized"
 
 
 def test_read_token_reads_but_may_not_write(client: httpx.Client, sandbox: SqliteLedger) -> None:

@@ -24,8 +24,11 @@ READ_TOKEN = "test-read-token"
 
 
 @contextmanager
-def serving(app: Starlette) -> Iterator[str]:
-    """Serve an ASGI app on 127.0.0.1 (a free port) in a thread; yield its base URL."""
+def serving(app: Starlette, *, tls: tuple[Path, Path] | None = None) -> Iterator[str]:
+    """Serve an ASGI app on 127.0.0.1 (a free port) in a thread; yield its base URL.
+
+    ``tls=(certfile, keyfile)`` serves https instead of http.
+    """
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets
@@ -38,6 +41,8 @@ def serving(app: Starlette) -> Iterator[str]:
         lifespan="off",
         ws="none",
         timeout_graceful_shutdown=2,
+        ssl_certfile=str(tls[0]) if tls else None,
+        ssl_keyfile=str(tls[1]) if tls else None,
     )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
@@ -48,7 +53,7 @@ def serving(app: Starlette) -> Iterator[str]:
             if not thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError("the sandbox server did not start")
             time.sleep(0.01)
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         server.should_exit = True
         thread.join(timeout=10)
