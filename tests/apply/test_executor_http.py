@@ -85,9 +85,10 @@ def test_apply_over_http_writes_notes_with_the_commit_and_plan_is_then_empty(db:
     assert amounts(db) == {"team_eng": [m(1200)], "team_ops": [m(300)], "team_support": [m(250)]}
 
 
-def test_a_lost_response_never_doubles_a_movement(db: Path) -> None:
+@pytest.mark.parametrize("kind", ["lose", "reset"])
+def test_a_lost_response_never_doubles_a_movement(db: Path, kind: str) -> None:
     clock = clock_now()
-    with http_ledger(db, "allocate:lose@1,2;reclaim:lose@1") as ledger:
+    with http_ledger(db, f"allocate:{kind}@1,2;reclaim:{kind}@1") as ledger:
         plan = make_plan(state(), ledger, clock)
         result = executor.apply(plan, ledger, clock=clock, retry=NO_WAIT)
         assert result.complete
