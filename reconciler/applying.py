@@ -1,6 +1,7 @@
 """What ``reconciler apply`` does around the executor: the git rules before, the verdict after.
 
 - ``check_tree``: refuse uncommitted or untracked budgets unless ``--allow-dirty`` (DESIGN §6).
+- ``check_same_organization``: a plan file is applied only with its own organization's budgets.
 - ``verdict``: turn an ``ApplyResult`` into an error (exit 3 when some movements were made and
   some failed, exit 1 when nothing could be moved) or nothing.
 - ``check_empty``: the plan made again after the run must be empty, or the run fails loudly.
@@ -10,7 +11,7 @@
 from __future__ import annotations
 
 from reconciler import money
-from reconciler.errors import DirtyTreeError, PartialApplyError, PlanError
+from reconciler.errors import DirtyTreeError, PartialApplyError, PlanError, UsageError
 from reconciler.executor import ApplyResult, StepResult, StepStatus
 from reconciler.plan import Action, Change, Plan
 from reconciler.session import Budgets
@@ -32,6 +33,15 @@ def check_tree(budgets: Budgets, *, allow_dirty: bool, plan: Plan | None = None)
         raise DirtyTreeError(
             f"plan {plan.plan_id} was made from uncommitted budgets: make it again from a clean "
             "tree, or pass --allow-dirty to apply it anyway (the ledger notes will say dirty)"
+        )
+
+
+def check_same_organization(plan: Plan, budgets: Budgets) -> None:
+    org_id = budgets.desired.organization.id
+    if org_id != plan.org_id:
+        raise UsageError(
+            f"plan {plan.plan_id} is for {plan.org_id} but {budgets.directory} is {org_id}'s "
+            "budgets: pass the budgets directory the plan was made from with --budgets DIR"
         )
 
 

@@ -86,11 +86,7 @@ def apply(
         budgets = session.locate(budgets_dir)
         output.warn(budgets.warnings)
         applying.check_tree(budgets, allow_dirty=allow_dirty, plan=saved)
-        if budgets.desired.organization.id != saved.org_id:
-            raise UsageError(
-                f"plan {saved.plan_id} is for {saved.org_id} but {budgets_dir} is "
-                f"{budgets.desired.organization.id}: pass --budgets DIR"
-            )
+        applying.check_same_organization(saved, budgets)
         where = session.ledger_target(
             ledger_url, budgets.desired, budgets.repo, recorded=saved.ledger
         )

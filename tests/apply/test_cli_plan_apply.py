@@ -397,3 +397,19 @@ def test_ledger_precedence_flag_then_environment_then_organization(
     monkeypatch.chdir(workspace.budgets)  # the Organization's URL is relative to the repo root
     from_org = workspace.invoke("plan", ".")
     assert from_org.exit_code == 0, from_org.output
+
+
+def test_a_saved_plan_needs_the_budgets_of_its_organization(workspace: Workspace) -> None:
+    assert workspace.invoke("plan", "--out", "plan.json").exit_code == 0
+    other = workspace.repo.root / "other"
+    shutil.copytree(workspace.budgets, other)
+    org = other / "organization.yaml"
+    org.write_text(org.read_text(encoding="utf-8").replace("org_acme", "org_beta"), "utf-8")
+    workspace.repo.git("add", "other")
+    plan_id = json.loads((workspace.repo.root / "plan.json").read_text())["plan_id"]
+    result = workspace.invoke("apply", "plan.json", "--budgets", "other", "--allow-dirty")
+    assert result.exit_code == 64
+    assert result.stderr == (
+        f"error: plan {plan_id} is for org_acme but other is org_beta's budgets: pass the "
+        "budgets directory the plan was made from with --budgets DIR\n"
+    )
