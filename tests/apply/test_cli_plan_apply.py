@@ -413,3 +413,15 @@ def test_a_saved_plan_needs_the_budgets_of_its_organization(workspace: Workspace
         f"error: plan {plan_id} is for org_acme but other is org_beta's budgets: pass the "
         "budgets directory the plan was made from with --budgets DIR\n"
     )
+
+
+def test_apply_shows_a_progress_bar_when_stderr_is_a_terminal(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(output, "stderr_is_interactive", lambda: True)
+    result = workspace.invoke("apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "applied       allocate 1,200.00 team_eng (txn_000000000003)" in result.stderr
+    assert "applying" in result.stderr
+    assert "2/2" in result.stderr
+    assert "[1/2]" not in result.stderr
