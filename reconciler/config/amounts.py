@@ -7,13 +7,16 @@ scalar's text, so ``12000.10`` is exactly twelve thousand and ten cents.
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
 
-from reconciler.config.diagnostics import Diagnostic
+from reconciler.config.diagnostics import Diagnostic, clip
 from reconciler.config.nodes import Document, Mapping, PathElement, Scalar, readable_path, resolve
 
 MAX_AMOUNT = Decimal(10) ** 12  # a trillion credits: anything above is a typo
 _CENT = Decimal("0.01")
+# Decimal digits only: no YAML 1.1 octal (017 is 15), sexagesimal (1:30 is 90), hex or binary.
+_PLAIN = re.compile(r"[-+]?(0|[1-9][0-9_]*)(\.[0-9_]*)?([eE][-+]?[0-9]+)?")
 
 _ENVELOPE = "envelopes are credits per period and must be >= 0"
 _BOUND = "envelope bounds are credits per period and must be >= 0"
@@ -39,8 +42,15 @@ AMOUNT_FIELDS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
 
 def amount_problem(value: Decimal, text: str, negative_rule: str) -> str | None:
     """Why ``value`` (written as ``text``) is not an acceptable budget amount, or None."""
+    shown = clip(text)
     if not value.is_finite():
-        return f"{text} is not a finite amount; write a number of credits like 12000.00"
+        return f"{shown} is not a finite amount; write a number of credits like 12000.00"
+    if not _PLAIN.fullmatch(text):
+        return (
+            f"{shown} is not a plain decimal number (YAML reads it as {clip(str(value))}); "
+            "write amounts like 12000.00"
+        )
+    text = shown
     if value < 0:
         return f"{text} is negative; {negative_rule}"
     if value >= MAX_AMOUNT:
@@ -91,7 +101,7 @@ def _check_bounds(doc: Document, prefix: str) -> list[Diagnostic]:
             low.mark.line,
             low.mark.col,
             readable_path(prefix, doc.root, path),
-            f"{low.text} is greater than envelope_max {high.text} "
+            f"{clip(low.text)} is greater than envelope_max {clip(high.text)} "
             f"(line {high.mark.line}); envelope_min must be <= envelope_max",
         )
     ]

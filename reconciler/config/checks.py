@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from reconciler.config.amounts import check_amounts
-from reconciler.config.diagnostics import Diagnostic, Severity
+from reconciler.config.diagnostics import Diagnostic, Severity, clip
 from reconciler.config.nodes import (
     Document,
     Mapping,
@@ -61,7 +61,7 @@ def prefix_for(kind: str, root: Mapping) -> str:
         return "organization"
     if kind == "GatewayConfig":
         return "gateway"
-    return f"teams[{scalar_str(root.get('id')) or '?'}]"
+    return f"teams[{clip(scalar_str(root.get('id')) or '?')}]"
 
 
 def _mappings(root: Node) -> list[tuple[list[PathElement], Mapping]]:
@@ -83,7 +83,7 @@ def _key_problems(doc: Document, prefix: str) -> list[Diagnostic]:
         for dup in mapping.duplicates:
             key_path = readable_path(prefix, doc.root, [*path, dup.key])
             message = (
-                f"duplicate key '{dup.key}' at {_where(doc.file, dup.first)} and "
+                f"duplicate key '{clip(dup.key)}' at {_where(doc.file, dup.first)} and "
                 f"{_where(doc.file, dup.second)}; keep one"
             )
             found.append(_diag(doc, dup.second, key_path, message))

@@ -79,9 +79,40 @@ def display_path(path: Path) -> str:
         return absolute.as_posix()
 
 
+MAX_PER_FILE = 100
+
+
 def sort_diagnostics(diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:
-    """Sorted by file, line, column; each problem once."""
-    return tuple(sorted(set(diagnostics), key=Diagnostic.sort_key))
+    """Sorted by file, line, column; each problem once; at most ``MAX_PER_FILE`` per file
+    (then one line saying how many more there are)."""
+    ordered = sorted(set(diagnostics), key=Diagnostic.sort_key)
+    kept: list[Diagnostic] = []
+    per_file: dict[str, int] = {}
+    for diagnostic in ordered:
+        per_file[diagnostic.file] = per_file.get(diagnostic.file, 0) + 1
+        if per_file[diagnostic.file] <= MAX_PER_FILE:
+            kept.append(diagnostic)
+    for file, count in per_file.items():
+        if count > MAX_PER_FILE:
+            severity: Severity = (
+                "error"
+                if any(d.file == file and d.severity == "error" for d in ordered)
+                else "warning"
+            )
+            message = (
+                f"{count - MAX_PER_FILE:,} more problems in this file after the first "
+                f"{MAX_PER_FILE} are not shown"
+            )
+            kept.append(Diagnostic(severity, file, 0, 0, "", message))
+    return tuple(sorted(kept, key=Diagnostic.sort_key))
+
+
+def clip(text: str, limit: int = 40) -> str:
+    """``text`` shortened for a one-line message (``1111…1111``)."""
+    if len(text) <= limit:
+        return text
+    half = (limit - 1) // 2
+    return f"{text[:half]}…{text[-half:]}"
 
 
 def plural(count: int, noun: str) -> str:

@@ -12,6 +12,8 @@ from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from reconciler.config.diagnostics import clip
+
 ScalarValue = str | Decimal | bool | None
 PlainValue = ScalarValue | list["PlainValue"] | dict[str, "PlainValue"]
 PathElement = str | int
@@ -56,20 +58,18 @@ class Mapping:
     size: int
     duplicates: tuple[Duplicate, ...] = ()
     bad_keys: tuple[Mark, ...] = ()  # keys that are not scalars (a list or a mapping as a key)
+    _index: dict[str, Entry] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        # The last entry of a key wins, as in any YAML loader; lookups stay O(1).
+        object.__setattr__(self, "_index", {entry.key: entry for entry in self.entries})
 
     def get(self, key: str) -> Node | None:
-        found: Node | None = None
-        for entry in self.entries:
-            if entry.key == key:
-                found = entry.value
-        return found
+        entry = self._index.get(key)
+        return entry.value if entry is not None else None
 
     def entry(self, key: str) -> Entry | None:
-        found: Entry | None = None
-        for entry in self.entries:
-            if entry.key == key:
-                found = entry
-        return found
+        return self._index.get(key)
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,9 +137,9 @@ def readable_path(prefix: str, root: Node, path: SequenceABC[PathElement]) -> st
         if isinstance(element, int):
             item = node.items[element] if isinstance(node, Sequence) else None
             item_id = scalar_str(item.get("id")) if isinstance(item, Mapping) else None
-            text += f"[{item_id}]" if item_id else f"[{element}]"
+            text += f"[{clip(item_id)}]" if item_id else f"[{element}]"
             node = item
         else:
-            text = f"{text}.{element}" if text else element
+            text = f"{text}.{clip(element)}" if text else clip(element)
             node = node.get(element) if isinstance(node, Mapping) else None
     return text

@@ -19,7 +19,7 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
-from reconciler.config.diagnostics import Diagnostic
+from reconciler.config.diagnostics import Diagnostic, clip
 from reconciler.config.nodes import Document, Mapping, Node, PathElement, Scalar, resolve, to_plain
 from reconciler.config.nodes import readable_path as _readable
 
@@ -70,7 +70,7 @@ def suggestion(word: str, choices: list[str]) -> str:
 
 def _show(node: Node | None, value: object) -> str:
     if isinstance(node, Scalar):
-        return f"'{node.text}'" if isinstance(node.value, str) else node.text or "null"
+        return f"'{clip(node.text)}'" if isinstance(node.value, str) else clip(node.text) or "null"
     if isinstance(node, Mapping):
         return "a mapping"
     return "a list" if node is not None else repr(value)
@@ -129,7 +129,7 @@ def check_schema(doc: Document, kind: str, prefix: str) -> list[Diagnostic]:
                         if key == "<<"
                         else suggestion(key, allowed)
                     )
-                    add([*path, key], f"unknown key '{key}'{hint}")
+                    add([*path, key], f"unknown key '{clip(key)}'{hint}")
         elif error.validator == "required" and isinstance(error.instance, dict):
             for key in error.validator_value:
                 if key not in error.instance:

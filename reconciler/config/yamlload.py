@@ -15,6 +15,7 @@ without recursion, so that it can:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -46,6 +47,7 @@ _SPECIAL_FLOATS = {
     ".nan": Decimal("NaN"),
 }
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 
 
 class _Stop(Exception):
@@ -79,6 +81,8 @@ def scalar_value(tag: str, text: str) -> ScalarValue:
         flag = _CONSTRUCTOR.bool_values.get(text.lower())
         return text if flag is None else bool(flag)
     if tag == _TAG + "int":
+        if _DECIMAL_INT.fullmatch(text):  # exact, and no int() digit limit
+            return Decimal(text.replace("_", ""))
         try:
             return Decimal(_CONSTRUCTOR.construct_yaml_int(yaml.ScalarNode(tag, text)))
         except (ValueError, IndexError):  # "!!int" on text that is no integer
@@ -139,7 +143,7 @@ class _Composer:
     def __init__(self, text: str, file: str) -> None:
         self.text = text
         self.file = file
-        self.loader = LOADER(text)
+        self.loader: Any = None
         self.documents: list[Document] = []
         self.diagnostics: list[Diagnostic] = []
 
@@ -148,6 +152,7 @@ class _Composer:
 
     def run(self) -> None:
         try:
+            self.loader = LOADER(self.text)  # the pure-Python reader checks characters here
             self.loader.get_event()  # StreamStartEvent
             while not self.loader.check_event(yaml.StreamEndEvent):
                 self.loader.get_event()  # DocumentStartEvent
@@ -162,6 +167,8 @@ class _Composer:
             self.error(mark, f"invalid YAML: {exc.problem}{context}")
         except yaml.reader.ReaderError as exc:
             before = self.text[: exc.position]
+            if LOADER is not yaml.SafeLoader:  # libyaml counts bytes of the UTF-8 encoding
+                before = self.text.encode("utf-8")[: exc.position].decode("utf-8", "ignore")
             mark = Mark(before.count("\n") + 1, len(before) - (before.rfind("\n") + 1) + 1)
             char = exc.character
             code = char if isinstance(char, int) else ord(str(char)[:1] or "\0")
@@ -169,7 +176,8 @@ class _Composer:
         except yaml.YAMLError as exc:
             self.error(Mark(1, 1), f"invalid YAML: {exc}")
         finally:
-            self.loader.dispose()
+            if self.loader is not None:
+                self.loader.dispose()
 
     def document(self) -> Node:
         anchors: dict[str, Node] = {}

@@ -313,3 +313,45 @@ def test_no_gateway_config_is_one_warning(check: Check, budgets: Path) -> None:
     assert report.warnings == report.diagnostics
     state, _ = load(Path("budgets"))
     assert state.gateway is None
+
+
+def test_at_most_100_problems_per_file_then_a_count(check: Check) -> None:
+    lines = check({"team_a.yaml": TEAM_A + "".join(f"x{i}: 1\n" for i in range(150))})
+    assert len(lines) == 101
+    assert lines[0] == (
+        "budgets/team_a.yaml: 50 more problems in this file after the first 100 are not shown"
+    )
+    assert lines[1] == "budgets/team_a.yaml:5:1: teams[team_a].x0: unknown key 'x0'"
+    assert lines[-1] == "budgets/team_a.yaml:104:1: teams[team_a].x99: unknown key 'x99'"
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [("017", "15"), ("1:30", "90"), ("0x10", "16"), ("0b11", "3")],
+)
+def test_amounts_are_plain_decimal_numbers(check: Check, text: str, read_as: str) -> None:
+    assert check({"team_a.yaml": TEAM_A.replace("10.00", text)}) == [
+        f"budgets/team_a.yaml:4:11: teams[team_a].envelope: {text} is not a plain decimal "
+        f"number (YAML reads it as {read_as}); write amounts like 12000.00"
+    ]
+
+
+def test_long_values_are_clipped_in_messages(check: Check) -> None:
+    digits = "1" * 5000
+    assert check({"team_a.yaml": TEAM_A.replace("10.00", f"1.{digits}")}) == [
+        "budgets/team_a.yaml:4:11: teams[team_a].envelope: 1.11111111111111111…"
+        "1111111111111111111 has more precision than cents; budget amounts have at most 2 "
+        "decimal places"
+    ]
+    assert check({"team_a.yaml": TEAM_A.replace("10.00", digits)}) == [
+        "budgets/team_a.yaml:4:11: teams[team_a].envelope: 1111111111111111111…1111111111111111111 "
+        "is too large (the limit is 1,000,000,000,000.00); check the amount"
+    ]
+
+
+def test_long_keys_are_clipped(check: Check) -> None:
+    key = "k" * 300
+    assert check({"team_a.yaml": TEAM_A + f"{key}: 1\n"}) == [
+        f"budgets/team_a.yaml:5:1: teams[team_a].{'k' * 19}…{'k' * 19}: unknown key "
+        f"'{'k' * 19}…{'k' * 19}'"
+    ]

@@ -7,12 +7,14 @@ import tempfile
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
+from unittest import mock
 
 import pytest
+import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler.config import load, validate_dir
+from reconciler.config import load, validate_dir, yamlload
 from reconciler.errors import ConfigError
 from reconciler.model import (
     ConsumerGroup,
@@ -189,8 +191,8 @@ def test_valid_organizations_round_trip(
     assert again == loaded
 
 
-def _must_not_crash(data: bytes) -> None:
-    with tempfile.TemporaryDirectory() as tmp:
+def _must_not_crash(data: bytes, loader: type) -> None:
+    with tempfile.TemporaryDirectory() as tmp, mock.patch.object(yamlload, "LOADER", loader):
         root = Path(tmp)
         (root / "input.yaml").write_bytes(data)
         report = validate_dir(root)
@@ -204,10 +206,14 @@ def _must_not_crash(data: bytes) -> None:
             assert load(root) == (report.state, report.warnings)
 
 
+LOADERS = pytest.mark.parametrize("loader", [yaml.CSafeLoader, yaml.SafeLoader])
+
+
 @settings(max_examples=150, deadline=None)
 @given(st.binary(max_size=600))
-def test_arbitrary_bytes_never_crash(data: bytes) -> None:
-    _must_not_crash(data)
+@LOADERS
+def test_arbitrary_bytes_never_crash(loader: type, data: bytes) -> None:
+    _must_not_crash(data, loader)
 
 
 YAMLISH = st.text(
@@ -218,8 +224,9 @@ YAMLISH = st.text(
 
 @settings(max_examples=150, deadline=None)
 @given(YAMLISH)
-def test_yaml_like_text_never_crashes(text: str) -> None:
-    _must_not_crash(text.encode("utf-8"))
+@LOADERS
+def test_yaml_like_text_never_crashes(loader: type, text: str) -> None:
+    _must_not_crash(text.encode("utf-8"), loader)
 
 
 SAMPLE = (
@@ -244,8 +251,9 @@ SAMPLE = (
         max_size=4,
     )
 )
-def test_mutated_valid_files_never_crash(edits: list[tuple[int, int, bytes]]) -> None:
+@LOADERS
+def test_mutated_valid_files_never_crash(loader: type, edits: list[tuple[int, int, bytes]]) -> None:
     data = SAMPLE
     for position, cut, insert in edits:
         data = data[:position] + insert + data[position + cut :]
-    _must_not_crash(data)
+    _must_not_crash(data, loader)

@@ -148,10 +148,14 @@ def test_unsupported_tag(check: Check) -> None:
     assert "budgets/x.yaml:1:4: unsupported YAML tag !python/object; remove it" in lines
 
 
-def test_control_characters(check: Check) -> None:
-    assert check({"x.yaml": "a: b\nc: d\x07\n"}) == [
-        "budgets/x.yaml:2:5: invalid YAML: control characters are not allowed (character U+0007)"
-    ]
+@pytest.mark.parametrize("loader", [yaml.CSafeLoader, yaml.SafeLoader])
+def test_control_characters_after_multibyte_text(
+    check: Check, monkeypatch: pytest.MonkeyPatch, loader: type
+) -> None:
+    monkeypatch.setattr("reconciler.config.yamlload.LOADER", loader)
+    (line,) = check({"x.yaml": "a: é\nc: ééé\x07\n"})
+    assert line.startswith("budgets/x.yaml:2:7: invalid YAML: ")
+    assert line.endswith(" (character U+0007)")
 
 
 def test_merge_keys_are_not_supported(check: Check) -> None:
