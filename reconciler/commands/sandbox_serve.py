@@ -17,9 +17,14 @@ from reconciler.ledger.server import GatewaySettings, create_app
 
 def load_gateway_settings(path: Path) -> GatewaySettings:
     """``consumer_groups[].id/wallet_team_id`` and ``cost_tracking.wallet_enforcement`` of the
-    GatewayConfig document in ``path`` (a budgets file or the rendered fragment)."""
+    GatewayConfig document in ``path`` (a budgets file or the rendered fragment).
+
+    Read with PyYAML's BaseLoader: every scalar stays text (no float is ever made from an
+    amount elsewhere in the file); the full GatewayConfig loader belongs to ``config/``.
+    """
     try:
-        documents = [d for d in yaml.safe_load_all(path.read_text(encoding="utf-8")) if d]
+        text = path.read_text(encoding="utf-8")
+        documents = [d for d in yaml.load_all(text, Loader=yaml.BaseLoader) if d]
     except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
         raise ConfigError(f"{path}: cannot read the gateway config: {exc}") from exc
     found: Any = next(
@@ -33,15 +38,16 @@ def load_gateway_settings(path: Path) -> GatewaySettings:
     if found is None:
         raise ConfigError(f"{path}: no GatewayConfig document (with consumer_groups) found")
     mapping: dict[str, str] = {}
-    for index, group in enumerate(found.get("consumer_groups") or []):
+    groups = found.get("consumer_groups") or []
+    for index, group in enumerate(groups if isinstance(groups, list) else [groups]):
         if not isinstance(group, dict) or not group.get("id") or not group.get("wallet_team_id"):
             raise ConfigError(f"{path}: consumer_groups[{index}] needs both id and wallet_team_id")
         mapping[str(group["id"])] = str(group["wallet_team_id"])
     tracking = found.get("cost_tracking") or {}
-    enforcement = tracking.get("wallet_enforcement", False) if isinstance(tracking, dict) else False
-    if not isinstance(enforcement, bool):
+    flag = tracking.get("wallet_enforcement", "false") if isinstance(tracking, dict) else None
+    if flag not in ("true", "false"):
         raise ConfigError(f"{path}: cost_tracking.wallet_enforcement must be true or false")
-    return GatewaySettings(mapping, enforcement)
+    return GatewaySettings(mapping, flag == "true")
 
 
 @click.command()

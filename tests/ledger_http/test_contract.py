@@ -269,3 +269,22 @@ def test_idempotency_replay_and_conflict(backend: Backend) -> None:
     team = backend.ledger.team_wallet("team_a")
     assert team is not None
     assert entries(backend, team) == [(EntryType.ALLOCATION_IN, usd("10.00"), NOTE)]
+
+
+def test_the_cascade_starts_at_the_user_wallet(backend: Backend) -> None:
+    funded(backend, "100.00")
+    backend.ledger.allocate("team_a", usd("20.00"), note="")
+    backend.sandbox.allocate_user("user_x", usd("5.00"), note="")
+    first = backend.ledger.reserve("r1", usd("4.00"), user_id="user_x", team_id="team_a")
+    second = backend.ledger.reserve("r2", usd("4.00"), user_id="user_x", team_id="team_a")
+    third = backend.ledger.reserve("r3", usd("30.00"), user_id="user_x", team_id="team_a")
+    assert [first.scope, second.scope, third.scope] == [
+        Scope.USER,
+        Scope.TEAM,
+        Scope.ORGANIZATION,
+    ]
+    again = backend.ledger.reserve("r1", usd("4.00"), user_id="user_x", team_id="team_a")
+    assert again == first
+    with pytest.raises(LedgerConflict):
+        backend.ledger.reserve("r1", usd("4.50"), user_id="user_x", team_id="team_a")
+    assert backend.sandbox.check() == []

@@ -15,7 +15,7 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from reconciler.errors import AmbiguousWrite, LedgerError, LedgerUnavailable
+from reconciler.errors import AmbiguousWrite, LedgerError, LedgerNotFound, LedgerUnavailable
 from reconciler.ledger.base import EntryType
 from reconciler.ledger.faults import FaultPlan
 from reconciler.ledger.http import HttpLedger
@@ -196,3 +196,16 @@ def test_an_unreadable_answer_to_a_write_is_ambiguous() -> None:
         assert (
             str(read.value) == "unexpected response from the ledger: response has no 'cascade' list"
         )
+
+
+def test_a_refused_read_is_not_retried(sandbox: SqliteLedger) -> None:
+    with faulty(sandbox, "wallets:503@99") as (ledger, plan, sleeps):
+        with pytest.raises(LedgerNotFound):
+            list(ledger.transactions("wal_missing"))
+        assert (plan.count("transactions"), sleeps) == (1, [])
+
+
+def test_a_timed_out_read_is_retried(sandbox: SqliteLedger) -> None:
+    with faulty(sandbox, "wallets:latency=400@1", timeout=0.1) as (ledger, plan, sleeps):
+        assert [w.owner_id for w in ledger.list_wallets()] == ["org_acme"]
+        assert (plan.count("wallets"), len(sleeps)) == (2, 1)

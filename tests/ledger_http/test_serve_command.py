@@ -13,8 +13,8 @@ import httpx
 import pytest
 from click.testing import CliRunner
 
-from reconciler.cli import ReconcilerGroup
-from reconciler.commands.sandbox_serve import load_gateway_settings, serve
+from reconciler.cli import cli
+from reconciler.commands.sandbox_serve import load_gateway_settings
 from reconciler.errors import ConfigError
 from reconciler.ledger.base import Scope
 from reconciler.ledger.http import HttpLedger
@@ -38,8 +38,7 @@ cost_tracking:
 
 
 def invoke(*args: str) -> tuple[int, str]:
-    group = ReconcilerGroup(commands={"serve": serve})
-    result = CliRunner().invoke(group, ["serve", *args])
+    result = CliRunner().invoke(cli, ["sandbox", "serve", *args])
     return result.exit_code, result.output
 
 
@@ -94,9 +93,11 @@ def test_serves_for_real_with_tokens_from_the_environment(db: Path, tmp_path: Pa
     gateway.write_text(GATEWAY, encoding="utf-8")
     env = {**os.environ, "RECONCILER_SANDBOX_TOKEN": "env-billing-token"}
     args = ["--db", str(db), "--port", "0", "--gateway-config", str(gateway)]
-    code = "from reconciler.commands.sandbox_serve import serve; serve()"
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, *args], env=env, stderr=subprocess.PIPE, text=True
+        [sys.executable, "-m", "reconciler", "sandbox", "serve", *args],
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         assert proc.stderr is not None
@@ -121,9 +122,9 @@ def test_serves_for_real_with_tokens_from_the_environment(db: Path, tmp_path: Pa
 
 def test_without_tokens_the_server_is_open_and_says_so(db: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("RECONCILER_SANDBOX_")}
-    code = "from reconciler.commands.sandbox_serve import serve; serve()"
+    args = ["--db", str(db), "--port", "0", "--faults", "wallets:503@1"]
     proc = subprocess.Popen(
-        [sys.executable, "-c", code, "--db", str(db), "--port", "0", "--faults", "wallets:503@1"],
+        [sys.executable, "-m", "reconciler", "sandbox", "serve", *args],
         env=env,
         stderr=subprocess.PIPE,
         text=True,
@@ -139,3 +140,16 @@ def test_without_tokens_the_server_is_open_and_says_so(db: Path) -> None:
     finally:
         proc.terminate()
         proc.communicate(timeout=10)
+
+
+def test_gateway_settings_refuse_a_non_boolean_switch(tmp_path: Path) -> None:
+    path = tmp_path / "gateway.yaml"
+    path.write_text(
+        "kind: GatewayConfig\nconsumer_groups: []\ncost_tracking:\n  wallet_enforcement: yes\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(ConfigError) as info:
+        load_gateway_settings(path)
+    assert str(info.value) == f"{path}: cost_tracking.wallet_enforcement must be true or false"
+    path.write_text("kind: GatewayConfig\nconsumer_groups: []\n", encoding="utf-8")
+    assert load_gateway_settings(path) == GatewaySettings({}, False)

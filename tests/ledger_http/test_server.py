@@ -11,6 +11,7 @@ import httpx
 import pytest
 
 from reconciler.errors import LedgerAuthError
+from reconciler.ledger.base import Scope
 from reconciler.ledger.http import HttpLedger
 from reconciler.ledger.sqlite import SqliteLedger
 from tests.support.sandbox_server import BILLING_TOKEN, READ_TOKEN
@@ -165,6 +166,20 @@ def test_balance_shows_the_cascade(client: httpx.Client) -> None:
         ("team", "team_a"),
         ("organization", "org_acme"),
     ]
+
+
+def test_http_ledger_balance_lists_user_team_org(server_url: str, sandbox: SqliteLedger) -> None:
+    sandbox.credit(100_000_000)
+    sandbox.allocate("team_a", 10_000_000)
+    sandbox.allocate_user("user_x", 1)
+    with HttpLedger.from_url(server_url, token=READ_TOKEN) as ledger:
+        cascade = ledger.balance(team_id="team_a", user_id="user_x")
+        assert [(w.scope, w.owner_id, w.available) for w in cascade] == [
+            (Scope.USER, "user_x", 1),
+            (Scope.TEAM, "team_a", 10_000_000),
+            (Scope.ORGANIZATION, "org_acme", 89_999_999),
+        ]
+        assert ledger.balance() == [sandbox.organization_wallet()]
 
 
 def test_idempotency_key_replays_and_conflicts(client: httpx.Client) -> None:
