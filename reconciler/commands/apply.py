@@ -127,7 +127,7 @@ def _run(
         ledger_url=plan.ledger,
         with_routing=False,
     )
-    applying.check_empty(after)
+    output.warn(applying.check_empty(after, result, budgets.desired))
     click.echo(applying.summary(result))
     return EXIT_OK
 
