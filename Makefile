@@ -36,8 +36,34 @@ test: lint types unit
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks -q -p no:xdist --benchmark-only
 
+# The demo uses its own sandbox ledger (DEMO_DB), recreated on every run, so it never touches
+# .reconciler/sandbox.db (the sample Organization's default ledger) and is safe to run twice.
+DEMO_DB := $(DEMO_DIR)/sandbox.db
+DEMO_LEDGER := sqlite:///$(DEMO_DB)
+
 demo: $(STAMP)
-	@PATH="$(abspath $(BIN)):$$PATH" bash scripts/demo.sh
+	@set -e; export PATH="$(abspath $(BIN)):$$PATH"; \
+	echo "==> 1. A fresh sandbox ledger for org_acme at $(DEMO_DB), credited 60,000.00"; \
+	rm -f $(DEMO_DB) $(DEMO_DB)-wal $(DEMO_DB)-shm; \
+	reconciler sandbox init --db $(DEMO_DB) --org org_acme --credit 60000.00; \
+	echo; echo "==> 2. Validate the sample budgets (budgets/)"; \
+	reconciler validate budgets; \
+	echo; echo "==> 3. Plan: the movements that bring the ledger to the budgets"; \
+	reconciler plan budgets --ledger $(DEMO_LEDGER); \
+	echo; echo "==> 4. Apply them (every ledger note carries the git commit)"; \
+	dirty=""; \
+	if [ -n "$$(git status --porcelain --untracked-files=all -- budgets)" ]; then \
+	  echo "note: budgets/ has local changes: applying with --allow-dirty (the notes will say dirty)"; \
+	  dirty="--allow-dirty"; \
+	fi; \
+	reconciler apply budgets --ledger $(DEMO_LEDGER) --auto-approve $$dirty; \
+	echo; echo "==> 5. The wallets after the apply"; \
+	reconciler sandbox show --db $(DEMO_DB); \
+	echo; echo "==> 6. The ledger entries of team_engineering, with their notes"; \
+	reconciler sandbox transactions --db $(DEMO_DB) --team team_engineering; \
+	echo; echo "==> 7. Plan again: nothing left to do"; \
+	reconciler plan budgets --ledger $(DEMO_LEDGER) --detailed-exitcode; \
+	echo; echo "Done. Try: edit budgets/teams/*.yaml, then \`reconciler plan budgets --ledger $(DEMO_LEDGER)\`."
 
 clean:
 	rm -rf $(VENV) .reconciler build dist *.egg-info .pytest_cache .mypy_cache .ruff_cache

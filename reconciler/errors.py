@@ -77,7 +77,10 @@ class LedgerConfigError(LedgerError):
 
 
 class LedgerUnavailable(LedgerError):
-    pass
+    """The ledger could not answer. ``retry_after``: seconds the service asked callers to wait
+    (an HTTP ``Retry-After``), when it said; retry loops wait at least that long."""
+
+    retry_after: float | None = None
 
 
 class AmbiguousWrite(LedgerUnavailable):

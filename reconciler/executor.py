@@ -121,11 +121,16 @@ class RetryPolicy:
     read_attempts: int = 5
     base_delay: float = 0.25
     max_delay: float = 8.0
+    max_retry_after: float = 30.0
     sleep: Callable[[float], None] = field(default=time.sleep)
 
-    def pause(self, attempt: int) -> None:
+    def pause(self, attempt: int, *, at_least: float | None = None) -> None:
+        """Sleep before retry ``attempt + 1``; a service's Retry-After (capped) wins if longer."""
         ceiling = min(self.max_delay, self.base_delay * 2**attempt)
-        self.sleep(ceiling * (0.5 + random.random() / 2))
+        delay = ceiling * (0.5 + random.random() / 2)
+        if at_least is not None:
+            delay = max(delay, min(at_least, self.max_retry_after))
+        self.sleep(delay)
 
 
 Progress = Callable[[StepResult, int, int], None]
@@ -191,6 +196,12 @@ class _Runner:
             raise _StopTeam(f"{change.team_id}: {exc}") from exc
 
     def _run(self, change: Change) -> StepResult:
+        period = self.plan.period
+        if self.clock() >= period.end:
+            raise _Halt(
+                f"period {period.id} ended at {period.end.isoformat(timespec='seconds')} during "
+                "the apply: run `reconciler plan` again for the new period"
+            )
         obs = self._observe(change.team_id)
         present = _find_op(obs.flows, change.op_key)
         if present is not None:
@@ -265,7 +276,7 @@ class _Runner:
         last: LedgerUnavailable | None = None
         for attempt in range(self.retry.write_attempts):
             if attempt:
-                self.retry.pause(attempt - 1)
+                self.retry.pause(attempt - 1, at_least=last.retry_after if last else None)
             try:
                 return send(change.team_id, amount, note=note, idempotency_key=change.op_key)
             except LedgerUnavailable as exc:
@@ -285,7 +296,7 @@ class _Runner:
         last: LedgerUnavailable | None = None
         for attempt in range(self.retry.read_attempts):
             if attempt:
-                self.retry.pause(attempt - 1)
+                self.retry.pause(attempt - 1, at_least=last.retry_after if last else None)
             try:
                 wallet = self.ledger.team_wallet(change.team_id)
                 if wallet is None:

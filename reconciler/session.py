@@ -19,9 +19,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler import git, notes, planner
-from reconciler.errors import ConfigError, GitError, NoCommitError, UsageError
+from reconciler.errors import ConfigError, GitError, LedgerConfigError, NoCommitError, UsageError
 from reconciler.ledger import LedgerTarget, open_ledger, resolve_ledger_url
-from reconciler.ledger.base import Ledger, Scope
+from reconciler.ledger.base import Ledger, Scope, Wallet
 from reconciler.model import DesiredState
 from reconciler.periods import Clock, Period, period_at, utc_now
 from reconciler.plan import Observed, Plan, RoutingChange
@@ -113,10 +113,22 @@ def opened(target: LedgerTarget, *, insecure: bool, clock: Clock) -> Iterator[Le
         ledger.close()
 
 
+def organization_wallet(ledger: Ledger, org_id: str) -> Wallet:
+    """The ledger's organization wallet; LedgerConfigError when it belongs to another org."""
+    wallet = ledger.organization_wallet()
+    if wallet.owner_id != org_id:
+        raise LedgerConfigError(
+            f"the ledger is organization {wallet.owner_id}'s, but the budgets are for {org_id}: "
+            "check --ledger / KEEPTRUSTS_API_URL (and the token)"
+        )
+    return wallet
+
+
 def observe(ledger: Ledger, desired: DesiredState, period: Period) -> Observed:
+    org_wallet = organization_wallet(ledger, desired.organization.id)
     wallets = ledger.list_wallets()
     return Observed(
-        org_wallet=ledger.organization_wallet(),
+        org_wallet=org_wallet,
         team_wallets=tuple(w for w in wallets if w.scope is Scope.TEAM),
         teams=ledger.observe([t.id for t in desired.teams], period),
     )
@@ -168,12 +180,16 @@ def make_plan(
     base: str | None = None,
     override_reason: str | None = None,
     ledger_url: str | None = None,
+    with_routing: bool = True,
 ) -> tuple[Plan, tuple[str, ...]]:
     """Observe and plan; returns the plan and warnings for stderr (besides the plan's own)."""
     desired = budgets.desired
     period = period_at(desired.organization.period, now)
     observed = observe(ledger, desired, period)
-    changes, warning = routing(budgets, ledger, observed, base)
+    changes: tuple[RoutingChange, ...] = ()
+    warning: str | None = None
+    if with_routing:
+        changes, warning = routing(budgets, ledger, observed, base)
     since = git.managed_since(budgets.directory, [t.id for t in desired.teams])
     result = planner.plan(
         desired,

@@ -44,6 +44,7 @@ from reconciler.stale import check_stale
 @click.option(
     "--budgets",
     "budgets_dir",
+    metavar="DIR",
     default="budgets",
     show_default=True,
     type=click.Path(file_okay=False, path_type=Path),
@@ -73,6 +74,8 @@ def apply(
       reconciler plan --out plan.json && reconciler apply plan.json
     """
     clock = session.clock_from_env()
+    if target.suffix == ".json" and not target.exists():
+        raise UsageError(f"no such plan file: {target} (make one with `reconciler plan --out`)")
     if target.is_file():
         if override_reason is not None:
             raise UsageError(
@@ -81,16 +84,14 @@ def apply(
             )
         saved = session.read_plan(target)
         budgets = session.locate(budgets_dir)
+        output.warn(budgets.warnings)
         applying.check_tree(budgets, allow_dirty=allow_dirty, plan=saved)
-        if budgets.desired.organization.id != saved.org_id:
-            raise UsageError(
-                f"plan {saved.plan_id} is for {saved.org_id} but {budgets_dir} is "
-                f"{budgets.desired.organization.id}: pass --budgets DIR"
-            )
+        applying.check_same_organization(saved, budgets)
         where = session.ledger_target(
             ledger_url, budgets.desired, budgets.repo, recorded=saved.ledger
         )
         with session.opened(where, insecure=insecure, clock=clock) as ledger:
+            session.organization_wallet(ledger, saved.org_id)
             check_stale(saved, ledger, budgets.commit, clock())
             return _run(saved, budgets, ledger, clock, auto_approve=auto_approve)
     budgets = session.locate(target)
@@ -118,8 +119,15 @@ def _run(
     with _progress(len(plan.changes)) as report:
         result = executor.apply(plan, ledger, clock=clock, progress=report)
     applying.verdict(result)
-    after, _notes = session.make_plan(budgets, ledger, now=clock(), ledger_url=plan.ledger)
-    applying.check_empty(after)
+    after, _notes = session.make_plan(
+        budgets,
+        ledger,
+        now=clock(),
+        override_reason=plan.override_reason,
+        ledger_url=plan.ledger,
+        with_routing=False,
+    )
+    output.warn(applying.check_empty(after, result, budgets.desired))
     click.echo(applying.summary(result))
     return EXIT_OK
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import click
@@ -78,8 +79,8 @@ def plan(
             ledger_url=target.url,
         )
     warn(notes)
-    if fmt != "text":
-        warn(result.warnings)
+    if fmt != "text" or not sys.stdout.isatty():
+        warn(result.warnings)  # the text rendering on a terminal already lists them
     click.echo(render(result, fmt, color=color_for_stdout()), nl=False)
     if out is not None:
         session.write_plan(out, plandoc.dumps(result))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tempfile
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 from hypothesis import HealthCheck, given, settings
@@ -106,3 +107,42 @@ def test_apply_then_plan_is_empty_money_is_conserved_headroom_holds(
             wallet = wallets.get(team_id)
             assert wallet is None or wallet.balance >= 0
             assert wallet is None or wallet.reserved == case.held * CENT
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    cases=st.lists(team_cases(), min_size=1, max_size=3),
+    spend=st.lists(st.integers(0, 100), min_size=3, max_size=3),
+    months=st.integers(1, 3),
+)
+def test_every_new_period_is_funded_again_and_plans_stay_empty_after_apply(
+    cases: list[TeamCase], spend: list[int], months: int
+) -> None:
+    """Month after month: spend some of each wallet, apply, and the next plan is empty."""
+    with tempfile.TemporaryDirectory() as tmp:
+        clock = Clock(datetime(2026, 9, 2, 8, 0, tzinfo=UTC))
+        credit = sum(c.envelope for c in cases) * (months + 2) + 1
+        ledger = sandbox(Path(tmp) / "l.db", clock, credit=f"{credit / 100:.2f}")
+        teams = [
+            team(f"team_{i}", f"{c.envelope / 100:.2f}", mode=c.mode, rollover=c.rollover)
+            for i, c in enumerate(cases)
+        ]
+        state = desired(organization(headroom=0), *teams)
+        for month in range(months + 1):
+            clock.now = datetime(2026, 9 + month, 2 + month, 8, 0, tzinfo=UTC)
+            plan = make_plan(state, ledger, clock, override_reason="property test")
+            assert plan.period.id == f"2026-{9 + month:02d}"
+            result = executor.apply(plan, ledger, clock=clock)
+            assert result.complete, result.dumps()
+            assert make_plan(state, ledger, clock, override_reason="x").changes == ()
+            assert ledger.check() == []
+            for index, (case, percent) in enumerate(zip(cases, spend, strict=False)):
+                wallet = ledger.team_wallet(f"team_{index}")
+                if wallet is None or case.mode is Mode.BALANCE:
+                    continue
+                if not case.rollover:
+                    assert wallet.balance == case.envelope * CENT  # brought to the envelope
+                cost = wallet.available * percent // 100
+                if cost:
+                    hold = ledger.reserve(f"m{month}t{index}", cost, team_id=f"team_{index}")
+                    ledger.settle(hold.reservation_id, cost)

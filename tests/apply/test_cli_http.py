@@ -23,10 +23,10 @@ def test_partial_apply_exits_3_and_rerunning_resumes_without_doubling(remote: Wo
     assert first.exit_code == 3, first.output
     last = first.stderr.splitlines()[-1]
     assert last.startswith(
-        "error: applied 1 of 3 movements; 2 not made (first: allocate 300.00 to team_ops failed "
+        "error: applied 1 of 3 movements, 2 not made: allocate 300.00 to team_ops failed "
         "4 times, and op "
     )
-    assert last.endswith("fix that and re-run the same apply to resume")
+    assert last.endswith("): re-run apply to resume")
     assert [len(remote.team_notes(t)) for t in ("team_eng", "team_ops", "team_qa")] == [1, 0, 0]
 
     with running_server(remote.db) as url:
@@ -48,7 +48,7 @@ def test_a_run_that_moves_nothing_exits_1(remote: Workspace) -> None:
         result = remote.invoke("apply", "--auto-approve", "--ledger", url)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1].startswith(
-        "error: nothing was moved: 3 movement(s) not made (first: allocate 1,200.00 to team_eng "
+        "error: nothing was moved (3 movement(s) not made): allocate 1,200.00 to team_eng "
         "failed 4 times"
     )
 

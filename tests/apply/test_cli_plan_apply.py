@@ -8,9 +8,13 @@ import shutil
 from pathlib import Path
 
 import pytest
+import yaml
+from click.testing import CliRunner
 
 from reconciler import notes
+from reconciler.cli import cli
 from reconciler.commands import output
+from reconciler.ledger.sqlite import SqliteLedger
 from tests.apply.conftest import Workspace
 
 HEADER = "for org_acme, period 2026-11 (2026-11-01 → 2026-12-01, UTC)"
@@ -243,5 +247,181 @@ def test_guards_are_enforced_and_the_override_reason_lands_in_the_notes(
     (text,) = workspace.team_notes("team_eng")
     assert text is not None
     assert text.endswith(' override="Q4 launch"')
+    assert workspace.invoke("plan", "--out", "plan.json").exit_code == 0
     with_file = workspace.invoke("apply", "plan.json", "--override-guards", "x")
-    assert with_file.exit_code == 1  # plan.json does not exist: read as a budgets directory
+    assert with_file.exit_code == 64
+    assert with_file.stderr == (
+        "error: --override-guards goes with `reconciler plan` when applying a plan file: the "
+        "reason is already in the plan\n"
+    )
+
+
+def test_plan_works_before_the_first_commit_and_says_apply_will_not(
+    tmp_path: Path, workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fresh = tmp_path / "fresh"
+    fresh.mkdir()
+    workspace.repo.git("init", "--quiet", str(fresh))
+    shutil.copytree(workspace.budgets, fresh / "budgets")
+    monkeypatch.chdir(fresh)
+    result = workspace.invoke("plan", "--ledger", f"sqlite:///{workspace.db}")
+    assert result.exit_code == 0, result.output
+    assert result.stderr == (
+        f"warning: repository {fresh.resolve()} has no commit yet: commit the budgets first "
+        "(this plan uses commit 0000000)\n"
+    )
+    assert result.stdout.splitlines()[1].startswith("commit 000000000000 (dirty), ledger ")
+
+
+def test_the_shipped_workflow_plans_on_pull_requests_and_applies_one_at_a_time(
+    repo_root: Path,
+) -> None:
+    workflow = yaml.safe_load(
+        (repo_root / ".github" / "workflows" / "budgets.yml").read_text(encoding="utf-8")
+    )
+    plan, apply = workflow["jobs"]["plan"], workflow["jobs"]["apply"]
+    assert apply["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
+    for job in (plan, apply):
+        checkout = job["steps"][0]
+        assert checkout["uses"].startswith("actions/checkout@")
+        assert checkout["with"]["fetch-depth"] == 0
+    plan_step = next(s for s in plan["steps"] if s.get("id") == "plan")
+    assert "--format markdown --detailed-exitcode" in plan_step["run"]
+    assert "secrets." in plan_step["env"]["KEEPTRUSTS_API_TOKEN"]
+    apply_step = apply["steps"][-1]
+    assert apply_step["run"] == "reconciler apply budgets --auto-approve"
+    assert apply_step["env"] == {"KEEPTRUSTS_API_TOKEN": "${{ secrets.KEEPTRUSTS_API_TOKEN }}"}
+
+
+def test_routing_changes_are_shown_against_the_last_applied_commit_or_base(
+    workspace: Workspace,
+) -> None:
+    first = workspace.invoke("plan")
+    assert "Routing changes (consumer group → team wallet; no money moves):" in first.stdout
+    assert "  team_eng  (none) → team_eng" in first.stdout.splitlines()
+    assert workspace.invoke("apply", "--auto-approve").exit_code == 0
+    applied = workspace.repo.head()
+    assert "Routing changes" not in workspace.invoke("plan").stdout
+
+    gateway = workspace.budgets / "gateway.yaml"
+    gateway.write_text(
+        gateway.read_text(encoding="utf-8").replace(
+            "wallet_team_id: team_ops", "wallet_team_id: team_eng"
+        ),
+        encoding="utf-8",
+    )
+    workspace.repo.commit("route ops traffic to the eng wallet")
+    result = workspace.invoke("plan", "--detailed-exitcode")
+    assert result.exit_code == 0  # routing moves no money
+    assert "  team_ops  team_ops → team_eng" in result.stdout.splitlines()
+    assert "Routing changes" not in workspace.invoke("plan", "--base", "HEAD").stdout
+    against = workspace.invoke("plan", "--base", applied)
+    assert "  team_ops  team_ops → team_eng" in against.stdout.splitlines()
+    bad = workspace.invoke("plan", "--base", "no-such-rev")
+    assert bad.exit_code == 1
+    assert bad.stderr.splitlines() == [
+        "warning: budgets/teams/team_ops.yaml:4:5: teams[team_ops].id: no consumer group maps to "
+        "this team, so gateway traffic never draws on its wallet; add one to the GatewayConfig's "
+        "consumer_groups",
+        f"error: 'no-such-rev' is not a commit in {workspace.repo.root.resolve()}: "
+        "fetch it (CI: fetch-depth: 0)",
+    ]
+
+
+def test_show_refuses_a_file_that_is_not_a_plan(workspace: Workspace) -> None:
+    (workspace.repo.root / "notes.json").write_text('{"format_version": 1}', encoding="utf-8")
+    result = workspace.invoke("show", "notes.json")
+    assert result.exit_code == 1
+    assert result.stderr.startswith("error: notes.json")
+    missing = workspace.invoke("show", "nope.json")
+    assert missing.exit_code == 64
+    assert missing.stderr.startswith("error: cannot read the plan file nope.json: ")
+
+
+def test_drift_warnings_reach_stderr_when_stdout_is_not_a_terminal(workspace: Workspace) -> None:
+    assert workspace.invoke("apply", "--auto-approve").exit_code == 0
+    with workspace.ledger() as ledger:
+        ledger.allocate("team_ops", 7_000_000, note="console top-up", actor="dave")
+    result = workspace.invoke("plan")
+    assert result.exit_code == 0
+    assert result.stderr == (
+        "warning: team_ops: 1 allocation flow(s) made outside reconciler (net +7.00) left in "
+        "place (drift: warn)\n"
+    )
+
+
+def test_a_ledger_of_another_organization_is_refused(workspace: Workspace) -> None:
+    other = workspace.repo.root / ".reconciler" / "other.db"
+    SqliteLedger.create(other, "org_other").close()
+    for command in (["plan"], ["apply", "--auto-approve"]):
+        result = workspace.invoke(*command, "--ledger", "sqlite:///.reconciler/other.db")
+        assert result.exit_code == 1
+        assert result.stderr == (
+            "error: the ledger is organization org_other's, but the budgets are for org_acme: "
+            "check --ledger / KEEPTRUSTS_API_URL (and the token)\n"
+        )
+    with SqliteLedger(other) as ledger:
+        assert ledger.team_wallet("team_eng") is None
+
+
+@pytest.mark.parametrize("command", ["plan", "show", "apply"])
+def test_every_help_has_an_example_and_the_exit_codes(command: str) -> None:
+    result = CliRunner().invoke(cli, [command, "--help"])
+    assert result.exit_code == 0
+    assert "\nExample:\n" in result.stdout.replace("  Example:", "Example:")
+    assert f"  reconciler {command} " in result.stdout
+    assert "3   partial apply: some movements made, some failed; re-run to resume" in result.stdout
+    assert "RECONCILER_NOW" not in result.stdout
+
+
+def test_applying_a_missing_plan_file_is_a_usage_error(workspace: Workspace) -> None:
+    result = workspace.invoke("apply", "nope.json")
+    assert result.exit_code == 64
+    assert result.stderr == (
+        "error: no such plan file: nope.json (make one with `reconciler plan --out`)\n"
+    )
+
+
+def test_ledger_precedence_flag_then_environment_then_organization(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    SqliteLedger.create(workspace.repo.root / "other.db", "org_other").close()
+    monkeypatch.setenv("KEEPTRUSTS_API_URL", "sqlite:///other.db")
+    from_env = workspace.invoke("plan")
+    assert from_env.exit_code == 1
+    assert "the ledger is organization org_other's" in from_env.stderr
+    from_flag = workspace.invoke("plan", "--ledger", "sqlite:///.reconciler/sandbox.db")
+    assert from_flag.exit_code == 0
+    assert "ledger sqlite:///.reconciler/sandbox.db" in from_flag.stdout
+    monkeypatch.delenv("KEEPTRUSTS_API_URL")
+    monkeypatch.chdir(workspace.budgets)  # the Organization's URL is relative to the repo root
+    from_org = workspace.invoke("plan", ".")
+    assert from_org.exit_code == 0, from_org.output
+
+
+def test_a_saved_plan_needs_the_budgets_of_its_organization(workspace: Workspace) -> None:
+    assert workspace.invoke("plan", "--out", "plan.json").exit_code == 0
+    other = workspace.repo.root / "other"
+    shutil.copytree(workspace.budgets, other)
+    org = other / "organization.yaml"
+    org.write_text(org.read_text(encoding="utf-8").replace("org_acme", "org_beta"), "utf-8")
+    workspace.repo.git("add", "other")
+    plan_id = json.loads((workspace.repo.root / "plan.json").read_text())["plan_id"]
+    result = workspace.invoke("apply", "plan.json", "--budgets", "other", "--allow-dirty")
+    assert result.exit_code == 64
+    assert result.stderr == (
+        f"error: plan {plan_id} is for org_acme but other is org_beta's budgets: pass the "
+        "budgets directory the plan was made from with --budgets DIR\n"
+    )
+
+
+def test_apply_shows_a_progress_bar_when_stderr_is_a_terminal(
+    workspace: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(output, "stderr_is_interactive", lambda: True)
+    result = workspace.invoke("apply", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert "applied       allocate 1,200.00 team_eng (txn_000000000003)" in result.stderr
+    assert "applying" in result.stderr
+    assert "2/2" in result.stderr
+    assert "[1/2]" not in result.stderr

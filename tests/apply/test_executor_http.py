@@ -85,9 +85,10 @@ def test_apply_over_http_writes_notes_with_the_commit_and_plan_is_then_empty(db:
     assert amounts(db) == {"team_eng": [m(1200)], "team_ops": [m(300)], "team_support": [m(250)]}
 
 
-def test_a_lost_response_never_doubles_a_movement(db: Path) -> None:
+@pytest.mark.parametrize("kind", ["lose", "reset"])
+def test_a_lost_response_never_doubles_a_movement(db: Path, kind: str) -> None:
     clock = clock_now()
-    with http_ledger(db, "allocate:lose@1,2;reclaim:lose@1") as ledger:
+    with http_ledger(db, f"allocate:{kind}@1,2;reclaim:{kind}@1") as ledger:
         plan = make_plan(state(), ledger, clock)
         result = executor.apply(plan, ledger, clock=clock, retry=NO_WAIT)
         assert result.complete
@@ -143,3 +144,13 @@ def test_a_console_allocation_over_http_makes_a_saved_plan_stale(db: Path) -> No
         ledger.allocate("team_support", m(40), note="console: conference budget")
         with pytest.raises(StalePlanError, match=r"team_support's allocation flows changed"):
             check_stale(plan, ledger, COMMIT, clock())
+
+
+def test_a_429_is_retried_without_doubling(db: Path) -> None:
+    clock = clock_now()
+    with http_ledger(db, "allocate:429@1;reclaim:429@1") as ledger:
+        result = executor.apply(
+            make_plan(state(), ledger, clock), ledger, clock=clock, retry=NO_WAIT
+        )
+    assert result.complete
+    assert amounts(db) == {"team_eng": [m(1200)], "team_ops": [m(300)], "team_support": [m(250)]}

@@ -1,10 +1,11 @@
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from pathlib import Path
 
 from reconciler import executor, notes
-from reconciler.errors import AmbiguousWrite
+from reconciler.errors import AmbiguousWrite, LedgerUnavailable
 from reconciler.executor import RetryPolicy, StepStatus
 from reconciler.ledger.base import EntryType, Transaction
 from reconciler.ledger.sqlite import SqliteLedger
@@ -241,3 +242,63 @@ def test_a_ledger_that_stays_unreachable_halts_the_run(tmp_path: Path) -> None:
     assert ops.status is StepStatus.NOT_ATTEMPTED
     assert ops.detail.startswith("not attempted: the run stopped at team_eng (")
     assert inner_again.team_wallet("team_eng") is None
+
+
+def test_two_applies_of_the_same_plan_at_once_never_double_a_movement(tmp_path: Path) -> None:
+    clock = Clock()
+    sandbox(tmp_path / "l.db", clock).close()
+    state = desired(organization(), *(team(f"team_{i:02d}", 10 + i) for i in range(12)))
+    with SqliteLedger(tmp_path / "l.db", clock=clock) as ledger:
+        plan = make_plan(state, ledger, clock)
+    results: list[executor.ApplyResult] = []
+
+    def run() -> None:
+        with SqliteLedger(tmp_path / "l.db", clock=clock) as own:
+            results.append(executor.apply(plan, own, clock=clock))
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert all(r.complete for r in results)
+    with SqliteLedger(tmp_path / "l.db") as ledger:
+        for change in plan.changes:
+            assert [e.amount for e in team_entries(ledger, change.team_id)] == [change.amount]
+        assert ledger.check() == []
+
+
+def test_a_rate_limited_write_waits_at_least_retry_after_then_succeeds(tmp_path: Path) -> None:
+    clock = Clock()
+    inner = sandbox(tmp_path / "l.db", clock)
+    waits: list[float] = []
+
+    class RateLimited:
+        def __init__(self) -> None:
+            self.calls = 0
+
+        def __getattr__(self, name: str) -> object:
+            return getattr(inner, name)
+
+        def allocate(self, team_id: str, amount: int, **kwargs: object) -> Transaction:
+            self.calls += 1
+            if self.calls == 1:
+                error = LedgerUnavailable("rate limited (429); nothing was written")
+                error.retry_after = 3.0
+                raise error
+            return inner.allocate(team_id, amount, **kwargs)  # type: ignore[arg-type]
+
+    plan = make_plan(desired(organization(), team("team_eng", 10)), inner, clock)
+    ledger = RateLimited()
+    result = executor.apply(
+        plan,
+        ledger,
+        clock=clock,
+        retry=RetryPolicy(sleep=waits.append),  # type: ignore[arg-type]
+    )
+    assert result.complete
+    assert ledger.calls == 2
+    assert len(waits) == 1
+    assert waits[0] >= 3.0
+    assert [e.amount for e in team_entries(inner, "team_eng")] == [m(10)]

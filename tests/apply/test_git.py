@@ -7,10 +7,11 @@ import pytest
 
 from reconciler import git
 from reconciler.errors import GitError, NoCommitError
+from tests.support.budgets import gateway_doc, organization_doc, team_doc, write_budgets
 from tests.support.git_repo import GitRepo
 
 
-def team_doc(team_id: str, envelope: str = "1000.00") -> str:
+def team_text(team_id: str, envelope: str = "1000.00") -> str:
     return (
         "apiVersion: reconciler/v1\nkind: Team\n"
         f"id: {team_id}\nname: {team_id}\nenvelope: {envelope}\n"
@@ -19,7 +20,7 @@ def team_doc(team_id: str, envelope: str = "1000.00") -> str:
 
 def test_head_commit_is_the_full_sha(tmp_path: Path) -> None:
     repo = GitRepo.init(tmp_path / "repo")
-    repo.write("budgets/a.yaml", team_doc("team_a"))
+    repo.write("budgets/a.yaml", team_text("team_a"))
     sha = repo.commit("add a")
     assert git.head_commit(repo.root / "budgets") == sha
     assert len(sha) == 40
@@ -28,7 +29,7 @@ def test_head_commit_is_the_full_sha(tmp_path: Path) -> None:
 
 def test_no_commit_yet_is_refused_with_a_hint(tmp_path: Path) -> None:
     repo = GitRepo.init(tmp_path / "repo")
-    repo.write("budgets/a.yaml", team_doc("team_a"))
+    repo.write("budgets/a.yaml", team_text("team_a"))
     with pytest.raises(NoCommitError) as err:
         git.head_commit(repo.root / "budgets")
     assert str(err.value) == (
@@ -46,15 +47,15 @@ def test_dirty_paths_lists_modified_staged_and_untracked_under_budgets_only(
     tmp_path: Path,
 ) -> None:
     repo = GitRepo.init(tmp_path / "repo")
-    repo.write("budgets/a.yaml", team_doc("team_a"))
-    repo.write("budgets/b.yaml", team_doc("team_b"))
+    repo.write("budgets/a.yaml", team_text("team_a"))
+    repo.write("budgets/b.yaml", team_text("team_b"))
     repo.write("README.md", "hello\n")
     repo.commit("start")
     assert git.dirty_paths(repo.root / "budgets") == []
 
-    repo.write("budgets/a.yaml", team_doc("team_a", "2000.00"))  # modified
-    repo.write("budgets/teams/new.yaml", team_doc("team_new"))  # untracked, nested
-    repo.write("budgets/b.yaml", team_doc("team_b", "5.00"))
+    repo.write("budgets/a.yaml", team_text("team_a", "2000.00"))  # modified
+    repo.write("budgets/teams/new.yaml", team_text("team_new"))  # untracked, nested
+    repo.write("budgets/b.yaml", team_text("team_b", "5.00"))
     repo.git("add", "budgets/b.yaml")  # staged
     repo.write("README.md", "changed outside the budgets\n")
     assert git.dirty_paths(repo.root / "budgets") == [
@@ -67,7 +68,7 @@ def test_dirty_paths_lists_modified_staged_and_untracked_under_budgets_only(
 def test_dirty_paths_ignores_git_ignored_files(tmp_path: Path) -> None:
     repo = GitRepo.init(tmp_path / "repo")
     repo.write(".gitignore", "*.bak\n")
-    repo.write("budgets/a.yaml", team_doc("team_a"))
+    repo.write("budgets/a.yaml", team_text("team_a"))
     repo.commit("start")
     repo.write("budgets/a.yaml.bak", "backup\n")
     assert git.dirty_paths(repo.root / "budgets") == []
@@ -79,17 +80,17 @@ def test_managed_since_is_the_first_commit_that_added_each_team(tmp_path: Path) 
     t2 = datetime(2026, 10, 7, 8, 30, tzinfo=UTC)
     t3 = datetime(2026, 11, 2, 17, 45, tzinfo=UTC)
     repo.write("budgets/org.yaml", "apiVersion: reconciler/v1\nkind: Organization\nid: org_x\n")
-    repo.write("budgets/a.yaml", team_doc("team_a"))
+    repo.write("budgets/a.yaml", team_text("team_a"))
     repo.commit("a", when=t1)
-    repo.write("budgets/more.yaml", team_doc("team_b") + "---\n" + team_doc("team_c"))
-    repo.write("budgets/a.yaml", team_doc("team_a", "3000.00"))  # later edit keeps t1
+    repo.write("budgets/more.yaml", team_text("team_b") + "---\n" + team_text("team_c"))
+    repo.write("budgets/a.yaml", team_text("team_a", "3000.00"))  # later edit keeps t1
     repo.commit("b and c", when=t2)
     # team_b moves to another file and quotes its id: still managed since t2
-    repo.write("budgets/more.yaml", team_doc("team_c"))
-    repo.write("budgets/teams/b.yaml", team_doc('"team_b"'))
-    repo.write("budgets/d.yaml", team_doc("'team_d'") + "  # trailing\n")
+    repo.write("budgets/more.yaml", team_text("team_c"))
+    repo.write("budgets/teams/b.yaml", team_text('"team_b"'))
+    repo.write("budgets/d.yaml", team_text("'team_d'") + "  # trailing\n")
     repo.commit("move b, add d", when=t3)
-    repo.write("budgets/e.yaml", team_doc("team_e"))  # not committed
+    repo.write("budgets/e.yaml", team_text("team_e"))  # not committed
 
     since = git.managed_since(
         repo.root / "budgets", ["team_a", "team_b", "team_c", "team_d", "team_e"]
@@ -100,10 +101,10 @@ def test_managed_since_is_the_first_commit_that_added_each_team(tmp_path: Path) 
 
 def test_managed_since_counts_a_merged_branch_at_its_merge_commit(tmp_path: Path) -> None:
     repo = GitRepo.init(tmp_path / "repo")
-    repo.write("budgets/a.yaml", team_doc("team_a"))
+    repo.write("budgets/a.yaml", team_text("team_a"))
     repo.commit("a", when=datetime(2026, 1, 5, tzinfo=UTC))
     repo.git("checkout", "--quiet", "-b", "feature")
-    repo.write("budgets/b.yaml", team_doc("team_b"))
+    repo.write("budgets/b.yaml", team_text("team_b"))
     repo.commit("b on a branch", when=datetime(2026, 2, 1, tzinfo=UTC))
     repo.git("checkout", "--quiet", "main")
     merged = datetime(2026, 3, 9, 12, tzinfo=UTC)
@@ -113,13 +114,13 @@ def test_managed_since_counts_a_merged_branch_at_its_merge_commit(tmp_path: Path
 
 def test_managed_since_in_a_repository_without_commits(tmp_path: Path) -> None:
     repo = GitRepo.init(tmp_path / "repo")
-    repo.write("budgets/a.yaml", team_doc("team_a"))
+    repo.write("budgets/a.yaml", team_text("team_a"))
     assert git.managed_since(repo.root / "budgets", ["team_a"]) == {}
 
 
 def test_resolve_revision_refuses_unknown_revisions(tmp_path: Path) -> None:
     repo = GitRepo.init(tmp_path / "repo")
-    repo.write("budgets/a.yaml", team_doc("team_a"))
+    repo.write("budgets/a.yaml", team_text("team_a"))
     sha = repo.commit("a")
     assert git.resolve_revision(repo.root, "main") == sha
     with pytest.raises(GitError) as err:
@@ -127,3 +128,43 @@ def test_resolve_revision_refuses_unknown_revisions(tmp_path: Path) -> None:
     assert str(err.value) == (
         f"'nope' is not a commit in {repo.root.resolve()}: fetch it (CI: fetch-depth: 0)"
     )
+
+
+def test_load_at_reads_the_budgets_as_they_were_at_a_revision(tmp_path: Path) -> None:
+    repo = GitRepo.init(tmp_path / "repo")
+    repo.write("README.md", "before the budgets\n")
+    empty = repo.commit("no budgets yet")
+    write_budgets(
+        repo.root / "budgets",
+        organization=organization_doc("org_x"),
+        teams=[team_doc("team_a", "100.00"), team_doc("team_b", "50.00")],
+        gateway=gateway_doc({"eng": "team_a"}),
+    )
+    first = repo.commit("eng -> team_a")
+    write_budgets(
+        repo.root / "budgets",
+        organization=organization_doc("org_x"),
+        teams=[team_doc("team_a", "100.00"), team_doc("team_b", "75.00")],
+        gateway=gateway_doc({"eng": "team_b", "ops": "team_a"}),
+    )
+    repo.commit("eng -> team_b")
+    repo.write("budgets/teams/team_a.yaml", "not: [valid")  # the working tree does not matter
+
+    then = git.load_at(repo.root / "budgets", first)
+    assert then is not None
+    assert [(t.id, t.envelope) for t in then.teams] == [
+        ("team_a", 100_000_000),
+        ("team_b", 50_000_000),
+    ]
+    assert then.gateway is not None
+    assert [(g.id, g.wallet_team_id) for g in then.gateway.consumer_groups] == [("eng", "team_a")]
+    now = git.load_at(repo.root / "budgets", "HEAD")
+    assert now is not None
+    assert now.gateway is not None
+    assert [(g.id, g.wallet_team_id) for g in now.gateway.consumer_groups] == [
+        ("eng", "team_b"),
+        ("ops", "team_a"),
+    ]
+    assert git.load_at(repo.root / "budgets", empty) is None
+    with pytest.raises(GitError, match=r"^'v9' is not a commit in "):
+        git.load_at(repo.root / "budgets", "v9")

@@ -130,3 +130,22 @@ def test_rollover_keeps_the_remainder_and_adds_the_envelope(tmp_path: Path) -> N
     assert [s.status for s in result.steps] == [StepStatus.APPLIED]
     assert ledger.team_wallet("team_eng").balance == m(1750)  # type: ignore[union-attr]
     assert ledger.check() == []
+
+
+def test_an_apply_that_crosses_the_period_end_stops_there(tmp_path: Path) -> None:
+    clock = Clock(datetime(2026, 11, 30, 23, 59, 59, tzinfo=UTC))
+    ledger = sandbox(tmp_path / "l.db", clock)
+    plan = make_plan(desired(organization(), team("team_a", 10), team("team_b", 20)), ledger, clock)
+
+    def midnight(step: executor.StepResult, done: int, total: int) -> None:
+        clock.now = datetime(2026, 12, 1, tzinfo=UTC)
+
+    result = executor.apply(plan, ledger, clock=clock, progress=midnight)
+
+    first, second = result.steps
+    assert first.status is StepStatus.APPLIED
+    assert second.status is StepStatus.FAILED
+    assert second.detail == (
+        "period 2026-11 ended at 2026-12-01T00:00:00+00:00 during the apply: run "
+        "`reconciler plan` again for the new period"
+    )
