@@ -33,7 +33,8 @@ KINDS = tuple(SCHEMA_FILES)
 
 @dataclass(frozen=True, slots=True)
 class Classified:
-    """A document whose apiVersion and kind are known; ``valid`` when it has no error."""
+    """A document of a known kind; ``valid`` when it has no error. One with a wrong apiVersion
+    is kept (invalid, body unchecked) so that the ids it declares still count elsewhere."""
 
     doc: Document
     kind: str

@@ -1,4 +1,5 @@
-"""The built wheel carries the schemas: install it in a fresh venv and validate from elsewhere."""
+"""The built sdist and wheel carry the schemas: install the wheel in a fresh venv and
+validate the sample budgets from elsewhere with the installed command."""
 
 from __future__ import annotations
 
@@ -6,9 +7,13 @@ import shutil
 import site
 import subprocess
 import sys
+import tarfile
+import zipfile
 from pathlib import Path
 
 import pytest
+
+from reconciler import __version__
 
 from .test_sample import SUMMARY
 
@@ -32,18 +37,16 @@ def test_installed_wheel_validates_the_sample_budgets(repo_root: Path, tmp_path:
     shutil.copytree(repo_root / "schemas", source / "schemas")
     assert (source / "reconciler" / "schemas").is_symlink()
 
-    built = _run(
-        sys.executable,
-        "-m",
-        "build",
-        "--wheel",
-        "--outdir",
-        tmp_path / "dist",
-        source,
-        cwd=tmp_path,
-    )
+    # The default build makes the sdist, then the wheel from the sdist: both must carry them.
+    built = _run(sys.executable, "-m", "build", "--outdir", tmp_path / "dist", source, cwd=tmp_path)
     assert built.returncode == 0, built.stderr
+    (sdist,) = (tmp_path / "dist").glob("reconciler-*.tar.gz")
+    with tarfile.open(sdist) as archive:
+        names = archive.getnames()
+    assert f"reconciler-{__version__}/reconciler/schemas/team.schema.json" in names
     (wheel,) = (tmp_path / "dist").glob("reconciler-*.whl")
+    with zipfile.ZipFile(wheel) as archive:
+        assert "reconciler/schemas/team.schema.json" in archive.namelist()
 
     # A fresh venv; dependencies come from this interpreter's site-packages through a .pth
     # line (no downloads). A .pth line adds a path without running the .pth files in it, so
