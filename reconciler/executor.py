@@ -34,6 +34,7 @@ from reconciler.errors import (
     LedgerUnavailable,
 )
 from reconciler.ledger.base import Ledger, TeamObservation, Transaction
+from reconciler.ledger.retry import DEFAULT_BACKOFF, Backoff
 from reconciler.periods import Clock
 from reconciler.plan import Action, Change, Plan, TeamFingerprint
 from reconciler.planner import flows_digest
@@ -115,22 +116,18 @@ class ApplyResult:
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """Bounded exponential backoff with jitter for writes and for the op-key search."""
+    """How often a write and the op-key search are tried, and the backoff between tries (the
+    same exponential backoff with full jitter as ledger reads, honouring ``Retry-After``)."""
 
     write_attempts: int = 4
     read_attempts: int = 5
-    base_delay: float = 0.25
-    max_delay: float = 8.0
-    max_retry_after: float = 30.0
+    backoff: Backoff = DEFAULT_BACKOFF
     sleep: Callable[[float], None] = field(default=time.sleep)
+    rng: random.Random = field(default_factory=random.Random)
 
     def pause(self, attempt: int, *, at_least: float | None = None) -> None:
-        """Sleep before retry ``attempt + 1``; a service's Retry-After (capped) wins if longer."""
-        ceiling = min(self.max_delay, self.base_delay * 2**attempt)
-        delay = ceiling * (0.5 + random.random() / 2)
-        if at_least is not None:
-            delay = max(delay, min(at_least, self.max_retry_after))
-        self.sleep(delay)
+        """Sleep before retry ``attempt + 1``."""
+        self.sleep(self.backoff.delay(attempt, self.rng, at_least))
 
 
 Progress = Callable[[StepResult, int, int], None]

@@ -313,9 +313,11 @@ class HttpLedger:
             ) from exc
         if response.status_code == 429:
             after = response.headers.get("Retry-After")
-            raise LedgerUnavailable(
+            error = LedgerUnavailable(
                 f"{what}: rate limited (429); nothing was written, retry after {after or 'a while'}"
             )
+            error.retry_after = parse_retry_after(after)
+            raise error
         if response.status_code >= 500:
             raise AmbiguousWrite(
                 f"{what}: HTTP {response.status_code} from the ledger at {self._base}; it may or "

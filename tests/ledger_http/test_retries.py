@@ -147,6 +147,7 @@ def test_a_rate_limited_write_is_certain_and_not_retried(sandbox: SqliteLedger) 
         assert str(info.value) == (
             "POST /v1/wallets/credit: rate limited (429); nothing was written, retry after 1"
         )
+        assert info.value.retry_after == 1  # the executor waits at least this long
         assert (plan.count("credit"), sleeps) == (1, [])
     assert sandbox.entry_count() == 0
 
