@@ -29,6 +29,8 @@ exceptions (httpx, sqlite3, yaml, jsonschema, subprocess) are translated at the 
 
 from __future__ import annotations
 
+from reconciler.periods import Seconds
+
 EXIT_OK = 0
 EXIT_ERROR = 1
 EXIT_CHANGES = 2
@@ -80,7 +82,7 @@ class LedgerUnavailable(LedgerError):
     """The ledger could not answer. ``retry_after``: seconds the service asked callers to wait
     (an HTTP ``Retry-After``), when it said; retry loops wait at least that long."""
 
-    retry_after: float | None = None
+    retry_after: Seconds | None = None
 
 
 class AmbiguousWrite(LedgerUnavailable):

@@ -35,7 +35,7 @@ from reconciler.errors import (
 )
 from reconciler.ledger.base import Ledger, TeamObservation, Transaction
 from reconciler.ledger.retry import DEFAULT_BACKOFF, Backoff
-from reconciler.periods import Clock
+from reconciler.periods import Clock, Seconds
 from reconciler.plan import Action, Change, Plan, TeamFingerprint
 from reconciler.planner import flows_digest
 from reconciler.stale import describe_flow_change
@@ -122,10 +122,10 @@ class RetryPolicy:
     write_attempts: int = 4
     read_attempts: int = 5
     backoff: Backoff = DEFAULT_BACKOFF
-    sleep: Callable[[float], None] = field(default=time.sleep)
+    sleep: Callable[[Seconds], None] = field(default=time.sleep)
     rng: random.Random = field(default_factory=random.Random)
 
-    def pause(self, attempt: int, *, at_least: float | None = None) -> None:
+    def pause(self, attempt: int, *, at_least: Seconds | None = None) -> None:
         """Sleep before retry ``attempt + 1``."""
         self.sleep(self.backoff.delay(attempt, self.rng, at_least))
 

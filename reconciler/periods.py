@@ -13,6 +13,9 @@ END_OF_TIME = datetime(9999, 12, 31, tzinfo=UTC)
 
 Clock = Callable[[], datetime]
 
+#: A duration in seconds (timeouts, backoff). Never money: money is integer micro-USD.
+Seconds = float  # float-ok: durations only
+
 
 class PeriodKind(enum.StrEnum):
     MONTHLY = "monthly"

@@ -48,7 +48,7 @@ from reconciler.ledger.retry import (
     parse_retry_after,
 )
 from reconciler.ledger.statuses import error_for
-from reconciler.periods import Period
+from reconciler.periods import Period, Seconds
 
 DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0
@@ -65,7 +65,7 @@ class HttpLedger:
         *,
         read_attempts: int = 5,
         backoff: Backoff = DEFAULT_BACKOFF,
-        sleep: Callable[[float], None] = time.sleep,
+        sleep: Callable[[Seconds], None] = time.sleep,
         rng: random.Random | None = None,
         page_size: int = 500,
         max_workers: int = 8,
@@ -82,7 +82,7 @@ class HttpLedger:
 
     @classmethod
     def from_url(
-        cls, url: str, *, token: str | None, timeout: float | None = None, page_size: int = 500
+        cls, url: str, *, token: str | None, timeout: Seconds | None = None, page_size: int = 500
     ) -> HttpLedger:
         """A client for ``url`` with TLS verification on and the token as a bearer header."""
         headers = {"User-Agent": f"reconciler/{__version__}", "Accept": "application/json"}
@@ -253,7 +253,7 @@ class HttpLedger:
         reason = ""
         last: Exception | None = None
         for attempt in range(1, self._read_attempts + 1):
-            wait: float | None = None
+            wait: Seconds | None = None
             try:
                 response = self._client.get(path, params=params)
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:

@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
+from reconciler.periods import Seconds
+
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
 
@@ -19,11 +21,11 @@ RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 class Backoff:
     """Exponential backoff with full jitter: sleep U(0, min(cap, base * 2**retry))."""
 
-    base: float = 0.25
-    cap: float = 8.0
-    retry_after_cap: float = 30.0  # a server's Retry-After is honoured up to this many seconds
+    base: Seconds = 0.25
+    cap: Seconds = 8.0
+    retry_after_cap: Seconds = 30.0  # a server's Retry-After is honoured up to this many seconds
 
-    def delay(self, retry: int, rng: random.Random, retry_after: float | None = None) -> float:
+    def delay(self, retry: int, rng: random.Random, retry_after: Seconds | None = None) -> Seconds:
         """Seconds to wait before retry number ``retry`` (0-based)."""
         if retry_after is not None:
             return min(retry_after, self.retry_after_cap)
@@ -33,13 +35,13 @@ class Backoff:
 DEFAULT_BACKOFF = Backoff()
 
 
-def parse_retry_after(value: str | None, *, now: datetime | None = None) -> float | None:
+def parse_retry_after(value: str | None, *, now: datetime | None = None) -> Seconds | None:
     """Seconds to wait from a ``Retry-After`` header (delta-seconds or HTTP date), or None."""
     if value is None:
         return None
     text = value.strip()
     if text.isdigit():
-        return float(text)
+        return Seconds(text)
     try:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError):
