@@ -63,10 +63,11 @@ def validate_dir(budgets_dir: Path) -> Report:
         )
         diagnostics.append(Diagnostic("warning", where, 0, 0, "gateway", message))
     ordered = sort_diagnostics(diagnostics)
-    if any(d.severity == "error" for d in ordered):
-        return Report(None, ordered)
+    hidden = (ordered.hidden_errors, ordered.hidden_warnings)
+    if any(d.severity == "error" for d in ordered.shown):
+        return Report(None, ordered.shown, *hidden)
     root = Path(os.path.abspath(budgets_dir))
-    return Report(build_state(root, classified), ordered)
+    return Report(build_state(root, classified), ordered.shown, *hidden)
 
 
 def load(budgets_dir: Path) -> tuple[DesiredState, tuple[Diagnostic, ...]]:
@@ -75,7 +76,8 @@ def load(budgets_dir: Path) -> tuple[DesiredState, tuple[Diagnostic, ...]]:
     if report.state is None:
         errors = report.errors
         first = f": {errors[0]}" if errors else ""
-        more = f" (and {plural(len(errors) - 1, 'more error')})" if len(errors) > 1 else ""
+        count = report.error_count
+        more = f" (and {plural(count - 1, 'more error')})" if count > 1 else ""
         summary = f"{display_path(Path(budgets_dir))} is invalid{first}{more}"
         raise ConfigError(
             f"{summary}; run 'reconciler validate' for the full list", report.diagnostics

@@ -1,0 +1,51 @@
+"""Regression tests for the QA findings on validation (qa-a #7, #8, #13, #14, #15, #20)."""
+
+from __future__ import annotations
+
+import json
+
+from click.testing import CliRunner
+
+from reconciler.cli import cli
+
+from .conftest import TEAM_A, Check
+
+MANY = TEAM_A + "".join(f"k{i}: 1\n" for i in range(150))
+
+
+def test_qa13_text_count_is_the_real_number_of_problems(check: Check) -> None:
+    check({"team_a.yaml": MANY})
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 1
+    lines = result.stderr.splitlines()
+    assert len(lines) == 102  # the note, 100 problems, the count
+    assert lines[0] == (
+        "budgets/team_a.yaml: 50 more problems in this file after the first 100 are not shown"
+    )
+    assert lines[1] == "budgets/team_a.yaml:5:1: teams[team_a].k0: unknown key 'k0'"
+    assert lines[-1] == "150 errors"
+
+
+def test_qa13_json_and_github_do_not_count_the_note_as_an_error(check: Check) -> None:
+    check({"team_a.yaml": MANY})
+    result = CliRunner().invoke(cli, ["validate", "--format", "json"])
+    assert result.exit_code == 1
+    document = json.loads(result.stdout)
+    assert document["counts"] == {"errors": 150, "warnings": 0}
+    severities = [d["severity"] for d in document["diagnostics"]]
+    assert severities == ["notice"] + ["error"] * 100
+    assert document["diagnostics"][0]["message"] == (
+        "50 more problems in this file after the first 100 are not shown"
+    )
+    github = CliRunner().invoke(cli, ["validate", "--format", "github"])
+    assert github.stdout.splitlines()[0] == (
+        "::notice file=budgets/team_a.yaml::50 more problems in this file after the first 100 "
+        "are not shown"
+    )
+
+
+def test_qa13_other_commands_name_the_real_count(check: Check) -> None:
+    check({"team_a.yaml": MANY})
+    result = CliRunner().invoke(cli, ["plan", "budgets", "--ledger", "sqlite:///x.db"])
+    assert result.exit_code == 1
+    assert "(and 149 more errors); run 'reconciler validate' for the full list" in result.stderr
