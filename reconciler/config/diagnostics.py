@@ -36,9 +36,10 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
+        """The one-line text form, safe for a terminal (see ``printable``)."""
         where = f"{self.file}:{self.line}:{self.col}" if self.line > 0 else self.file
         key = f" {self.key_path}:" if self.key_path else ""
-        return f"{where}:{key} {self.message}"
+        return printable(f"{where}:{key} {self.message}")
 
     def sort_key(self) -> tuple[str, int, int, int, str, str]:
         return (
@@ -125,6 +126,18 @@ def sort_diagnostics(diagnostics: list[Diagnostic]) -> Sorted:
             kept.append(Diagnostic("notice", file, 0, 0, "", message))
     shown = tuple(sorted(kept, key=Diagnostic.sort_key))
     return Sorted(shown, hidden["error"], hidden["warning"])
+
+
+def printable(text: str) -> str:
+    """``text`` with every character a terminal would act on or not show escaped visibly.
+
+    Budgets files are untrusted input (a pull request), and diagnostics echo their keys and
+    values: ESC, BEL, NUL and other C0/C1 controls, line separators, bidi and zero-width format
+    characters become ``\\x1b``, ``\\u200b``, ... (as ``repr`` writes them).
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def clip(text: str, limit: int = 40) -> str:

@@ -49,3 +49,30 @@ def test_qa13_other_commands_name_the_real_count(check: Check) -> None:
     result = CliRunner().invoke(cli, ["plan", "budgets", "--ledger", "sqlite:///x.db"])
     assert result.exit_code == 1
     assert "(and 149 more errors); run 'reconciler validate' for the full list" in result.stderr
+
+
+def test_qa8_text_escapes_control_and_invisible_characters(check: Check) -> None:
+    check(
+        {
+            "team_a.yaml": TEAM_A + '"bad\\e]0;pwned\\akey": 1\n',
+            "team_b.yaml": TEAM_A.replace("team_a", '"team\\u200bb\\0\\x85\\u202e"'),
+        }
+    )
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines()[:2] == [
+        "budgets/team_a.yaml:5:1: teams[team_a].bad\\x1b]0;pwned\\x07key: unknown key "
+        "'bad\\x1b]0;pwned\\x07key'",
+        "budgets/team_b.yaml:3:5: teams[team\\u200bb\\x00\\x85\\u202e].id: "
+        "'team\\u200bb\\x00\\x85\\u202e' is not a valid id: use letters, digits, '_', '-', '.' "
+        "and ':', starting with a letter or digit (at most 128 characters)",
+    ]
+    assert all(ch.isprintable() for ch in result.stderr.replace("\n", ""))
+
+
+def test_qa8_json_keeps_the_characters_as_they_are(check: Check) -> None:
+    check({"team_a.yaml": TEAM_A + '"bad\\ekey": 1\n'})
+    result = CliRunner().invoke(cli, ["validate", "--format", "json"])
+    (diagnostic,) = json.loads(result.stdout)["diagnostics"]
+    assert diagnostic["message"] == "unknown key 'bad\x1bkey'"
+    assert "\x1b" not in result.stdout  # JSON escapes it as \u001b
