@@ -3,7 +3,8 @@
 Files are read in sorted order of their path. Names starting with a dot (``.git``, ``.github``,
 editor files) are skipped. Before YAML ever sees a file, this module refuses:
 
-- a symlink (file or directory) that leads outside the budgets directory, or nowhere;
+- a symlink (file or directory) that leads outside the budgets directory, or nowhere (a
+  missing target or a loop);
 - a file larger than ``MAX_FILE_BYTES``, by its size, without reading it;
 - a file that is not valid UTF-8 (naming the byte, its offset, line and column).
 
@@ -13,6 +14,7 @@ under its own name); a symlinked file inside it is read once, under its real nam
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from dataclasses import dataclass
@@ -52,30 +54,69 @@ def _candidates(root: Path, root_real: Path) -> tuple[list[Path], list[Diagnosti
             if path.is_symlink():
                 target = Path(os.path.realpath(path))
                 if not _inside(target, root_real):
-                    problems.append(_outside(path, target))
+                    problems.append(_outside(path, target, "directory"))
         dirnames.sort()
         for name in filenames:
             path = here / name
             if name.startswith(".") or not name.lower().endswith(SUFFIXES):
                 continue
             if path.is_symlink():
-                target = Path(os.path.realpath(path))
-                if not target.exists():
-                    problems.append(_error(path, f"broken symlink (to {target.as_posix()})"))
+                unusable = _dangling(path)
+                if unusable is not None:
+                    problems.append(unusable)
                     continue
+                target = Path(os.path.realpath(path))
                 if not _inside(target, root_real):
-                    problems.append(_outside(path, target))
+                    problems.append(_outside(path, target, "file"))
                     continue
             found.append(path)
     return found, problems
 
 
-def _outside(path: Path, target: Path) -> Diagnostic:
+def _outside(path: Path, target: Path, what: str) -> Diagnostic:
     return _error(
         path,
         f"symlink leads outside the budgets directory (to {target.as_posix()}); "
-        "copy the file into the budgets directory instead",
+        f"replace the link with a copy of the {what}, or point it inside the budgets directory",
     )
+
+
+def _dangling(path: Path) -> Diagnostic | None:
+    """The problem of a symlink that leads nowhere (a loop, or a missing target), else None."""
+    try:
+        path.stat()
+    except OSError as exc:
+        if exc.errno == errno.ELOOP:
+            chain = _loop_chain(path)
+            shown = f" ({' → '.join(chain)})" if chain else ""
+            return _error(
+                path, f"symlink loop{shown}; replace the link with the file, or delete it"
+            )
+        target = Path(os.path.realpath(path)).as_posix()
+        return _error(
+            path,
+            f"broken symlink (to {target}, which does not exist); "
+            "point it at a file inside the budgets directory, or delete it",
+        )
+    return None
+
+
+def _loop_chain(path: Path) -> list[str] | None:
+    """``[loop2.yaml, loop1, loop2.yaml]``: the link texts that lead back to where they began
+    (None when the loop is not in this chain of links, e.g. in a parent directory)."""
+    names = [path.name]
+    current = Path(os.path.abspath(path))
+    seen = {current}
+    for _ in range(40):
+        if not current.is_symlink():
+            return None
+        link = os.readlink(current)
+        names.append(link)
+        current = Path(os.path.normpath(current.parent / link))
+        if current in seen:
+            return names
+        seen.add(current)
+    return None
 
 
 def _read(path: Path) -> SourceFile | Diagnostic:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 from click.testing import CliRunner
 
@@ -76,3 +77,32 @@ def test_qa8_json_keeps_the_characters_as_they_are(check: Check) -> None:
     (diagnostic,) = json.loads(result.stdout)["diagnostics"]
     assert diagnostic["message"] == "unknown key 'bad\x1bkey'"
     assert "\x1b" not in result.stdout  # JSON escapes it as \u001b
+
+
+def test_qa20_symlink_loop_is_reported_as_a_loop(check: Check, budgets: Path) -> None:
+    (budgets / "loop2.yaml").symlink_to("loop1")
+    (budgets / "loop1").symlink_to("loop2.yaml")
+    (budgets / "self.yaml").symlink_to("self.yaml")
+    check({})
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "budgets/loop2.yaml: symlink loop (loop2.yaml → loop1 → loop2.yaml); replace the link "
+        "with the file, or delete it\n"
+        "budgets/self.yaml: symlink loop (self.yaml → self.yaml); replace the link with the "
+        "file, or delete it\n"
+        "2 errors\n"
+    )
+
+
+def test_qa20_symlink_messages_say_what_to_do(check: Check, budgets: Path, tmp_path: Path) -> None:
+    (budgets / "gone.yaml").symlink_to("nowhere.yaml")
+    outside = tmp_path / "outside.yaml"
+    outside.write_text(TEAM_A, encoding="utf-8")
+    (budgets / "out.yaml").symlink_to(outside)
+    assert check({}) == [
+        f"budgets/gone.yaml: broken symlink (to {(budgets / 'nowhere.yaml').as_posix()}, which "
+        "does not exist); point it at a file inside the budgets directory, or delete it",
+        f"budgets/out.yaml: symlink leads outside the budgets directory (to {outside.as_posix()});"
+        " replace the link with a copy of the file, or point it inside the budgets directory",
+    ]
