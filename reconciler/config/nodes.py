@@ -33,6 +33,7 @@ class Scalar:
     value: ScalarValue
     text: str  # the scalar exactly as written (without quotes)
     size: int = 1
+    tag: str = ""  # an explicit tag as written (``!!float``); refused, kept for messages
 
 
 @dataclass(frozen=True, slots=True)

@@ -106,3 +106,34 @@ def test_qa20_symlink_messages_say_what_to_do(check: Check, budgets: Path, tmp_p
         f"budgets/out.yaml: symlink leads outside the budgets directory (to {outside.as_posix()});"
         " replace the link with a copy of the file, or point it inside the budgets directory",
     ]
+
+
+TAG_FIX = "remove it (budgets files use no YAML tags; quote a value to make it text)"
+
+
+def test_qa7_every_explicit_tag_is_refused_naming_it(check: Check) -> None:
+    check(
+        {
+            "team_a.yaml": TEAM_A
+            + "name: !!bogus Eng\n"
+            + "owners: !!seq ['@a']\n"
+            + "drift: !!python/object:os.system foo\n"
+            + "mode: !!str period\n"
+        }
+    )
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        f"budgets/team_a.yaml:5:7: unsupported YAML tag !!bogus; {TAG_FIX}\n"
+        f"budgets/team_a.yaml:6:9: unsupported YAML tag !!seq; {TAG_FIX}\n"
+        f"budgets/team_a.yaml:7:8: unsupported YAML tag !!python/object:os.system; {TAG_FIX}\n"
+        "budgets/team_a.yaml:7:8: teams[team_a].drift: 'foo' is not one of warn, correct\n"
+        f"budgets/team_a.yaml:8:7: unsupported YAML tag !!str; {TAG_FIX}\n"
+        "5 errors\n"
+    )
+
+
+def test_qa7_a_tagged_amount_gets_the_tag_error_only(check: Check) -> None:
+    for tag in ("!!python/tuple", "!!str", "!!float", "!weird"):
+        lines = check({"team_a.yaml": TEAM_A.replace("10.00", f"{tag} 10.00")})
+        assert lines == [f"budgets/team_a.yaml:4:11: unsupported YAML tag {tag}; {TAG_FIX}"]
