@@ -140,8 +140,12 @@ def check_document(doc: Document) -> tuple[Classified | None, list[Diagnostic]]:
         # team" errors elsewhere); its body is not checked against this version's schema.
         known = kind_text if kind_text in KINDS else None
         return (Classified(doc, known, prefix, False) if known else None), problems
-    problems.extend(check_schema(doc, kind, prefix))
-    problems.extend(check_amounts(doc, kind, prefix))
+    amount_problems = check_amounts(doc, kind, prefix)
+    # An amount in exponent notation that YAML 1.1 reads as text (1e3) is the amount rule's
+    # to explain, not a "expected a number" type error.
+    explained = {d.key_path for d in amount_problems}
+    problems.extend(d for d in check_schema(doc, kind, prefix) if d.key_path not in explained)
+    problems.extend(amount_problems)
     if kind == "Team":
         problems.extend(_team_flags(doc, root, prefix))
     return Classified(doc, kind, prefix, not problems), problems

@@ -247,7 +247,8 @@ class _Composer:
         # is the one error reported about it.
         implicit = (not event.style, True) if written else event.implicit  # "" or None: plain
         tag = self.loader.resolve(yaml.ScalarNode, event.value, implicit)
-        return Scalar(mark, scalar_value(str(tag), event.value), event.value, tag=written)
+        value = scalar_value(str(tag), event.value)
+        return Scalar(mark, value, event.value, tag=written, quoted=bool(event.style))
 
 
 def compose(text: str, file: str) -> tuple[tuple[Document, ...], tuple[Diagnostic, ...]]:

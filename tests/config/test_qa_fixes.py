@@ -9,7 +9,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import cli
 
-from .conftest import TEAM_A, Check
+from .conftest import ORG, TEAM_A, Check
 
 MANY = TEAM_A + "".join(f"k{i}: 1\n" for i in range(150))
 
@@ -137,3 +137,47 @@ def test_qa7_a_tagged_amount_gets_the_tag_error_only(check: Check) -> None:
     for tag in ("!!python/tuple", "!!str", "!!float", "!weird"):
         lines = check({"team_a.yaml": TEAM_A.replace("10.00", f"{tag} 10.00")})
         assert lines == [f"budgets/team_a.yaml:4:11: unsupported YAML tag {tag}; {TAG_FIX}"]
+
+
+PLAIN = "is not a plain decimal number (exponent notation); write amounts as plain decimals"
+
+
+def test_qa15_exponent_amounts_are_all_refused_alike(check: Check) -> None:
+    check(
+        {
+            "organization.yaml": ORG.replace("100.00", "1.0e+2")
+            + "guards:\n  max_movement_per_apply: 2.5E-1\n",
+            "team_a.yaml": TEAM_A.replace("10.00", "1e3") + "name: 1e3\n",
+            "team_b.yaml": TEAM_A.replace("team_a", "team_b").replace("10.00", "!!float 1e3"),
+            "team_c.yaml": TEAM_A.replace("team_a", "team_c").replace("10.00", "1_0e2")
+            + "envelope_max: 1e400\n",
+        }
+    )
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 1
+    assert result.stderr.splitlines() == [
+        f"budgets/organization.yaml:5:11: organization.headroom: 1.0e+2 {PLAIN}, e.g. 100.00",
+        "budgets/organization.yaml:7:27: organization.guards.max_movement_per_apply: 2.5E-1 "
+        f"{PLAIN}, e.g. 0.25",
+        f"budgets/team_a.yaml:4:11: teams[team_a].envelope: 1e3 {PLAIN}, e.g. 1000.00",
+        "warning: budgets/team_b.yaml:3:5: teams[team_b].id: no consumer group maps to this "
+        "team, so gateway traffic never draws on its wallet; add one to the GatewayConfig's "
+        "consumer_groups",
+        f"budgets/team_b.yaml:4:11: unsupported YAML tag !!float; {TAG_FIX}",
+        f"budgets/team_b.yaml:4:11: teams[team_b].envelope: !!float 1e3 {PLAIN}, e.g. 1000.00",
+        "warning: budgets/team_c.yaml:3:5: teams[team_c].id: no consumer group maps to this "
+        "team, so gateway traffic never draws on its wallet; add one to the GatewayConfig's "
+        "consumer_groups",
+        f"budgets/team_c.yaml:4:11: teams[team_c].envelope: 1_0e2 {PLAIN}, e.g. 1000.00",
+        f"budgets/team_c.yaml:5:15: teams[team_c].envelope_max: 1e400 {PLAIN}, e.g. 12000.00",
+        "7 errors, 2 warnings",
+    ]
+
+
+def test_qa15_plain_decimals_pass_and_a_quoted_exponent_is_a_string(check: Check) -> None:
+    for text in ("12000", "12000.50", "1_000.25"):
+        assert check({"team_a.yaml": TEAM_A.replace("10.00", text)}) == []
+    assert check({"team_a.yaml": TEAM_A.replace("10.00", '"1e3"')}) == [
+        "budgets/team_a.yaml:4:11: teams[team_a].envelope: expected a number like 12000.00, "
+        "got '1e3'"
+    ]
