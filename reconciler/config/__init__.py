@@ -5,7 +5,8 @@
 
 The pipeline, one module per step: ``files`` (find, size, encoding, symlinks) → ``yamlload``
 (located trees, exact numbers, duplicate keys, alias budget) → ``checks`` (kind, ``schema``,
-``amounts``, then across documents) → ``build`` (the frozen model). Raw YAML never leaves this
+``amounts``, then across documents, with the team ids ``salvage`` reads from broken ones) →
+``build`` (the frozen model). Raw YAML never leaves this
 package.
 """
 
@@ -24,6 +25,7 @@ from reconciler.config.diagnostics import (
     sort_diagnostics,
 )
 from reconciler.config.files import read_sources
+from reconciler.config.salvage import document_team_id, text_team_ids
 from reconciler.config.yamlload import compose
 from reconciler.errors import ConfigError
 from reconciler.model import DesiredState
@@ -35,20 +37,28 @@ def validate_dir(budgets_dir: Path) -> Report:
     """Every problem of the budgets directory at once, sorted by file and line; never raises
     for bad input. ``state`` is set when there is no error (warnings allowed)."""
     budgets_dir = Path(budgets_dir)
-    sources, read_problems = read_sources(budgets_dir)
-    diagnostics: list[Diagnostic] = list(read_problems)
+    sources = read_sources(budgets_dir)
+    diagnostics: list[Diagnostic] = list(sources.problems)
     classified: list[Classified] = []
+    # Team ids declared by documents that could not be read or classified (see ``salvage``).
+    broken_ids: set[str] = set()
+    for lossy in sources.lossy:
+        broken_ids |= text_team_ids(lossy.text)
     document_count = 0
-    for source in sources:
+    for source in sources.readable:
         documents, yaml_problems = compose(source.text, source.file)
         diagnostics.extend(yaml_problems)
+        if any(problem.severity == "error" for problem in yaml_problems):
+            broken_ids |= text_team_ids(source.text)
         document_count += len(documents)
         for document in documents:
             item, problems = check_document(document)
             diagnostics.extend(problems)
             if item is not None:
                 classified.append(item)
-    diagnostics.extend(check_across(classified))
+            elif (team_id := document_team_id(document)) is not None:
+                broken_ids.add(team_id)
+    diagnostics.extend(check_across(classified, frozenset(broken_ids)))
     where = display_path(budgets_dir)
     if budgets_dir.is_dir() and document_count == 0:
         message = "no YAML documents found; add organization.yaml (kind: Organization)"

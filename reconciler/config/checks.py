@@ -178,8 +178,12 @@ def _once(what: str, places: list[tuple[Document, Mark, str]], fix: str) -> list
     return [_diag(doc, mark, key_path, message) for doc, mark, key_path in places]
 
 
-def check_across(docs: list[Classified]) -> list[Diagnostic]:
-    """Problems that only show across documents and files."""
+def check_across(
+    docs: list[Classified], broken_ids: frozenset[str] = frozenset()
+) -> list[Diagnostic]:
+    """Problems that only show across documents and files. ``broken_ids`` are team ids that
+    documents which could not be read or classified declare: a consumer group naming one is
+    not told that the team is undeclared (the broken document has its own error)."""
     found: list[Diagnostic] = []
     orgs = [c for c in docs if c.kind == "Organization"]
     teams = [c for c in docs if c.kind == "Team"]
@@ -201,7 +205,7 @@ def check_across(docs: list[Classified]) -> list[Diagnostic]:
             team_places[str(id_node.value)].append((team.doc, id_node.mark, f"{team.prefix}.id"))
     for team_id, places in sorted(team_places.items()):
         found += _once(f"team id '{team_id}'", places, "declare each team once")
-    found += _check_groups(gateways, teams, team_places)
+    found += _check_groups(gateways, teams, team_places, broken_ids)
     return found
 
 
@@ -216,6 +220,7 @@ def _check_groups(
     gateways: list[Classified],
     teams: list[Classified],
     team_places: dict[str, list[tuple[Document, Mark, str]]],
+    broken_ids: frozenset[str],
 ) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     group_places: dict[str, list[tuple[Document, Mark, str]]] = defaultdict(list)
@@ -238,7 +243,7 @@ def _check_groups(
                 continue
             paid.add(target.value)
             path = f"{key}.wallet_team_id"
-            if target.value not in team_places:
+            if target.value not in team_places and target.value not in broken_ids:
                 hint = suggestion(target.value, sorted(team_places)) or (
                     "; declare it in a Team document or fix the id"
                 )

@@ -33,6 +33,16 @@ class SourceFile:
     text: str
 
 
+@dataclass(frozen=True, slots=True)
+class Sources:
+    """The readable files, the problems with the others, and the text of those refused for
+    their encoding (decoded with U+FFFD for bad bytes: only for ``salvage``, never checked)."""
+
+    readable: tuple[SourceFile, ...]
+    problems: tuple[Diagnostic, ...]
+    lossy: tuple[SourceFile, ...] = ()
+
+
 def _error(path: Path, message: str, line: int = 0, col: int = 0) -> Diagnostic:
     return Diagnostic("error", display_path(path), line, col, "", message)
 
@@ -119,7 +129,7 @@ def _loop_chain(path: Path) -> list[str] | None:
     return None
 
 
-def _read(path: Path) -> SourceFile | Diagnostic:
+def _read(path: Path) -> SourceFile | Diagnostic | tuple[Diagnostic, SourceFile]:
     try:
         info = path.stat()
         if not stat.S_ISREG(info.st_mode):
@@ -139,13 +149,14 @@ def _read(path: Path) -> SourceFile | Diagnostic:
         offset = exc.start + (len(data) - len(body))
         line = data.count(b"\n", 0, offset) + 1
         col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
-        return _error(
+        problem = _error(
             path,
             f"not valid UTF-8: byte 0x{data[offset]:02x} at offset {offset}; "
             "save the file as UTF-8",
             line,
             col,
         )
+        return problem, SourceFile(display_path(path), body.decode("utf-8", "replace"))
     return SourceFile(display_path(path), text)
 
 
@@ -157,23 +168,27 @@ def _too_large(path: Path, size: int) -> Diagnostic:
     )
 
 
-def read_sources(budgets_dir: Path) -> tuple[tuple[SourceFile, ...], tuple[Diagnostic, ...]]:
+def read_sources(budgets_dir: Path) -> Sources:
     """The readable budget files, sorted by path, and the problems with the others."""
     if not budgets_dir.exists():
         missing = "no such directory; pass the budgets directory (default: ./budgets)"
-        return (), (_error(budgets_dir, missing),)
+        return Sources((), (_error(budgets_dir, missing),))
     if not budgets_dir.is_dir():
-        return (), (_error(budgets_dir, "not a directory; pass the budgets directory"),)
+        return Sources((), (_error(budgets_dir, "not a directory; pass the budgets directory"),))
     root_real = Path(os.path.realpath(budgets_dir))
     paths, problems = _candidates(budgets_dir, root_real)
     by_real: dict[Path, Path] = {}
     for path in sorted(paths, key=lambda p: (p.is_symlink(), p.as_posix())):
         by_real.setdefault(Path(os.path.realpath(path)), path)
     sources: list[SourceFile] = []
+    lossy: list[SourceFile] = []
     for path in sorted(by_real.values(), key=lambda p: p.relative_to(budgets_dir).as_posix()):
         result = _read(path)
         if isinstance(result, Diagnostic):
             problems.append(result)
+        elif isinstance(result, tuple):
+            problems.append(result[0])
+            lossy.append(result[1])
         else:
             sources.append(result)
-    return tuple(sources), tuple(problems)
+    return Sources(tuple(sources), tuple(problems), tuple(lossy))

@@ -8,6 +8,7 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from reconciler.cli import cli
+from reconciler.config.salvage import text_team_ids
 
 from .conftest import ORG, TEAM_A, Check
 
@@ -181,3 +182,57 @@ def test_qa15_plain_decimals_pass_and_a_quoted_exponent_is_a_string(check: Check
         "budgets/team_a.yaml:4:11: teams[team_a].envelope: expected a number like 12000.00, "
         "got '1e3'"
     ]
+
+
+NO_TEAM = (
+    "budgets/gw.yaml:5:21: gateway.consumer_groups[group_a].wallet_team_id: 'team_a' names no "
+    "declared Team; declare it in a Team document or fix the id"
+)
+
+
+def test_qa14_a_team_file_that_fails_to_parse_still_declares_its_id(
+    check: Check, budgets: Path
+) -> None:
+    check({"team_a.yaml": TEAM_A.replace("envelope", "\tenvelope")})
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "budgets/team_a.yaml:4:1: invalid YAML: found a tab character that violates "
+        "indentation (while scanning a plain scalar)\n1 error\n"
+    )
+    (budgets / "team_a.yaml").write_bytes(TEAM_A.encode() + b"name: caf\xe9\n")
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.stderr == (
+        "budgets/team_a.yaml:5:10: not valid UTF-8: byte 0xe9 at offset 73; save the file as "
+        "UTF-8\n1 error\n"
+    )
+    (budgets / "team_a.yaml").write_bytes(TEAM_A.encode() + b"name: a\x00b\n")
+    result = CliRunner().invoke(cli, ["validate"])
+    assert result.stderr.startswith("budgets/team_a.yaml:5:8: invalid YAML: ")
+    assert result.stderr.endswith("\n1 error\n")
+
+
+def test_qa14_a_misspelled_kind_still_declares_its_id(check: Check) -> None:
+    assert check({"team_a.yaml": TEAM_A.replace("kind: Team", "kind: team")}) == [
+        "budgets/team_a.yaml:2:7: kind: unknown kind 'team'; did you mean 'Team'? (expected "
+        "Organization, Team or GatewayConfig)"
+    ]
+    assert check({"team_a.yaml": TEAM_A.replace("kind: Team\n", "")}) == [
+        "budgets/team_a.yaml:1:1: kind: missing kind: one of Organization, Team or GatewayConfig"
+    ]
+
+
+def test_qa14_an_unreadable_id_keeps_the_undeclared_team_error(check: Check) -> None:
+    lines = check({"team_a.yaml": TEAM_A.replace("id: team_a", "\tid: team_a")})
+    assert NO_TEAM in lines
+    lines = check({"team_a.yaml": TEAM_A.replace("kind: Team", "kind: Organisation")})
+    assert NO_TEAM in lines
+
+
+def test_qa14_ids_read_from_the_text_of_a_broken_file() -> None:
+    text = (
+        "apiVersion: reconciler/v1\nkind: Organization\nid: org_x\n---\n"
+        "kind: Team\nid: 'team_q'  # quoted\n  id: nested\n--- # next\n"
+        "id: team_r\n\tbroken: [\n...\nkind: GatewayConfig\nid: not_a_team\n"
+    )
+    assert text_team_ids(text) == {"team_q", "team_r"}
