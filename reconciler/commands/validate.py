@@ -8,7 +8,7 @@ import click
 
 from reconciler.commands.options import budgets_dir_argument
 from reconciler.config import validate_dir
-from reconciler.config.diagnostics import plural
+from reconciler.config.diagnostics import Diagnostic, plural
 from reconciler.config.output import github_line, json_document, summary_line
 from reconciler.errors import EXIT_ERROR, EXIT_OK
 
@@ -33,6 +33,10 @@ Exit codes:
   1   invalid: at least one error
   64  usage error
 """
+
+
+def _text_line(diagnostic: Diagnostic) -> str:
+    return f"warning: {diagnostic}" if diagnostic.severity == "warning" else str(diagnostic)
 
 
 @click.command(epilog=EPILOG)
@@ -62,14 +66,13 @@ def validate(budgets_dir: Path, output_format: str) -> int:
             click.echo(f"::notice::{summary_line(report.state)}")
     elif report.state is not None:
         for diagnostic in report.diagnostics:
-            click.echo(f"warning: {diagnostic}", err=True)
+            click.echo(_text_line(diagnostic), err=True)
         click.echo(summary_line(report.state))
     else:
         for diagnostic in report.diagnostics:
-            prefix = "warning: " if diagnostic.severity == "warning" else ""
-            click.echo(f"{prefix}{diagnostic}", err=True)
-        tally = plural(len(report.errors), "error")
-        if report.warnings:
-            tally += f", {plural(len(report.warnings), 'warning')}"
+            click.echo(_text_line(diagnostic), err=True)
+        tally = plural(report.error_count, "error")
+        if report.warning_count:
+            tally += f", {plural(report.warning_count, 'warning')}"
         click.echo(tally, err=True)
     return EXIT_OK if report.ok else EXIT_ERROR

@@ -5,7 +5,8 @@
 
 The pipeline, one module per step: ``files`` (find, size, encoding, symlinks) → ``yamlload``
 (located trees, exact numbers, duplicate keys, alias budget) → ``checks`` (kind, ``schema``,
-``amounts``, then across documents) → ``build`` (the frozen model). Raw YAML never leaves this
+``amounts``, then across documents, with the team ids ``salvage`` reads from broken ones) →
+``build`` (the frozen model). Raw YAML never leaves this
 package.
 """
 
@@ -24,6 +25,7 @@ from reconciler.config.diagnostics import (
     sort_diagnostics,
 )
 from reconciler.config.files import read_sources
+from reconciler.config.salvage import document_team_id, text_team_ids
 from reconciler.config.yamlload import compose
 from reconciler.errors import ConfigError
 from reconciler.model import DesiredState
@@ -35,20 +37,28 @@ def validate_dir(budgets_dir: Path) -> Report:
     """Every problem of the budgets directory at once, sorted by file and line; never raises
     for bad input. ``state`` is set when there is no error (warnings allowed)."""
     budgets_dir = Path(budgets_dir)
-    sources, read_problems = read_sources(budgets_dir)
-    diagnostics: list[Diagnostic] = list(read_problems)
+    sources = read_sources(budgets_dir)
+    diagnostics: list[Diagnostic] = list(sources.problems)
     classified: list[Classified] = []
+    # Team ids declared by documents that could not be read or classified (see ``salvage``).
+    broken_ids: set[str] = set()
+    for lossy in sources.lossy:
+        broken_ids |= text_team_ids(lossy.text)
     document_count = 0
-    for source in sources:
+    for source in sources.readable:
         documents, yaml_problems = compose(source.text, source.file)
         diagnostics.extend(yaml_problems)
+        if any(problem.severity == "error" for problem in yaml_problems):
+            broken_ids |= text_team_ids(source.text)
         document_count += len(documents)
         for document in documents:
             item, problems = check_document(document)
             diagnostics.extend(problems)
             if item is not None:
                 classified.append(item)
-    diagnostics.extend(check_across(classified))
+            elif (team_id := document_team_id(document)) is not None:
+                broken_ids.add(team_id)
+    diagnostics.extend(check_across(classified, frozenset(broken_ids)))
     where = display_path(budgets_dir)
     if budgets_dir.is_dir() and document_count == 0:
         message = "no YAML documents found; add organization.yaml (kind: Organization)"
@@ -63,10 +73,11 @@ def validate_dir(budgets_dir: Path) -> Report:
         )
         diagnostics.append(Diagnostic("warning", where, 0, 0, "gateway", message))
     ordered = sort_diagnostics(diagnostics)
-    if any(d.severity == "error" for d in ordered):
-        return Report(None, ordered)
+    hidden = (ordered.hidden_errors, ordered.hidden_warnings)
+    if any(d.severity == "error" for d in ordered.shown):
+        return Report(None, ordered.shown, *hidden)
     root = Path(os.path.abspath(budgets_dir))
-    return Report(build_state(root, classified), ordered)
+    return Report(build_state(root, classified), ordered.shown, *hidden)
 
 
 def load(budgets_dir: Path) -> tuple[DesiredState, tuple[Diagnostic, ...]]:
@@ -75,7 +86,8 @@ def load(budgets_dir: Path) -> tuple[DesiredState, tuple[Diagnostic, ...]]:
     if report.state is None:
         errors = report.errors
         first = f": {errors[0]}" if errors else ""
-        more = f" (and {plural(len(errors) - 1, 'more error')})" if len(errors) > 1 else ""
+        count = report.error_count
+        more = f" (and {plural(count - 1, 'more error')})" if count > 1 else ""
         summary = f"{display_path(Path(budgets_dir))} is invalid{first}{more}"
         raise ConfigError(
             f"{summary}; run 'reconciler validate' for the full list", report.diagnostics

@@ -15,8 +15,13 @@ from reconciler.config.nodes import Document, Mapping, PathElement, Scalar, read
 
 MAX_AMOUNT = Decimal(10) ** 12  # a trillion credits: anything above is a typo
 _CENT = Decimal("0.01")
-# Decimal digits only: no YAML 1.1 octal (017 is 15), sexagesimal (1:30 is 90), hex or binary.
-_PLAIN = re.compile(r"[-+]?(0|[1-9][0-9_]*)(\.[0-9_]*)?([eE][-+]?[0-9]+)?")
+# Decimal digits only: no YAML 1.1 octal (017 is 15), sexagesimal (1:30 is 90), hex, binary or
+# exponent (1e3, 1.0e+2).
+_PLAIN = re.compile(r"[-+]?(0|[1-9][0-9_]*)(\.[0-9_]*)?")
+# Exponent notation. YAML 1.1 reads 1.0e+2 as a number but 1e3 and 1.0e2 as text (YAML 1.2,
+# JSON and editors read all three as numbers): an unquoted one is refused as an amount alike.
+_EXPONENT = re.compile(r"[-+]?([0-9][0-9_]*(\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9_]+")
+_PLAIN_FIX = "write amounts as plain decimals, e.g."
 
 _ENVELOPE = "envelopes are credits per period and must be >= 0"
 _BOUND = "envelope bounds are credits per period and must be >= 0"
@@ -40,15 +45,38 @@ AMOUNT_FIELDS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
 }
 
 
-def amount_problem(value: Decimal, text: str, negative_rule: str) -> str | None:
-    """Why ``value`` (written as ``text``) is not an acceptable budget amount, or None."""
-    shown = clip(text)
+def exponent_value(node: Scalar) -> Decimal | None:
+    """The number an unquoted amount in exponent notation stands for (``1e3``: 1000), which
+    YAML 1.1 leaves as text; None for anything else."""
+    if node.quoted or not isinstance(node.value, str) or not _EXPONENT.fullmatch(node.text):
+        return None
+    return Decimal(node.text.replace("_", ""))
+
+
+def _example(value: Decimal) -> str:
+    """``value`` as a plain decimal (``1000.00``) when it is a sensible amount to show."""
+    if not value.is_finite() or not -8 <= value.adjusted() <= 12:
+        return "12000.00"
+    if value == value.quantize(_CENT):
+        return str(value.quantize(_CENT))
+    return format(value, "f")
+
+
+def amount_problem(value: Decimal, text: str, negative_rule: str, tag: str = "") -> str | None:
+    """Why ``value`` (written as ``text``, after ``tag`` if any) is not an acceptable budget
+    amount, or None."""
+    shown = f"{tag} {clip(text)}" if tag else clip(text)
     if not value.is_finite():
         return f"{shown} is not a finite amount; write a number of credits like 12000.00"
+    if _EXPONENT.fullmatch(text):
+        return (
+            f"{shown} is not a plain decimal number (exponent notation); "
+            f"{_PLAIN_FIX} {_example(value)}"
+        )
     if not _PLAIN.fullmatch(text):
         return (
             f"{shown} is not a plain decimal number (YAML reads it as {clip(str(value))}); "
-            "write amounts like 12000.00"
+            f"{_PLAIN_FIX} 12000.00"
         )
     text = shown
     if value < 0:
@@ -65,9 +93,12 @@ def check_amounts(doc: Document, kind: str, prefix: str) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     for path, rule in AMOUNT_FIELDS.get(kind, ()):
         node, _mark = resolve(doc.root, path)
-        if not isinstance(node, Scalar) or not isinstance(node.value, Decimal):
+        if not isinstance(node, Scalar):
             continue
-        problem = amount_problem(node.value, node.text, rule)
+        value = node.value if isinstance(node.value, Decimal) else exponent_value(node)
+        if value is None:
+            continue  # not a number: the schema says so
+        problem = amount_problem(value, node.text, rule, node.tag)
         if problem is not None:
             key_path = readable_path(prefix, doc.root, path)
             found.append(

@@ -140,8 +140,12 @@ def check_document(doc: Document) -> tuple[Classified | None, list[Diagnostic]]:
         # team" errors elsewhere); its body is not checked against this version's schema.
         known = kind_text if kind_text in KINDS else None
         return (Classified(doc, known, prefix, False) if known else None), problems
-    problems.extend(check_schema(doc, kind, prefix))
-    problems.extend(check_amounts(doc, kind, prefix))
+    amount_problems = check_amounts(doc, kind, prefix)
+    # An amount in exponent notation that YAML 1.1 reads as text (1e3) is the amount rule's
+    # to explain, not a "expected a number" type error.
+    explained = {d.key_path for d in amount_problems}
+    problems.extend(d for d in check_schema(doc, kind, prefix) if d.key_path not in explained)
+    problems.extend(amount_problems)
     if kind == "Team":
         problems.extend(_team_flags(doc, root, prefix))
     return Classified(doc, kind, prefix, not problems), problems
@@ -174,8 +178,12 @@ def _once(what: str, places: list[tuple[Document, Mark, str]], fix: str) -> list
     return [_diag(doc, mark, key_path, message) for doc, mark, key_path in places]
 
 
-def check_across(docs: list[Classified]) -> list[Diagnostic]:
-    """Problems that only show across documents and files."""
+def check_across(
+    docs: list[Classified], broken_ids: frozenset[str] = frozenset()
+) -> list[Diagnostic]:
+    """Problems that only show across documents and files. ``broken_ids`` are team ids that
+    documents which could not be read or classified declare: a consumer group naming one is
+    not told that the team is undeclared (the broken document has its own error)."""
     found: list[Diagnostic] = []
     orgs = [c for c in docs if c.kind == "Organization"]
     teams = [c for c in docs if c.kind == "Team"]
@@ -197,7 +205,7 @@ def check_across(docs: list[Classified]) -> list[Diagnostic]:
             team_places[str(id_node.value)].append((team.doc, id_node.mark, f"{team.prefix}.id"))
     for team_id, places in sorted(team_places.items()):
         found += _once(f"team id '{team_id}'", places, "declare each team once")
-    found += _check_groups(gateways, teams, team_places)
+    found += _check_groups(gateways, teams, team_places, broken_ids)
     return found
 
 
@@ -212,6 +220,7 @@ def _check_groups(
     gateways: list[Classified],
     teams: list[Classified],
     team_places: dict[str, list[tuple[Document, Mark, str]]],
+    broken_ids: frozenset[str],
 ) -> list[Diagnostic]:
     found: list[Diagnostic] = []
     group_places: dict[str, list[tuple[Document, Mark, str]]] = defaultdict(list)
@@ -234,7 +243,7 @@ def _check_groups(
                 continue
             paid.add(target.value)
             path = f"{key}.wallet_team_id"
-            if target.value not in team_places:
+            if target.value not in team_places and target.value not in broken_ids:
                 hint = suggestion(target.value, sorted(team_places)) or (
                     "; declare it in a Team document or fix the id"
                 )

@@ -22,7 +22,8 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from reconciler.model import DesiredState
 
-Severity = Literal["error", "warning"]
+# "notice" is no problem: the line that says how many problems of a file are not shown.
+Severity = Literal["error", "warning", "notice"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -35,9 +36,10 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
+        """The one-line text form, safe for a terminal (see ``printable``)."""
         where = f"{self.file}:{self.line}:{self.col}" if self.line > 0 else self.file
         key = f" {self.key_path}:" if self.key_path else ""
-        return f"{where}:{key} {self.message}"
+        return printable(f"{where}:{key} {self.message}")
 
     def sort_key(self) -> tuple[str, int, int, int, str, str]:
         return (
@@ -56,6 +58,8 @@ class Report:
 
     state: DesiredState | None
     diagnostics: tuple[Diagnostic, ...]
+    hidden_errors: int = 0  # errors past MAX_PER_FILE in a file, not in ``diagnostics``
+    hidden_warnings: int = 0
 
     @property
     def errors(self) -> tuple[Diagnostic, ...]:
@@ -64,6 +68,15 @@ class Report:
     @property
     def warnings(self) -> tuple[Diagnostic, ...]:
         return tuple(d for d in self.diagnostics if d.severity == "warning")
+
+    @property
+    def error_count(self) -> int:
+        """Every error found, shown or not."""
+        return len(self.errors) + self.hidden_errors
+
+    @property
+    def warning_count(self) -> int:
+        return len(self.warnings) + self.hidden_warnings
 
     @property
     def ok(self) -> bool:
@@ -82,29 +95,49 @@ def display_path(path: Path) -> str:
 MAX_PER_FILE = 100
 
 
-def sort_diagnostics(diagnostics: list[Diagnostic]) -> tuple[Diagnostic, ...]:
+@dataclass(frozen=True, slots=True)
+class Sorted:
+    """Diagnostics in order, at most ``MAX_PER_FILE`` problems per file, and what was left out."""
+
+    shown: tuple[Diagnostic, ...]
+    hidden_errors: int
+    hidden_warnings: int
+
+
+def sort_diagnostics(diagnostics: list[Diagnostic]) -> Sorted:
     """Sorted by file, line, column; each problem once; at most ``MAX_PER_FILE`` per file
-    (then one line saying how many more there are)."""
+    (then a notice saying how many more there are, which is not itself a problem)."""
     ordered = sorted(set(diagnostics), key=Diagnostic.sort_key)
     kept: list[Diagnostic] = []
     per_file: dict[str, int] = {}
+    hidden = {"error": 0, "warning": 0, "notice": 0}
     for diagnostic in ordered:
         per_file[diagnostic.file] = per_file.get(diagnostic.file, 0) + 1
         if per_file[diagnostic.file] <= MAX_PER_FILE:
             kept.append(diagnostic)
+        else:
+            hidden[diagnostic.severity] += 1
     for file, count in per_file.items():
         if count > MAX_PER_FILE:
-            severity: Severity = (
-                "error"
-                if any(d.file == file and d.severity == "error" for d in ordered)
-                else "warning"
-            )
             message = (
                 f"{count - MAX_PER_FILE:,} more problems in this file after the first "
                 f"{MAX_PER_FILE} are not shown"
             )
-            kept.append(Diagnostic(severity, file, 0, 0, "", message))
-    return tuple(sorted(kept, key=Diagnostic.sort_key))
+            kept.append(Diagnostic("notice", file, 0, 0, "", message))
+    shown = tuple(sorted(kept, key=Diagnostic.sort_key))
+    return Sorted(shown, hidden["error"], hidden["warning"])
+
+
+def printable(text: str) -> str:
+    """``text`` with every character a terminal would act on or not show escaped visibly.
+
+    Budgets files are untrusted input (a pull request), and diagnostics echo their keys and
+    values: ESC, BEL, NUL and other C0/C1 controls, line separators, bidi and zero-width format
+    characters become ``\\x1b``, ``\\u200b``, ... (as ``repr`` writes them).
+    """
+    if text.isprintable():
+        return text
+    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
 
 
 def clip(text: str, limit: int = 40) -> str:

@@ -33,6 +33,8 @@ class Scalar:
     value: ScalarValue
     text: str  # the scalar exactly as written (without quotes)
     size: int = 1
+    tag: str = ""  # an explicit tag as written (``!!float``); refused, kept for messages
+    quoted: bool = False  # written quoted or as a block (| >): text, whatever it looks like
 
 
 @dataclass(frozen=True, slots=True)

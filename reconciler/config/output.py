@@ -73,6 +73,7 @@ def json_document(report: Report) -> str:
         "format_version": JSON_FORMAT_VERSION,
         "valid": report.ok,
         "summary": summary_dict(report.state) if report.state is not None else None,
+        "counts": {"errors": report.error_count, "warnings": report.warning_count},
         "diagnostics": [diagnostic_dict(d) for d in report.diagnostics],
     }
     return json.dumps(document, indent=2, ensure_ascii=False)

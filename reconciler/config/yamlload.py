@@ -10,7 +10,8 @@ without recursion, so that it can:
 - refuse alias inflation ("billion laughs") as soon as the nodes reached through aliases exceed
   ``MAX_ALIAS_EXPANSION``: aliases share the node they name, so nothing is ever copied and a
   bomb is refused in milliseconds;
-- bound nesting depth (``MAX_DEPTH``).
+- bound nesting depth (``MAX_DEPTH``);
+- refuse every explicit YAML tag (``!!python/object``, ``!!str``, ``!local``).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from reconciler.config.diagnostics import Diagnostic
+from reconciler.config.diagnostics import Diagnostic, clip
 from reconciler.config.nodes import (
     Document,
     Duplicate,
@@ -40,6 +41,9 @@ MAX_ALIAS_EXPANSION = 10_000
 MAX_DEPTH = 64
 
 _TAG = "tag:yaml.org,2002:"
+# Every explicit tag is refused, the standard ones too (!!str, !!float, ...): a tag changes how
+# a value is read, which a budgets file never needs, and one rule is easiest to review.
+_TAG_FIX = "remove it (budgets files use no YAML tags; quote a value to make it text)"
 _SPECIAL_FLOATS = {
     ".inf": Decimal("Infinity"),
     "+.inf": Decimal("Infinity"),
@@ -229,17 +233,22 @@ class _Composer:
             else:
                 root = node
 
-    def check_tag(self, tag: str | None, mark: Mark) -> None:
-        if tag is not None and tag != "!" and not tag.startswith(_TAG):
-            self.error(mark, f"unsupported YAML tag {tag}; remove it")
+    def check_tag(self, tag: str | None, mark: Mark) -> str:
+        """Refuse an explicit tag; the tag as written (``!!float``), or "" when there is none."""
+        if tag is None:
+            return ""
+        written = clip("!!" + tag.removeprefix(_TAG) if tag.startswith(_TAG) else tag)
+        self.error(mark, f"unsupported YAML tag {written}; {_TAG_FIX}")
+        return written
 
     def scalar(self, event: Any, mark: Mark) -> Scalar:
-        tag = event.tag
-        if tag is None or tag == "!":
-            tag = self.loader.resolve(yaml.ScalarNode, event.value, event.implicit)
-        else:
-            self.check_tag(tag, mark)
-        return Scalar(mark, scalar_value(str(tag), event.value), event.value)
+        written = self.check_tag(event.tag, mark)
+        # A refused tag is ignored: the value is what the scalar means without it, so the tag
+        # is the one error reported about it.
+        implicit = (not event.style, True) if written else event.implicit  # "" or None: plain
+        tag = self.loader.resolve(yaml.ScalarNode, event.value, implicit)
+        value = scalar_value(str(tag), event.value)
+        return Scalar(mark, value, event.value, tag=written, quoted=bool(event.style))
 
 
 def compose(text: str, file: str) -> tuple[tuple[Document, ...], tuple[Diagnostic, ...]]:

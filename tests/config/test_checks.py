@@ -332,7 +332,7 @@ def test_at_most_100_problems_per_file_then_a_count(check: Check) -> None:
 def test_amounts_are_plain_decimal_numbers(check: Check, text: str, read_as: str) -> None:
     assert check({"team_a.yaml": TEAM_A.replace("10.00", text)}) == [
         f"budgets/team_a.yaml:4:11: teams[team_a].envelope: {text} is not a plain decimal "
-        f"number (YAML reads it as {read_as}); write amounts like 12000.00"
+        f"number (YAML reads it as {read_as}); write amounts as plain decimals, e.g. 12000.00"
     ]
 
 

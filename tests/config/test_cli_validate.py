@@ -62,6 +62,7 @@ def test_json_invalid(check: Check) -> None:
         "format_version": 1,
         "valid": False,
         "summary": None,
+        "counts": {"errors": 2, "warnings": 1},
         "diagnostics": [
             {
                 "severity": "error",

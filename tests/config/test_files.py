@@ -55,10 +55,11 @@ def test_symlink_leading_outside_is_refused(check: Check, budgets: Path, tmp_pat
     (budgets / "linked_dir").symlink_to(tmp_path / "elsewhere")
     assert check({}) == [
         f"budgets/linked.yaml: symlink leads outside the budgets directory (to "
-        f"{outside.as_posix()}); copy the file into the budgets directory instead",
+        f"{outside.as_posix()}); replace the link with a copy of the file, or point it inside "
+        "the budgets directory",
         f"budgets/linked_dir: symlink leads outside the budgets directory (to "
-        f"{(tmp_path / 'elsewhere').as_posix()}); copy the file into the budgets directory "
-        "instead",
+        f"{(tmp_path / 'elsewhere').as_posix()}); replace the link with a copy of the directory, "
+        "or point it inside the budgets directory",
     ]
 
 
@@ -73,7 +74,8 @@ def test_relative_symlink_escaping_via_dotdot_is_refused(check: Check, budgets: 
 def test_broken_symlink(check: Check, budgets: Path) -> None:
     (budgets / "gone.yaml").symlink_to(budgets / "nowhere.yaml")
     assert check({}) == [
-        f"budgets/gone.yaml: broken symlink (to {(budgets / 'nowhere.yaml').as_posix()})"
+        f"budgets/gone.yaml: broken symlink (to {(budgets / 'nowhere.yaml').as_posix()}, which "
+        "does not exist); point it at a file inside the budgets directory, or delete it"
     ]
 
 

@@ -47,6 +47,7 @@ def test_sample_budgets_json_summary() -> None:
             "headroom": "5000.00",
             "currency": "USD",
         },
+        "counts": {"errors": 0, "warnings": 0},
         "diagnostics": [],
     }
 

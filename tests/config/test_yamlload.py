@@ -145,7 +145,10 @@ def test_deep_nesting_is_refused(check: Check) -> None:
 
 def test_unsupported_tag(check: Check) -> None:
     lines = check({"x.yaml": "a: !python/object 1\n"})
-    assert "budgets/x.yaml:1:4: unsupported YAML tag !python/object; remove it" in lines
+    assert (
+        "budgets/x.yaml:1:4: unsupported YAML tag !python/object; remove it (budgets files use "
+        "no YAML tags; quote a value to make it text)"
+    ) in lines
 
 
 @pytest.mark.parametrize("loader", [yaml.CSafeLoader, yaml.SafeLoader])
@@ -188,12 +191,26 @@ def test_pure_python_loader_reports_the_same_bomb(
 
 @pytest.mark.parametrize(
     ("text", "expected"),
-    [("!!bool maybe", "maybe"), ('!!int ""', ""), ('!!int "-"', "-"), ("!!float x", "x")],
+    [
+        ("!!bool maybe", "maybe"),
+        ('!!int ""', ""),
+        ("!!str 12", Decimal(12)),
+        ("! 1.5", Decimal("1.5")),
+    ],
 )
-def test_explicit_standard_tags_on_wrong_text_stay_text(text: str, expected: str) -> None:
-    assert _value(f"n: {text}\n", "n") == expected
+def test_explicit_standard_tags_are_refused_and_ignored(text: str, expected: object) -> None:
+    (doc,), (problem,) = compose(f"n: {text}\n", "x.yaml")
+    assert problem.message.startswith(f"unsupported YAML tag {text.split()[0]}; remove it")
+    assert isinstance(doc.root, Mapping)
+    node = doc.root.get("n")
+    assert isinstance(node, Scalar)
+    assert node.value == expected
+    assert node.tag == text.split()[0]
 
 
 def test_unsupported_tag_on_a_collection(check: Check) -> None:
     lines = check({"x.yaml": "a: !thing {b: 1}\n"})
-    assert "budgets/x.yaml:1:4: unsupported YAML tag !thing; remove it" in lines
+    assert (
+        "budgets/x.yaml:1:4: unsupported YAML tag !thing; remove it (budgets files use no YAML "
+        "tags; quote a value to make it text)"
+    ) in lines
