@@ -193,14 +193,30 @@ def _guard_violations(
             f"plan reclaims {money.format_usd(reclaim_total)} credits, over guard "
             f"max_reclaim_per_apply {money.format_usd(limit)}"
         )
-    live = [d.team.id for d in decisions if not d.team.removed]
-    reclaimed = {d.team.id for d in reclaims}
-    if len(live) >= 2 and all(team_id in reclaimed for team_id in live):
-        found.append(
-            f"plan reclaims from every managed team ({len(live)} teams), as if the budgets "
-            "were deleted or zeroed (empty-set guard)"
-        )
+    found.extend(_empty_set_violation(decisions, reclaims))
     return found
+
+
+def _empty_set_violation(decisions: list[Decision], reclaims: list[Decision]) -> list[str]:
+    """The empty-set guard: the budgets want money back from every live managed team.
+
+    A team is wanted lower when the rule gives it a reclaim or a deficit (protected, or nothing
+    available to take): both mean the budgets ask for less than the team holds. Tombstones are
+    left out (reclaiming them is their purpose); at least two live teams, and at least one
+    reclaim (a plan that moves nothing takes nothing), are needed for the guard to trip.
+    """
+    live = [d for d in decisions if not d.team.removed]
+    lower = [d for d in live if d.action is Action.RECLAIM or d.deficit is not None]
+    if not reclaims or len(live) < 2 or len(lower) < len(live):
+        return []
+    reclaimed = sum(1 for d in lower if d.action is Action.RECLAIM)
+    detail = f"{reclaimed} reclaimed"
+    if reclaimed < len(lower):
+        detail += f", {len(lower) - reclaimed} left as a deficit"
+    return [
+        f"plan takes money from every managed team ({len(live)} teams: {detail}), as if the "
+        "budgets were deleted or zeroed (empty-set guard)"
+    ]
 
 
 def _drift_warnings(decisions: list[Decision]) -> list[str]:

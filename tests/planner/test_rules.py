@@ -206,9 +206,74 @@ def test_empty_set_guard() -> None:
     led = Ledger()
     for team_id in ("team_a", "team_b"):
         led.add(team_id, balance=10, flows=(our_flow(team_id, 10),))
-    with pytest.raises(GuardError, match=r"every managed team \(2 teams\)"):
+    with pytest.raises(GuardError, match=r"every managed team \(2 teams: 2 reclaimed\)"):
         make(d, led.observed())
     assert len(make(d, led.observed(), override_reason="wind down").changes) == 2
+
+
+def test_empty_set_guard_counts_a_protected_team_wanted_lower() -> None:
+    # Every envelope zeroed; the protected team's reclaim becomes a deficit, not a movement.
+    d = desired(
+        organization(),
+        team("team_a", 0),
+        team("team_b", 0),
+        team("team_safe", 0, protect=True),
+    )
+    led = Ledger()
+    for team_id in ("team_a", "team_b", "team_safe"):
+        led.add(team_id, balance=10, flows=(our_flow(team_id, 10),))
+    with pytest.raises(GuardError) as err:
+        make(d, led.observed())
+    assert str(err.value) == (
+        "plan takes money from every managed team (3 teams: 2 reclaimed, 1 left as a deficit), "
+        "as if the budgets were deleted or zeroed (empty-set guard): review the plan, then "
+        're-run with --override-guards "reason"'
+    )
+    p = make(d, led.observed(), override_reason="wind down")
+    assert moves(p) == [("reclaim", "team_a", m(10)), ("reclaim", "team_b", m(10))]
+
+
+def test_empty_set_guard_counts_a_team_with_nothing_available() -> None:
+    d = desired(organization(), team("team_a", 0), team("team_spent", 0))
+    led = Ledger()
+    led.add("team_a", balance=10, flows=(our_flow("team_a", 10),))
+    led.add("team_spent", balance=0, flows=(our_flow("team_spent", 10),))
+    with pytest.raises(GuardError, match=r"every managed team \(2 teams: 1 reclaimed, 1 left"):
+        make(d, led.observed())
+
+
+def test_empty_set_guard_leaves_out_tombstones_and_teams_not_wanted_lower() -> None:
+    d = desired(
+        organization(),
+        team("team_a", 0),
+        team("team_b", 0),
+        team("team_keep", 10),
+        team("team_gone", 0, removed=True),
+    )
+    led = Ledger()
+    for team_id in ("team_a", "team_b", "team_keep", "team_gone"):
+        led.add(team_id, balance=10, flows=(our_flow(team_id, 10),))
+    assert [c.team_id for c in make(d, led.observed()).changes] == [
+        "team_a",
+        "team_b",
+        "team_gone",
+    ]
+    single = desired(organization(), team("team_a", 0), team("team_gone", 0, removed=True))
+    led = Ledger()
+    for team_id in ("team_a", "team_gone"):
+        led.add(team_id, balance=10, flows=(our_flow(team_id, 10),))
+    assert len(make(single, led.observed()).changes) == 2
+
+
+def test_empty_set_guard_ignores_a_plan_that_moves_nothing() -> None:
+    # Deficits alone (every team protected) take nothing: the plan is not refused.
+    d = desired(organization(), team("team_a", 0, protect=True), team("team_b", 0, protect=True))
+    led = Ledger()
+    for team_id in ("team_a", "team_b"):
+        led.add(team_id, balance=10, flows=(our_flow(team_id, 10),))
+    p = make(d, led.observed())
+    assert p.changes == ()
+    assert [x.team_id for x in p.deficits] == ["team_a", "team_b"]
 
 
 def test_plan_id_ignores_the_clock_within_the_period() -> None:
