@@ -8,7 +8,7 @@ the reason in words. ``planner.plan`` orders the decisions and checks funding an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from reconciler import money, notes
 from reconciler.ledger.base import EntryType, TeamObservation, Transaction
@@ -20,7 +20,7 @@ from reconciler.plan import Action, Deficit, DriftItem
 class Decision:
     team: Team
     observation: TeamObservation
-    managed_since: datetime | None  # as given; None = managed from now
+    managed_since: datetime | None  # as given (committer time); None = managed from now
     action: Action | None  # None: no movement
     amount: int
     envelope: int
@@ -99,12 +99,23 @@ def decide(
     )
 
 
+def adopted_before(managed_since: datetime) -> datetime:
+    """The instant before which a flow is adopted: the END of the commit's second.
+
+    git records committer time in whole seconds, so a flow made in the same second as the commit
+    that added the Team document may have come first; adopting it is the safe direction (it is
+    counted, never funded twice). This is the one place that rounds ``managed_since``.
+    """
+    return managed_since.replace(microsecond=0) + timedelta(seconds=1)
+
+
 def _classify(team: Team, obs: TeamObservation, since: datetime) -> _Flows:
     base, base_count = 0, 0
     counted: list[Transaction] = []
     left: list[Transaction] = []
+    cutoff = adopted_before(since)
     for flow in obs.flows:
-        if notes.parse_note(flow.note) is not None or flow.created_at < since:
+        if notes.parse_note(flow.note) is not None or flow.created_at < cutoff:
             base += flow.amount
             base_count += 1
         elif team.drift is DriftPolicy.CORRECT:

@@ -140,6 +140,21 @@ def test_flows_before_management_are_adopted() -> None:
     assert (p.changes, p.drift) == ((), ())
 
 
+def test_a_flow_in_the_commits_second_is_adopted_the_next_second_is_drift() -> None:
+    # git committer time has one-second resolution: the commit at 09:00:00 may be 09:00:00.999.
+    added = datetime(2026, 11, 3, 9, 0, 0, tzinfo=UTC)
+    d = desired(organization(), team("team_eng", 1000))
+    same = flow("team_eng", 1000, actor="console", at=added.replace(microsecond=999_999))
+    obs = Ledger().add("team_eng", balance=1000, flows=(same,))
+    p = make(d, obs.observed(), managed_since={"team_eng": added})
+    assert (p.changes, p.drift) == ((), ())
+    later = flow("team_eng", 1000, actor="console", at=added.replace(second=1))
+    obs = Ledger().add("team_eng", balance=1000, flows=(later,))
+    p = make(d, obs.observed(), managed_since={"team_eng": added})
+    assert moves(p) == [("allocate", "team_eng", m(1000))]
+    assert [x.transaction_id for x in p.drift] == [later.id]
+
+
 def test_unmanaged_wallets_are_listed_never_touched() -> None:
     led = Ledger().add("team_eng", balance=0).add("team_ghost", balance=700, reserved=20)
     d = desired(organization(), team("team_eng", 0))
