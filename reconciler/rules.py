@@ -13,7 +13,14 @@ from datetime import datetime, timedelta
 from reconciler import money, notes
 from reconciler.ledger.base import EntryType, TeamObservation, Transaction
 from reconciler.model import DriftPolicy, Mode, Team
-from reconciler.plan import Action, Deficit, DriftItem
+from reconciler.plan import (
+    DRIFT_CORRECTED,
+    DRIFT_DEFICIT,
+    DRIFT_REVERSED,
+    Action,
+    Deficit,
+    DriftItem,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +43,8 @@ class _Flows:
     base_count: int  # how many ours + adopted flows
     drift_counted: tuple[Transaction, ...]  # drift the plan reverses (drift: correct)
     drift_left: tuple[Transaction, ...]  # drift left in place (drift: warn)
+    # the counted drift no reconciler movement has followed yet (no apply has reversed it)
+    drift_pending: tuple[Transaction, ...] = ()
 
 
 def is_managed(team: Team, obs: TeamObservation) -> bool:
@@ -47,20 +56,6 @@ def decide(
     team: Team, obs: TeamObservation, managed_since: datetime | None, now: datetime
 ) -> Decision:
     flows = _classify(team, obs, managed_since or now)
-    drift = tuple(
-        DriftItem(
-            team_id=team.id,
-            transaction_id=t.id,
-            created_at=t.created_at,
-            amount=t.amount,
-            actor=t.actor,
-            note=t.note,
-            policy=team.drift.value,
-        )
-        for t in sorted(
-            (*flows.drift_counted, *flows.drift_left), key=lambda t: (t.created_at, t.id)
-        )
-    )
     available = max(obs.available, 0)
     if team.removed:
         envelope, allocated = 0, obs.available
@@ -85,6 +80,21 @@ def decide(
         remainder = -delta - amount
         if remainder > 0:
             deficit = Deficit(team.id, remainder, _deficit_reason(remainder, obs.reserved))
+    drift = tuple(
+        DriftItem(
+            team_id=team.id,
+            transaction_id=t.id,
+            created_at=t.created_at,
+            amount=t.amount,
+            actor=t.actor,
+            note=t.note,
+            policy=team.drift.value,
+            status=_drift_status(t, flows, action, deficit),
+        )
+        for t in sorted(
+            (*flows.drift_counted, *flows.drift_left), key=lambda t: (t.created_at, t.id)
+        )
+    )
     return Decision(
         team=team,
         observation=obs,
@@ -97,6 +107,27 @@ def decide(
         deficit=deficit,
         drift=drift,
     )
+
+
+def _drift_status(
+    flow: Transaction,
+    flows: _Flows,
+    action: Action | None,
+    deficit: Deficit | None,
+) -> str:
+    """Where a counted drift flow stands (``DriftItem.status``); empty when it is left in place.
+
+    A reconciler movement after the flow was planned with the flow counted, so it already
+    reversed it; without one, the flow is reversed by this plan's change for the team, or is a
+    deficit, or (no change, no deficit) its net is already matched in the ledger.
+    """
+    if flow not in flows.drift_counted:
+        return ""
+    if flow not in flows.drift_pending:
+        return DRIFT_CORRECTED
+    if action is not None:
+        return DRIFT_REVERSED
+    return DRIFT_DEFICIT if deficit is not None else DRIFT_CORRECTED
 
 
 def adopted_before(managed_since: datetime) -> datetime:
@@ -123,13 +154,17 @@ def _classify(team: Team, obs: TeamObservation, since: datetime) -> _Flows:
         else:
             left.append(flow)
     total = base + sum(t.amount for t in counted)
-    return _Flows(total, base_count, tuple(counted), tuple(left))
+    # flows come in ledger order: a reconciler movement after a drift flow was planned with it
+    ours = [i for i, f in enumerate(obs.flows) if notes.parse_note(f.note) is not None]
+    after = obs.flows[max(ours) + 1 :] if ours else obs.flows
+    pending = tuple(t for t in counted if t in after)
+    return _Flows(total, base_count, tuple(counted), tuple(left), pending)
 
 
 def _period(team: Team, obs: TeamObservation, flows: _Flows) -> tuple[int, str]:
     carry = 0 if team.rollover else obs.carry
     delta = team.envelope - carry - flows.counted
-    drift_net = sum(t.amount for t in flows.drift_counted)
+    drift_net = sum(t.amount for t in flows.drift_pending)
     parts: list[str] = []
     usd = money.format_usd
     if obs.wallet is None and not obs.flows:
@@ -153,7 +188,7 @@ def _period(team: Team, obs: TeamObservation, flows: _Flows) -> tuple[int, str]:
             verb = "raised" if team.envelope > prior else "lowered"
             parts.append(f"envelope {verb} {usd(prior)} → {usd(team.envelope)}")
     if drift_net:
-        parts.append(f"drift correction: {_describe_drift(flows.drift_counted)}")
+        parts.append(f"drift correction: {_describe_drift(flows.drift_pending)}")
     return delta, "; ".join(parts)
 
 
@@ -166,8 +201,8 @@ def _balance(team: Team, obs: TeamObservation, flows: _Flows) -> tuple[int, str]
     reason = f"balance mode: {verb} available {usd(obs.available)} to envelope {usd(team.envelope)}"
     if left:
         reason += f" (target {usd(target)} keeps drift {usd(left, sign=True)} in place)"
-    if flows.drift_counted:
-        reason += f"; drift correction: {_describe_drift(flows.drift_counted)}"
+    if flows.drift_pending:
+        reason += f"; drift correction: {_describe_drift(flows.drift_pending)}"
     return delta, reason
 
 

@@ -130,6 +130,38 @@ def test_drift_correct_reverses_it() -> None:
     p = make(d, obs.observed(), managed_since={"team_eng": datetime(2026, 1, 1, tzinfo=UTC)})
     assert moves(p) == [("reclaim", "team_eng", m(500))]
     assert p.changes[0].reason == "drift correction: reverse console allocation of 500.00"
+    assert [(x.status, x.label) for x in p.drift] == [("reversed", "reversed by this plan")]
+
+
+def test_drift_already_reversed_is_labelled_corrected_not_reversed_by_this_plan() -> None:
+    d = desired(organization(), team("team_eng", 10000, drift=DriftPolicy.CORRECT))
+    console = flow("team_eng", 500, actor="console", at=datetime(2026, 11, 3, tzinfo=UTC))
+    reversal = our_flow("team_eng", -500, at=datetime(2026, 11, 4, tzinfo=UTC))
+    flows = (our_flow("team_eng", 10000), console, reversal)
+    obs = Ledger().add("team_eng", balance=10000, flows=flows)
+    since = {"team_eng": datetime(2026, 1, 1, tzinfo=UTC)}
+    p = make(d, obs.observed(), managed_since=since)
+    assert p.changes == ()
+    assert [(x.policy, x.status, x.label) for x in p.drift] == [
+        ("correct", "corrected", "corrected (reversal already in the ledger)")
+    ]
+    # a later envelope change is not a drift correction, and the envelope really was 10,000.00
+    raised = desired(organization(), team("team_eng", 12000, drift=DriftPolicy.CORRECT))
+    p = make(raised, obs.observed(), managed_since=since)
+    assert moves(p) == [("allocate", "team_eng", m(2000))]
+    assert p.changes[0].reason == "envelope raised 10,000.00 → 12,000.00"
+    assert [x.status for x in p.drift] == ["corrected"]
+
+
+def test_drift_correct_that_cannot_be_reclaimed_is_labelled_a_deficit() -> None:
+    d = desired(organization(), team("team_eng", 10000, drift=DriftPolicy.CORRECT))
+    console = flow("team_eng", 500, actor="console")
+    obs = Ledger().add("team_eng", balance=0, flows=(our_flow("team_eng", 10000), console))
+    p = make(d, obs.observed(), managed_since={"team_eng": datetime(2026, 1, 1, tzinfo=UTC)})
+    assert p.changes == ()
+    assert [(x.status, x.label) for x in p.drift] == [
+        ("deficit", "not reversed: nothing available to reclaim (see deficits)")
+    ]
 
 
 def test_flows_before_management_are_adopted() -> None:
