@@ -1,4 +1,4 @@
-"""``reconciler sandbox`` commands honour the test clock RECONCILER_NOW like plan/apply (QA-B #4)."""
+"""`reconciler sandbox` commands honour the test clock RECONCILER_NOW (QA-B #4)."""
 
 from __future__ import annotations
 
