@@ -1,0 +1,51 @@
+"""`apply PLANFILE` refuses a plan whose changes were edited (QA-B #6)."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from tests.apply.conftest import Workspace
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "shown"),
+    [
+        ("amount", "1000.00", "allocate 1,000.00 team_eng"),
+        ("team_id", "team_ops", "allocate 1,200.00 team_ops"),
+    ],
+)
+def test_an_edited_change_is_refused_before_anything_moves(
+    workspace: Workspace, field: str, value: str, shown: str
+) -> None:
+    assert workspace.invoke("plan", "--out", "plan.json").exit_code == 0
+    path = workspace.repo.root / "plan.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    first = doc["changes"][0]
+    assert (first["team_id"], first["action"], first["amount"]) == (
+        "team_eng",
+        "allocate",
+        "1200.00",
+    )
+    first[field] = value
+    if field == "amount":  # keep the summary consistent, as a careful editor would
+        doc["summary"]["allocate_total"] = "1300.00"
+        doc["org"]["available_after"] = "8700.00"
+    path.write_text(json.dumps(doc, indent=2), encoding="utf-8")
+
+    result = workspace.invoke("apply", "plan.json", "--auto-approve")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        f"error: plan {doc['plan_id']}: change 1 ({shown}) does not match its op key "
+        f"{first['op_key']}: the plan file was modified; run `reconciler plan` again\n",
+    )
+    assert workspace.team_notes("team_eng") == []
+    assert workspace.team_notes("team_ops") == []
+
+
+def test_an_untouched_plan_file_still_applies(workspace: Workspace) -> None:
+    assert workspace.invoke("plan", "--out", "plan.json").exit_code == 0
+    result = workspace.invoke("apply", "plan.json", "--auto-approve")
+    assert result.exit_code == 0, result.output
+    assert len(workspace.team_notes("team_eng")) == 1
