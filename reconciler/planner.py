@@ -40,6 +40,7 @@ def plan(
     dirty: bool,
     now: datetime,
     managed_since: Mapping[str, datetime],
+    previous_envelopes: Mapping[str, int] | None = None,
     routing: tuple[RoutingChange, ...] = (),
     override_reason: str | None = None,
     ledger_url: str | None = None,
@@ -48,6 +49,8 @@ def plan(
 
     Raises FundingError when the organization wallet cannot fund the allocations above its
     headroom, and GuardError when a guard is exceeded and ``override_reason`` is None.
+    ``previous_envelopes`` (team -> envelope at the commit of its newest reconciler movement)
+    only decides whether a reason may say "envelope raised/lowered".
     """
     org = desired.organization
     period = periods.period_at(org.period, now)
@@ -62,7 +65,16 @@ def plan(
             )
         obs = obs or TeamObservation(team.id, None, (), 0)
         if is_managed(team, obs):
-            decisions.append(decide(team, obs, managed_since.get(team.id), now))
+            decisions.append(
+                decide(
+                    team,
+                    obs,
+                    managed_since.get(team.id),
+                    now,
+                    period_start=period.start,
+                    previous_envelope=(previous_envelopes or {}).get(team.id),
+                )
+            )
 
     reclaims = sorted((d for d in decisions if d.action is Action.RECLAIM), key=_team_id)
     allocations = sorted((d for d in decisions if d.action is Action.ALLOCATE), key=_team_id)

@@ -53,8 +53,21 @@ def is_managed(team: Team, obs: TeamObservation) -> bool:
 
 
 def decide(
-    team: Team, obs: TeamObservation, managed_since: datetime | None, now: datetime
+    team: Team,
+    obs: TeamObservation,
+    managed_since: datetime | None,
+    now: datetime,
+    *,
+    period_start: datetime | None = None,
+    previous_envelope: int | None = None,
 ) -> Decision:
+    """What the rule wants for ``team``.
+
+    ``period_start`` and ``previous_envelope`` only shape the reason's words: the period is
+    called new only when the team was managed before it started, and an envelope change is
+    claimed only when ``previous_envelope`` (the team's envelope at the commit of its newest
+    reconciler movement) is what the ledger holds now.
+    """
     flows = _classify(team, obs, managed_since or now)
     available = max(obs.available, 0)
     if team.removed:
@@ -65,7 +78,10 @@ def decide(
         delta, reason = _balance(team, obs, flows)
     else:
         envelope, allocated = team.envelope, flows.counted
-        delta, reason = _period(team, obs, flows)
+        new_period = (
+            managed_since is not None and period_start is not None and managed_since < period_start
+        )
+        delta, reason = _period(team, obs, flows, new_period, previous_envelope)
 
     action: Action | None = None
     amount = 0
@@ -161,7 +177,9 @@ def _classify(team: Team, obs: TeamObservation, since: datetime) -> _Flows:
     return _Flows(total, base_count, tuple(counted), tuple(left), pending)
 
 
-def _period(team: Team, obs: TeamObservation, flows: _Flows) -> tuple[int, str]:
+def _period(
+    team: Team, obs: TeamObservation, flows: _Flows, new_period: bool, previous: int | None
+) -> tuple[int, str]:
     carry = 0 if team.rollover else obs.carry
     delta = team.envelope - carry - flows.counted
     drift_net = sum(t.amount for t in flows.drift_pending)
@@ -170,23 +188,29 @@ def _period(team: Team, obs: TeamObservation, flows: _Flows) -> tuple[int, str]:
     if obs.wallet is None and not obs.flows:
         parts.append(f"new team: allocate envelope {usd(team.envelope)}")
     elif flows.base_count == 0:
+        why = "new period" if new_period else "nothing allocated this period yet"
         if team.rollover and obs.carry:
             parts.append(
-                f"new period: allocate envelope {usd(team.envelope)} "
+                f"{why}: allocate envelope {usd(team.envelope)} "
                 f"(rollover: carry {usd(obs.carry)} stays)"
             )
         elif carry:
             parts.append(
-                f"new period: bring wallet to envelope {usd(team.envelope)} "
+                f"{why}: bring wallet to envelope {usd(team.envelope)} "
                 f"(carry {usd(carry)} is not rolled over)"
             )
         else:
-            parts.append(f"new period: allocate envelope {usd(team.envelope)}")
+            parts.append(f"{why}: allocate envelope {usd(team.envelope)}")
     else:
         prior = flows.counted - drift_net + carry
-        if prior != team.envelope:
+        if prior != team.envelope and previous == prior:
             verb = "raised" if team.envelope > prior else "lowered"
             parts.append(f"envelope {verb} {usd(prior)} → {usd(team.envelope)}")
+        elif prior != team.envelope:
+            held = f"allocated {usd(flows.counted - drift_net)} this period"
+            if carry:
+                held += f" (carry {usd(carry)})"
+            parts.append(f"{held}; envelope {usd(team.envelope)}")
     if drift_net:
         parts.append(f"drift correction: {_describe_drift(flows.drift_pending)}")
     return delta, "; ".join(parts)

@@ -6,7 +6,9 @@ import json
 
 import pytest
 
+from reconciler import notes
 from tests.apply.conftest import Workspace
+from tests.support.planning import m
 
 
 @pytest.mark.parametrize(
@@ -49,3 +51,24 @@ def test_an_untouched_plan_file_still_applies(workspace: Workspace) -> None:
     result = workspace.invoke("apply", "plan.json", "--auto-approve")
     assert result.exit_code == 0, result.output
     assert len(workspace.team_notes("team_eng")) == 1
+
+
+def test_the_reason_claims_an_envelope_change_only_when_one_happened(
+    workspace: Workspace,
+) -> None:
+    assert workspace.invoke("apply", "--auto-approve").exit_code == 0
+    workspace.write_teams(team_eng="1500.00", team_ops="300.00")
+    head = workspace.repo.commit("eng +300")
+    raised = workspace.invoke("plan")
+    assert "1  allocate  team_eng  300.00" in raised.stdout
+    assert raised.stdout.count("envelope raised 1,200.00 → 1,500.00") == 1
+    # a reconciler movement that did not follow the budgets (as an edited plan file once could)
+    note = notes.format_note(
+        notes.Note(head, "0123456789ab", "0123456789abcdef", "team_eng", "2026-11")
+    )
+    with workspace.ledger() as ledger:
+        ledger.allocate("team_eng", m(5000), note=note)
+    odd = workspace.invoke("plan")
+    assert "1  reclaim  team_eng  4,700.00" in odd.stdout
+    assert "allocated 6,200.00 this period; envelope 1,500.00" in odd.stdout
+    assert "envelope lowered" not in odd.stdout

@@ -12,6 +12,7 @@ from reconciler.model import ConsumerGroup, DesiredState, DriftPolicy, GatewayCo
 from reconciler.plan import Action, Observed, Plan, RoutingChange, TeamFingerprint
 from tests.support.planning import (
     COMMIT,
+    LONG_AGO,
     NOW,
     Ledger,
     desired,
@@ -43,7 +44,8 @@ def moves(p: Plan) -> list[tuple[str, str, int]]:
 
 def test_new_period_nets_the_carry_against_the_envelope() -> None:
     d = desired(organization(), team("team_eng", 12000))
-    p = make(d, Ledger().add("team_eng", balance=1200, carry=1200).observed())
+    obs = Ledger().add("team_eng", balance=1200, carry=1200).observed()
+    p = make(d, obs, managed_since={"team_eng": LONG_AGO})
     assert moves(p) == [("allocate", "team_eng", m(10800))]
     assert p.changes[0].reason == (
         "new period: bring wallet to envelope 12,000.00 (carry 1,200.00 is not rolled over)"
@@ -52,7 +54,8 @@ def test_new_period_nets_the_carry_against_the_envelope() -> None:
 
 def test_rollover_keeps_the_carry() -> None:
     d = desired(organization(), team("team_eng", 12000, rollover=True))
-    p = make(d, Ledger().add("team_eng", balance=1200, carry=1200).observed())
+    obs = Ledger().add("team_eng", balance=1200, carry=1200).observed()
+    p = make(d, obs, managed_since={"team_eng": LONG_AGO})
     assert moves(p) == [("allocate", "team_eng", m(12000))]
     assert p.changes[0].reason == (
         "new period: allocate envelope 12,000.00 (rollover: carry 1,200.00 stays)"
@@ -68,12 +71,38 @@ def test_spend_alone_moves_nothing_in_period_mode() -> None:
 def test_envelope_lowered_reclaims_and_the_rest_is_a_spent_deficit() -> None:
     d = desired(organization(), team("team_eng", 4000))
     obs = Ledger().add("team_eng", balance=2500, reserved=500, flows=(our_flow("team_eng", 10000),))
-    p = make(d, obs.observed())
+    p = make(d, obs.observed(), previous_envelopes={"team_eng": m(10000)})
     assert moves(p) == [("reclaim", "team_eng", m(2000))]
     assert p.changes[0].reason == "envelope lowered 10,000.00 → 4,000.00"
     assert [(x.team_id, x.amount, x.reason) for x in p.deficits] == [
         ("team_eng", m(4000), "cannot reclaim: 3,500.00 already spent, 500.00 reserved")
     ]
+
+
+def test_new_period_is_said_only_when_the_team_was_managed_before_the_period() -> None:
+    d = desired(organization(), team("team_fast", 1000))
+    added = datetime(2026, 11, 10, 10, 0, 0, tzinfo=UTC)
+    console = flow("team_fast", 1000, actor="console", at=added.replace(second=1))
+    obs = Ledger().add("team_fast", balance=1000, flows=(console,)).observed()
+    p = make(d, obs, managed_since={"team_fast": added})
+    assert p.changes[0].reason == "nothing allocated this period yet: allocate envelope 1,000.00"
+    empty = Ledger().add("team_fast", balance=0).observed()
+    p = make(d, empty, managed_since={"team_fast": datetime(2026, 10, 2, tzinfo=UTC)})
+    assert p.changes[0].reason == "new period: allocate envelope 1,000.00"
+
+
+def test_an_envelope_change_is_claimed_only_when_it_happened() -> None:
+    # the last apply (envelope 4,600.00) moved 9,000.00 (an edited plan file): not "lowered"
+    d = desired(organization(), team("team_mkt", 4600))
+    flows = (our_flow("team_mkt", 4500), our_flow("team_mkt", 9000))
+    obs = Ledger().add("team_mkt", balance=13500, flows=flows).observed()
+    p = make(d, obs, previous_envelopes={"team_mkt": m(4600)})
+    assert moves(p) == [("reclaim", "team_mkt", m(8900))]
+    assert p.changes[0].reason == "allocated 13,500.00 this period; envelope 4,600.00"
+    p = make(d, obs)  # nothing known about the last applied envelope: neutral as well
+    assert p.changes[0].reason == "allocated 13,500.00 this period; envelope 4,600.00"
+    p = make(d, obs, previous_envelopes={"team_mkt": m(13500)})
+    assert p.changes[0].reason == "envelope lowered 13,500.00 → 4,600.00"
 
 
 def test_balance_mode_tops_up_to_the_envelope() -> None:
@@ -147,7 +176,7 @@ def test_drift_already_reversed_is_labelled_corrected_not_reversed_by_this_plan(
     ]
     # a later envelope change is not a drift correction, and the envelope really was 10,000.00
     raised = desired(organization(), team("team_eng", 12000, drift=DriftPolicy.CORRECT))
-    p = make(raised, obs.observed(), managed_since=since)
+    p = make(raised, obs.observed(), managed_since=since, previous_envelopes={"team_eng": m(10000)})
     assert moves(p) == [("allocate", "team_eng", m(2000))]
     assert p.changes[0].reason == "envelope raised 10,000.00 → 12,000.00"
     assert [x.status for x in p.drift] == ["corrected"]
