@@ -56,7 +56,28 @@ class DriftItem:
     amount: int  # signed, from the team wallet's side: + allocation in, - allocation out
     actor: str | None
     note: str | None
-    policy: str  # "warn" (left in place) or "correct" (the plan reverses it)
+    policy: str  # "warn" (left in place) or "correct" (counted, so it gets reversed)
+    # With policy "correct": "reversed" (this plan has the reversing change), "corrected" (the
+    # reversal is already in the ledger), "deficit" (wanted back, nothing to reclaim). Empty for
+    # "warn", and in plan files written before this field existed.
+    status: str = ""
+
+    @property
+    def label(self) -> str:
+        """What happens to this flow, in words, for the renderers."""
+        if self.policy == "warn":
+            return "left in place"
+        return _DRIFT_LABELS.get(self.status, "reversed by this plan")
+
+
+DRIFT_REVERSED = "reversed"
+DRIFT_CORRECTED = "corrected"
+DRIFT_DEFICIT = "deficit"
+_DRIFT_LABELS = {
+    DRIFT_REVERSED: "reversed by this plan",
+    DRIFT_CORRECTED: "corrected (reversal already in the ledger)",
+    DRIFT_DEFICIT: "not reversed: nothing available to reclaim (see deficits)",
+}
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,6 +90,7 @@ def to_document(plan: Plan) -> Document:
                 "actor": d.actor,
                 "note": d.note,
                 "policy": d.policy,
+                **({"status": d.status} if d.status else {}),
             }
             for d in plan.drift
         ],
@@ -230,6 +231,7 @@ def _from_document(doc: Document, source: str) -> Plan:
                 actor=d["actor"],
                 note=d["note"],
                 policy=d["policy"],
+                status=d.get("status", ""),
             )
             for d in doc["drift"]
         ),

@@ -40,6 +40,7 @@ def plan(
     dirty: bool,
     now: datetime,
     managed_since: Mapping[str, datetime],
+    previous_envelopes: Mapping[str, int] | None = None,
     routing: tuple[RoutingChange, ...] = (),
     override_reason: str | None = None,
     ledger_url: str | None = None,
@@ -48,6 +49,8 @@ def plan(
 
     Raises FundingError when the organization wallet cannot fund the allocations above its
     headroom, and GuardError when a guard is exceeded and ``override_reason`` is None.
+    ``previous_envelopes`` (team -> envelope at the commit of its newest reconciler movement)
+    only decides whether a reason may say "envelope raised/lowered".
     """
     org = desired.organization
     period = periods.period_at(org.period, now)
@@ -62,7 +65,16 @@ def plan(
             )
         obs = obs or TeamObservation(team.id, None, (), 0)
         if is_managed(team, obs):
-            decisions.append(decide(team, obs, managed_since.get(team.id), now))
+            decisions.append(
+                decide(
+                    team,
+                    obs,
+                    managed_since.get(team.id),
+                    now,
+                    period_start=period.start,
+                    previous_envelope=(previous_envelopes or {}).get(team.id),
+                )
+            )
 
     reclaims = sorted((d for d in decisions if d.action is Action.RECLAIM), key=_team_id)
     allocations = sorted((d for d in decisions if d.action is Action.ALLOCATE), key=_team_id)
@@ -193,14 +205,30 @@ def _guard_violations(
             f"plan reclaims {money.format_usd(reclaim_total)} credits, over guard "
             f"max_reclaim_per_apply {money.format_usd(limit)}"
         )
-    live = [d.team.id for d in decisions if not d.team.removed]
-    reclaimed = {d.team.id for d in reclaims}
-    if len(live) >= 2 and all(team_id in reclaimed for team_id in live):
-        found.append(
-            f"plan reclaims from every managed team ({len(live)} teams), as if the budgets "
-            "were deleted or zeroed (empty-set guard)"
-        )
+    found.extend(_empty_set_violation(decisions, reclaims))
     return found
+
+
+def _empty_set_violation(decisions: list[Decision], reclaims: list[Decision]) -> list[str]:
+    """The empty-set guard: the budgets want money back from every live managed team.
+
+    A team is wanted lower when the rule gives it a reclaim or a deficit (protected, or nothing
+    available to take): both mean the budgets ask for less than the team holds. Tombstones are
+    left out (reclaiming them is their purpose); at least two live teams, and at least one
+    reclaim (a plan that moves nothing takes nothing), are needed for the guard to trip.
+    """
+    live = [d for d in decisions if not d.team.removed]
+    lower = [d for d in live if d.action is Action.RECLAIM or d.deficit is not None]
+    if not reclaims or len(live) < 2 or len(lower) < len(live):
+        return []
+    reclaimed = sum(1 for d in lower if d.action is Action.RECLAIM)
+    detail = f"{reclaimed} reclaimed"
+    if reclaimed < len(lower):
+        detail += f", {len(lower) - reclaimed} left as a deficit"
+    return [
+        f"plan takes money from every managed team ({len(live)} teams: {detail}), as if the "
+        "budgets were deleted or zeroed (empty-set guard)"
+    ]
 
 
 def _drift_warnings(decisions: list[Decision]) -> list[str]:

@@ -114,7 +114,7 @@ def _render(plan: Plan, limit: int) -> str:
             f"> - {d.created_at:%Y-%m-%d %H:%M:%S}Z {escape(d.team_id)} "
             f"{format_usd(d.amount, sign=True)} by {escape(d.actor) or 'unknown'}"
             f"{', note: ' + escape(d.note) if d.note else ''} "
-            f"({'left in place' if d.policy == 'warn' else 'reversed by this plan'})"
+            f"({d.label})"
             for d in plan.drift[:limit]
         ]
     if plan.unmanaged:

@@ -121,7 +121,7 @@ def _sections(plan: Plan) -> list[tuple[str, list[list[str]]]]:
                     clean(d.team_id),
                     format_usd(d.amount, sign=True),
                     clean(d.actor) or "-",
-                    "left in place" if d.policy == "warn" else "reversed by this plan",
+                    d.label,
                     clean(d.note) or "-",
                 ]
                 for d in plan.drift

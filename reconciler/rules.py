@@ -8,19 +8,26 @@ the reason in words. ``planner.plan`` orders the decisions and checks funding an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from reconciler import money, notes
 from reconciler.ledger.base import EntryType, TeamObservation, Transaction
 from reconciler.model import DriftPolicy, Mode, Team
-from reconciler.plan import Action, Deficit, DriftItem
+from reconciler.plan import (
+    DRIFT_CORRECTED,
+    DRIFT_DEFICIT,
+    DRIFT_REVERSED,
+    Action,
+    Deficit,
+    DriftItem,
+)
 
 
 @dataclass(frozen=True, slots=True)
 class Decision:
     team: Team
     observation: TeamObservation
-    managed_since: datetime | None  # as given; None = managed from now
+    managed_since: datetime | None  # as given (committer time); None = managed from now
     action: Action | None  # None: no movement
     amount: int
     envelope: int
@@ -36,6 +43,8 @@ class _Flows:
     base_count: int  # how many ours + adopted flows
     drift_counted: tuple[Transaction, ...]  # drift the plan reverses (drift: correct)
     drift_left: tuple[Transaction, ...]  # drift left in place (drift: warn)
+    # the counted drift no reconciler movement has followed yet (no apply has reversed it)
+    drift_pending: tuple[Transaction, ...] = ()
 
 
 def is_managed(team: Team, obs: TeamObservation) -> bool:
@@ -44,23 +53,22 @@ def is_managed(team: Team, obs: TeamObservation) -> bool:
 
 
 def decide(
-    team: Team, obs: TeamObservation, managed_since: datetime | None, now: datetime
+    team: Team,
+    obs: TeamObservation,
+    managed_since: datetime | None,
+    now: datetime,
+    *,
+    period_start: datetime | None = None,
+    previous_envelope: int | None = None,
 ) -> Decision:
+    """What the rule wants for ``team``.
+
+    ``period_start`` and ``previous_envelope`` only shape the reason's words: the period is
+    called new only when the team was managed before it started, and an envelope change is
+    claimed only when ``previous_envelope`` (the team's envelope at the commit of its newest
+    reconciler movement) is what the ledger holds now.
+    """
     flows = _classify(team, obs, managed_since or now)
-    drift = tuple(
-        DriftItem(
-            team_id=team.id,
-            transaction_id=t.id,
-            created_at=t.created_at,
-            amount=t.amount,
-            actor=t.actor,
-            note=t.note,
-            policy=team.drift.value,
-        )
-        for t in sorted(
-            (*flows.drift_counted, *flows.drift_left), key=lambda t: (t.created_at, t.id)
-        )
-    )
     available = max(obs.available, 0)
     if team.removed:
         envelope, allocated = 0, obs.available
@@ -70,7 +78,10 @@ def decide(
         delta, reason = _balance(team, obs, flows)
     else:
         envelope, allocated = team.envelope, flows.counted
-        delta, reason = _period(team, obs, flows)
+        new_period = (
+            managed_since is not None and period_start is not None and managed_since < period_start
+        )
+        delta, reason = _period(team, obs, flows, new_period, previous_envelope)
 
     action: Action | None = None
     amount = 0
@@ -85,6 +96,21 @@ def decide(
         remainder = -delta - amount
         if remainder > 0:
             deficit = Deficit(team.id, remainder, _deficit_reason(remainder, obs.reserved))
+    drift = tuple(
+        DriftItem(
+            team_id=team.id,
+            transaction_id=t.id,
+            created_at=t.created_at,
+            amount=t.amount,
+            actor=t.actor,
+            note=t.note,
+            policy=team.drift.value,
+            status=_drift_status(t, flows, action, deficit),
+        )
+        for t in sorted(
+            (*flows.drift_counted, *flows.drift_left), key=lambda t: (t.created_at, t.id)
+        )
+    )
     return Decision(
         team=team,
         observation=obs,
@@ -99,12 +125,44 @@ def decide(
     )
 
 
+def _drift_status(
+    flow: Transaction,
+    flows: _Flows,
+    action: Action | None,
+    deficit: Deficit | None,
+) -> str:
+    """Where a counted drift flow stands (``DriftItem.status``); empty when it is left in place.
+
+    A reconciler movement after the flow was planned with the flow counted, so it already
+    reversed it; without one, the flow is reversed by this plan's change for the team, or is a
+    deficit, or (no change, no deficit) its net is already matched in the ledger.
+    """
+    if flow not in flows.drift_counted:
+        return ""
+    if flow not in flows.drift_pending:
+        return DRIFT_CORRECTED
+    if action is not None:
+        return DRIFT_REVERSED
+    return DRIFT_DEFICIT if deficit is not None else DRIFT_CORRECTED
+
+
+def adopted_before(managed_since: datetime) -> datetime:
+    """The instant before which a flow is adopted: the END of the commit's second.
+
+    git records committer time in whole seconds, so a flow made in the same second as the commit
+    that added the Team document may have come first; adopting it is the safe direction (it is
+    counted, never funded twice). This is the one place that rounds ``managed_since``.
+    """
+    return managed_since.replace(microsecond=0) + timedelta(seconds=1)
+
+
 def _classify(team: Team, obs: TeamObservation, since: datetime) -> _Flows:
     base, base_count = 0, 0
     counted: list[Transaction] = []
     left: list[Transaction] = []
+    cutoff = adopted_before(since)
     for flow in obs.flows:
-        if notes.parse_note(flow.note) is not None or flow.created_at < since:
+        if notes.parse_note(flow.note) is not None or flow.created_at < cutoff:
             base += flow.amount
             base_count += 1
         elif team.drift is DriftPolicy.CORRECT:
@@ -112,37 +170,49 @@ def _classify(team: Team, obs: TeamObservation, since: datetime) -> _Flows:
         else:
             left.append(flow)
     total = base + sum(t.amount for t in counted)
-    return _Flows(total, base_count, tuple(counted), tuple(left))
+    # flows come in ledger order: a reconciler movement after a drift flow was planned with it
+    ours = [i for i, f in enumerate(obs.flows) if notes.parse_note(f.note) is not None]
+    after = obs.flows[max(ours) + 1 :] if ours else obs.flows
+    pending = tuple(t for t in counted if t in after)
+    return _Flows(total, base_count, tuple(counted), tuple(left), pending)
 
 
-def _period(team: Team, obs: TeamObservation, flows: _Flows) -> tuple[int, str]:
+def _period(
+    team: Team, obs: TeamObservation, flows: _Flows, new_period: bool, previous: int | None
+) -> tuple[int, str]:
     carry = 0 if team.rollover else obs.carry
     delta = team.envelope - carry - flows.counted
-    drift_net = sum(t.amount for t in flows.drift_counted)
+    drift_net = sum(t.amount for t in flows.drift_pending)
     parts: list[str] = []
     usd = money.format_usd
     if obs.wallet is None and not obs.flows:
         parts.append(f"new team: allocate envelope {usd(team.envelope)}")
     elif flows.base_count == 0:
+        why = "new period" if new_period else "nothing allocated this period yet"
         if team.rollover and obs.carry:
             parts.append(
-                f"new period: allocate envelope {usd(team.envelope)} "
+                f"{why}: allocate envelope {usd(team.envelope)} "
                 f"(rollover: carry {usd(obs.carry)} stays)"
             )
         elif carry:
             parts.append(
-                f"new period: bring wallet to envelope {usd(team.envelope)} "
+                f"{why}: bring wallet to envelope {usd(team.envelope)} "
                 f"(carry {usd(carry)} is not rolled over)"
             )
         else:
-            parts.append(f"new period: allocate envelope {usd(team.envelope)}")
+            parts.append(f"{why}: allocate envelope {usd(team.envelope)}")
     else:
         prior = flows.counted - drift_net + carry
-        if prior != team.envelope:
+        if prior != team.envelope and previous == prior:
             verb = "raised" if team.envelope > prior else "lowered"
             parts.append(f"envelope {verb} {usd(prior)} → {usd(team.envelope)}")
+        elif prior != team.envelope:
+            held = f"allocated {usd(flows.counted - drift_net)} this period"
+            if carry:
+                held += f" (carry {usd(carry)})"
+            parts.append(f"{held}; envelope {usd(team.envelope)}")
     if drift_net:
-        parts.append(f"drift correction: {_describe_drift(flows.drift_counted)}")
+        parts.append(f"drift correction: {_describe_drift(flows.drift_pending)}")
     return delta, "; ".join(parts)
 
 
@@ -155,8 +225,8 @@ def _balance(team: Team, obs: TeamObservation, flows: _Flows) -> tuple[int, str]
     reason = f"balance mode: {verb} available {usd(obs.available)} to envelope {usd(team.envelope)}"
     if left:
         reason += f" (target {usd(target)} keeps drift {usd(left, sign=True)} in place)"
-    if flows.drift_counted:
-        reason += f"; drift correction: {_describe_drift(flows.drift_counted)}"
+    if flows.drift_pending:
+        reason += f"; drift correction: {_describe_drift(flows.drift_pending)}"
     return delta, reason
 
 

@@ -172,6 +172,34 @@ def routing(
     return planner.routing_changes(gateway_before, budgets.desired.gateway), None
 
 
+def previous_envelopes(budgets: Budgets, observed: Observed) -> dict[str, int]:
+    """Each team's envelope at the commit of its newest reconciler movement this period.
+
+    Only used to word reasons ("envelope raised X → Y" is said only when X was the envelope the
+    last apply brought the team to). A commit that cannot be read or does not validate, or a
+    team absent there, leaves the team out (the reason is then worded neutrally).
+    """
+    newest: dict[str, str] = {}
+    for team_id, obs in observed.teams.items():
+        for flow in obs.flows:  # ledger order: the last one wins
+            note = notes.parse_note(flow.note)
+            if note is not None:
+                newest[team_id] = note.commit
+    result: dict[str, int] = {}
+    for commit in sorted(set(newest.values())):
+        try:
+            before = git.load_at(budgets.directory, commit)
+        except (GitError, ConfigError):
+            continue
+        if before is None:
+            continue
+        envelopes = {t.id: t.envelope for t in before.teams if not t.removed}
+        for team_id, team_commit in newest.items():
+            if team_commit == commit and team_id in envelopes:
+                result[team_id] = envelopes[team_id]
+    return result
+
+
 def make_plan(
     budgets: Budgets,
     ledger: Ledger,
@@ -198,6 +226,7 @@ def make_plan(
         dirty=bool(budgets.dirty) or budgets.commit == NO_COMMIT,
         now=now,
         managed_since=since,
+        previous_envelopes=previous_envelopes(budgets, observed),
         routing=changes,
         override_reason=override_reason,
         ledger_url=ledger_url,

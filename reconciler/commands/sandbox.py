@@ -19,6 +19,7 @@ from reconciler.ledger import jsonview, textview
 from reconciler.ledger.base import Transaction
 from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.money import AmountError, format_usd, parse_amount, to_micros
+from reconciler.session import clock_from_env
 
 CONSOLE_ACTOR = "console"
 
@@ -103,7 +104,7 @@ def init(db: Path, org_id: str, amount: int | None) -> None:
       reconciler sandbox init --db .reconciler/sandbox.db --org org_acme --credit 50000.00
     """
     existed = db.exists()
-    with SqliteLedger.create(db, org_id, actor=CONSOLE_ACTOR) as ledger:
+    with SqliteLedger.create(db, org_id, actor=CONSOLE_ACTOR, clock=clock_from_env()) as ledger:
         if existed:
             if amount is not None:
                 click.echo(
@@ -131,7 +132,7 @@ def credit(db: Path, note: str, amount: int) -> None:
     Example:
       reconciler sandbox credit --db .reconciler/sandbox.db 10000 --note "Q4 top-up"
     """
-    with SqliteLedger(db, actor=CONSOLE_ACTOR) as ledger:
+    with SqliteLedger(db, actor=CONSOLE_ACTOR, clock=clock_from_env()) as ledger:
         entry = ledger.credit(amount, note=note)
     click.echo(
         f"credited {format_usd(amount)} to the organization wallet: balance "
@@ -154,7 +155,7 @@ def allocate(db: Path, team_id: str, note: str, amount: int) -> None:
     Example:
       reconciler sandbox allocate --db .reconciler/sandbox.db --team team_eng 2500 --note hi
     """
-    with SqliteLedger(db, actor=CONSOLE_ACTOR) as ledger:
+    with SqliteLedger(db, actor=CONSOLE_ACTOR, clock=clock_from_env()) as ledger:
         entry = ledger.allocate(team_id, amount, note=note)
         click.echo(_moved("allocated", "to", team_id, entry, ledger))
 
@@ -173,7 +174,7 @@ def reclaim(db: Path, team_id: str, note: str, amount: int) -> None:
     Example:
       reconciler sandbox reclaim --db .reconciler/sandbox.db --team team_eng 500
     """
-    with SqliteLedger(db, actor=CONSOLE_ACTOR) as ledger:
+    with SqliteLedger(db, actor=CONSOLE_ACTOR, clock=clock_from_env()) as ledger:
         entry = ledger.reclaim(team_id, amount, note=note)
         click.echo(_moved("reclaimed", "from", team_id, entry, ledger))
 
@@ -192,7 +193,7 @@ def show(db: Path, output_format: str) -> None:
     Example:
       reconciler sandbox show --db .reconciler/sandbox.db --format json
     """
-    with SqliteLedger(db) as ledger:
+    with SqliteLedger(db, clock=clock_from_env()) as ledger:
         wallets = ledger.list_wallets()
     if output_format == "json":
         click.echo(jsonview.dumps(jsonview.wallets_document(wallets)))
@@ -214,7 +215,7 @@ def transactions(db: Path, team_id: str | None, output_format: str) -> None:
     Example:
       reconciler sandbox transactions --db .reconciler/sandbox.db --team team_eng
     """
-    with SqliteLedger(db) as ledger:
+    with SqliteLedger(db, clock=clock_from_env()) as ledger:
         if team_id is None:
             entries = ledger.all_transactions()
         else:
@@ -241,7 +242,7 @@ def check(db: Path) -> int:
     Example:
       reconciler sandbox check --db .reconciler/sandbox.db
     """
-    with SqliteLedger(db) as ledger:
+    with SqliteLedger(db, clock=clock_from_env()) as ledger:
         violations = ledger.check()
         entries, wallets = ledger.entry_count(), len(ledger.list_wallets())
     if violations:

@@ -125,8 +125,9 @@ def serve(
     import uvicorn
 
     from reconciler.ledger.sqlite import SqliteLedger
+    from reconciler.session import clock_from_env
 
-    ledger = SqliteLedger(db_path)
+    ledger = SqliteLedger(db_path, clock=clock_from_env())
     try:
         app = create_app(
             ledger, token=token, read_token=read_token, faults=plan, gateway_config=settings

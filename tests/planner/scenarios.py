@@ -14,6 +14,7 @@ from tests.support.planning import (
     Ledger,
     desired,
     flow,
+    m,
     organization,
     our_flow,
     team,
@@ -28,6 +29,12 @@ class Scenario:
     managed_since: dict[str, datetime] = field(default_factory=dict)
     routing: tuple[RoutingChange, ...] = ()
     override_reason: str | None = None
+    # envelopes at the last applied commit: lets a reason say "envelope raised/lowered"
+    previous_envelopes: dict[str, int] = field(default_factory=dict)
+
+
+def _last_applied(**envelopes: int) -> dict[str, int]:
+    return {team_id: m(amount) for team_id, amount in envelopes.items()}
 
 
 def _all_managed(*team_ids: str) -> dict[str, datetime]:
@@ -65,7 +72,12 @@ def envelope_changes() -> Scenario:
     led = Ledger(org_available=30000)
     led.add("team_eng", balance=7000, carry=1000, flows=(our_flow("team_eng", 9000),))
     led.add("team_data", balance=5800, flows=(our_flow("team_data", 6000),))
-    return Scenario(d, led.observed(), _all_managed("team_eng", "team_data"))
+    return Scenario(
+        d,
+        led.observed(),
+        _all_managed("team_eng", "team_data"),
+        previous_envelopes=_last_applied(team_eng=10000, team_data=6000),
+    )
 
 
 def deficit_spent_and_reserved() -> Scenario:
@@ -73,7 +85,12 @@ def deficit_spent_and_reserved() -> Scenario:
     led = Ledger(org_available=30000)
     led.add("team_eng", balance=3000, reserved=1200, flows=(our_flow("team_eng", 10000),))
     led.add("team_web", balance=500, flows=(our_flow("team_web", 500),))
-    return Scenario(d, led.observed(), _all_managed("team_eng", "team_web"))
+    return Scenario(
+        d,
+        led.observed(),
+        _all_managed("team_eng", "team_web"),
+        previous_envelopes=_last_applied(team_eng=10000, team_web=500),
+    )
 
 
 def protect() -> Scenario:
@@ -166,7 +183,14 @@ def _guarded(override: str | None) -> Scenario:
     d = desired(org, team("team_eng", 20000), team("team_data", 1000))
     led = Ledger(org_available=50000).add("team_eng", balance=0)
     led.add("team_data", balance=7000, flows=(our_flow("team_data", 7000),))
-    return Scenario(d, led.observed(), _all_managed("team_eng", "team_data"), (), override)
+    return Scenario(
+        d,
+        led.observed(),
+        _all_managed("team_eng", "team_data"),
+        (),
+        override,
+        _last_applied(team_data=7000),
+    )
 
 
 def guard_refusal() -> Scenario:
@@ -182,7 +206,14 @@ def _wind_down(override: str | None) -> Scenario:
     led = Ledger(org_available=10000)
     for team_id, amount in (("team_a", 300), ("team_b", 200), ("team_c", 400)):
         led.add(team_id, balance=amount, flows=(our_flow(team_id, amount),))
-    return Scenario(d, led.observed(), _all_managed("team_a", "team_b", "team_c"), (), override)
+    return Scenario(
+        d,
+        led.observed(),
+        _all_managed("team_a", "team_b", "team_c"),
+        (),
+        override,
+        _last_applied(team_a=300, team_b=200, team_c=400),
+    )
 
 
 def empty_set_guard() -> Scenario:
@@ -207,7 +238,12 @@ def period_none() -> Scenario:
     led = Ledger(org_available=1000)
     led.add("team_forever", balance=200, flows=(our_flow("team_forever", 500),))
     led.add("team_once", balance=40)
-    return Scenario(d, led.observed(), _all_managed("team_forever", "team_once"))
+    return Scenario(
+        d,
+        led.observed(),
+        _all_managed("team_forever", "team_once"),
+        previous_envelopes=_last_applied(team_forever=500),
+    )
 
 
 def quarterly() -> Scenario:

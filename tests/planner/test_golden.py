@@ -27,6 +27,7 @@ def test_golden_plan(name: str) -> None:
             dirty=False,
             now=NOW,
             managed_since=s.managed_since,
+            previous_envelopes=s.previous_envelopes,
             routing=s.routing,
             override_reason=s.override_reason,
             ledger_url="sqlite:///.reconciler/sandbox.db",

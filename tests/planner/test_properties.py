@@ -209,7 +209,8 @@ def wanted_reduction(t: Team, obs: TeamObservation, since: datetime | None) -> i
         f.amount
         for f in obs.flows
         if notes.parse_note(f.note) is None
-        and f.created_at >= (since or NOW)
+        # adopted up to the end of the committer's second (git's resolution)
+        and f.created_at >= (since or NOW).replace(microsecond=0) + timedelta(seconds=1)
         and t.drift is DriftPolicy.WARN
     )
     if t.mode is Mode.BALANCE:
@@ -272,8 +273,10 @@ def test_guards_refuse_without_override(world: World) -> None:
         refused = True
     else:
         refused = False
-    live = [t.id for t in world.desired.teams if not t.removed]
-    everyone = len(live) >= 2 and {
-        c.team_id for c in p.changes if c.action is Action.RECLAIM
-    } >= set(live)
+    # empty-set guard: every live managed team is wanted lower (a reclaim or a deficit), and
+    # the plan reclaims something
+    live = {t.id for t in world.desired.teams if not t.removed}
+    lower = {c.team_id for c in p.changes if c.action is Action.RECLAIM}
+    lower |= {d.team_id for d in p.deficits}
+    everyone = len(live) >= 2 and p.reclaim_total > 0 and lower >= live
     assert refused == (over or everyone)

@@ -12,6 +12,7 @@ from reconciler.model import ConsumerGroup, DesiredState, DriftPolicy, GatewayCo
 from reconciler.plan import Action, Observed, Plan, RoutingChange, TeamFingerprint
 from tests.support.planning import (
     COMMIT,
+    LONG_AGO,
     NOW,
     Ledger,
     desired,
@@ -43,7 +44,8 @@ def moves(p: Plan) -> list[tuple[str, str, int]]:
 
 def test_new_period_nets_the_carry_against_the_envelope() -> None:
     d = desired(organization(), team("team_eng", 12000))
-    p = make(d, Ledger().add("team_eng", balance=1200, carry=1200).observed())
+    obs = Ledger().add("team_eng", balance=1200, carry=1200).observed()
+    p = make(d, obs, managed_since={"team_eng": LONG_AGO})
     assert moves(p) == [("allocate", "team_eng", m(10800))]
     assert p.changes[0].reason == (
         "new period: bring wallet to envelope 12,000.00 (carry 1,200.00 is not rolled over)"
@@ -52,7 +54,8 @@ def test_new_period_nets_the_carry_against_the_envelope() -> None:
 
 def test_rollover_keeps_the_carry() -> None:
     d = desired(organization(), team("team_eng", 12000, rollover=True))
-    p = make(d, Ledger().add("team_eng", balance=1200, carry=1200).observed())
+    obs = Ledger().add("team_eng", balance=1200, carry=1200).observed()
+    p = make(d, obs, managed_since={"team_eng": LONG_AGO})
     assert moves(p) == [("allocate", "team_eng", m(12000))]
     assert p.changes[0].reason == (
         "new period: allocate envelope 12,000.00 (rollover: carry 1,200.00 stays)"
@@ -68,12 +71,38 @@ def test_spend_alone_moves_nothing_in_period_mode() -> None:
 def test_envelope_lowered_reclaims_and_the_rest_is_a_spent_deficit() -> None:
     d = desired(organization(), team("team_eng", 4000))
     obs = Ledger().add("team_eng", balance=2500, reserved=500, flows=(our_flow("team_eng", 10000),))
-    p = make(d, obs.observed())
+    p = make(d, obs.observed(), previous_envelopes={"team_eng": m(10000)})
     assert moves(p) == [("reclaim", "team_eng", m(2000))]
     assert p.changes[0].reason == "envelope lowered 10,000.00 → 4,000.00"
     assert [(x.team_id, x.amount, x.reason) for x in p.deficits] == [
         ("team_eng", m(4000), "cannot reclaim: 3,500.00 already spent, 500.00 reserved")
     ]
+
+
+def test_new_period_is_said_only_when_the_team_was_managed_before_the_period() -> None:
+    d = desired(organization(), team("team_fast", 1000))
+    added = datetime(2026, 11, 10, 10, 0, 0, tzinfo=UTC)
+    console = flow("team_fast", 1000, actor="console", at=added.replace(second=1))
+    obs = Ledger().add("team_fast", balance=1000, flows=(console,)).observed()
+    p = make(d, obs, managed_since={"team_fast": added})
+    assert p.changes[0].reason == "nothing allocated this period yet: allocate envelope 1,000.00"
+    empty = Ledger().add("team_fast", balance=0).observed()
+    p = make(d, empty, managed_since={"team_fast": datetime(2026, 10, 2, tzinfo=UTC)})
+    assert p.changes[0].reason == "new period: allocate envelope 1,000.00"
+
+
+def test_an_envelope_change_is_claimed_only_when_it_happened() -> None:
+    # the last apply (envelope 4,600.00) moved 9,000.00 (an edited plan file): not "lowered"
+    d = desired(organization(), team("team_mkt", 4600))
+    flows = (our_flow("team_mkt", 4500), our_flow("team_mkt", 9000))
+    obs = Ledger().add("team_mkt", balance=13500, flows=flows).observed()
+    p = make(d, obs, previous_envelopes={"team_mkt": m(4600)})
+    assert moves(p) == [("reclaim", "team_mkt", m(8900))]
+    assert p.changes[0].reason == "allocated 13,500.00 this period; envelope 4,600.00"
+    p = make(d, obs)  # nothing known about the last applied envelope: neutral as well
+    assert p.changes[0].reason == "allocated 13,500.00 this period; envelope 4,600.00"
+    p = make(d, obs, previous_envelopes={"team_mkt": m(13500)})
+    assert p.changes[0].reason == "envelope lowered 13,500.00 → 4,600.00"
 
 
 def test_balance_mode_tops_up_to_the_envelope() -> None:
@@ -130,6 +159,38 @@ def test_drift_correct_reverses_it() -> None:
     p = make(d, obs.observed(), managed_since={"team_eng": datetime(2026, 1, 1, tzinfo=UTC)})
     assert moves(p) == [("reclaim", "team_eng", m(500))]
     assert p.changes[0].reason == "drift correction: reverse console allocation of 500.00"
+    assert [(x.status, x.label) for x in p.drift] == [("reversed", "reversed by this plan")]
+
+
+def test_drift_already_reversed_is_labelled_corrected_not_reversed_by_this_plan() -> None:
+    d = desired(organization(), team("team_eng", 10000, drift=DriftPolicy.CORRECT))
+    console = flow("team_eng", 500, actor="console", at=datetime(2026, 11, 3, tzinfo=UTC))
+    reversal = our_flow("team_eng", -500, at=datetime(2026, 11, 4, tzinfo=UTC))
+    flows = (our_flow("team_eng", 10000), console, reversal)
+    obs = Ledger().add("team_eng", balance=10000, flows=flows)
+    since = {"team_eng": datetime(2026, 1, 1, tzinfo=UTC)}
+    p = make(d, obs.observed(), managed_since=since)
+    assert p.changes == ()
+    assert [(x.policy, x.status, x.label) for x in p.drift] == [
+        ("correct", "corrected", "corrected (reversal already in the ledger)")
+    ]
+    # a later envelope change is not a drift correction, and the envelope really was 10,000.00
+    raised = desired(organization(), team("team_eng", 12000, drift=DriftPolicy.CORRECT))
+    p = make(raised, obs.observed(), managed_since=since, previous_envelopes={"team_eng": m(10000)})
+    assert moves(p) == [("allocate", "team_eng", m(2000))]
+    assert p.changes[0].reason == "envelope raised 10,000.00 → 12,000.00"
+    assert [x.status for x in p.drift] == ["corrected"]
+
+
+def test_drift_correct_that_cannot_be_reclaimed_is_labelled_a_deficit() -> None:
+    d = desired(organization(), team("team_eng", 10000, drift=DriftPolicy.CORRECT))
+    console = flow("team_eng", 500, actor="console")
+    obs = Ledger().add("team_eng", balance=0, flows=(our_flow("team_eng", 10000), console))
+    p = make(d, obs.observed(), managed_since={"team_eng": datetime(2026, 1, 1, tzinfo=UTC)})
+    assert p.changes == ()
+    assert [(x.status, x.label) for x in p.drift] == [
+        ("deficit", "not reversed: nothing available to reclaim (see deficits)")
+    ]
 
 
 def test_flows_before_management_are_adopted() -> None:
@@ -138,6 +199,21 @@ def test_flows_before_management_are_adopted() -> None:
     obs = Ledger().add("team_eng", balance=10000, flows=(console,))
     p = make(d, obs.observed(), managed_since={"team_eng": datetime(2026, 11, 3, tzinfo=UTC)})
     assert (p.changes, p.drift) == ((), ())
+
+
+def test_a_flow_in_the_commits_second_is_adopted_the_next_second_is_drift() -> None:
+    # git committer time has one-second resolution: the commit at 09:00:00 may be 09:00:00.999.
+    added = datetime(2026, 11, 3, 9, 0, 0, tzinfo=UTC)
+    d = desired(organization(), team("team_eng", 1000))
+    same = flow("team_eng", 1000, actor="console", at=added.replace(microsecond=999_999))
+    obs = Ledger().add("team_eng", balance=1000, flows=(same,))
+    p = make(d, obs.observed(), managed_since={"team_eng": added})
+    assert (p.changes, p.drift) == ((), ())
+    later = flow("team_eng", 1000, actor="console", at=added.replace(second=1))
+    obs = Ledger().add("team_eng", balance=1000, flows=(later,))
+    p = make(d, obs.observed(), managed_since={"team_eng": added})
+    assert moves(p) == [("allocate", "team_eng", m(1000))]
+    assert [x.transaction_id for x in p.drift] == [later.id]
 
 
 def test_unmanaged_wallets_are_listed_never_touched() -> None:
@@ -206,9 +282,74 @@ def test_empty_set_guard() -> None:
     led = Ledger()
     for team_id in ("team_a", "team_b"):
         led.add(team_id, balance=10, flows=(our_flow(team_id, 10),))
-    with pytest.raises(GuardError, match=r"every managed team \(2 teams\)"):
+    with pytest.raises(GuardError, match=r"every managed team \(2 teams: 2 reclaimed\)"):
         make(d, led.observed())
     assert len(make(d, led.observed(), override_reason="wind down").changes) == 2
+
+
+def test_empty_set_guard_counts_a_protected_team_wanted_lower() -> None:
+    # Every envelope zeroed; the protected team's reclaim becomes a deficit, not a movement.
+    d = desired(
+        organization(),
+        team("team_a", 0),
+        team("team_b", 0),
+        team("team_safe", 0, protect=True),
+    )
+    led = Ledger()
+    for team_id in ("team_a", "team_b", "team_safe"):
+        led.add(team_id, balance=10, flows=(our_flow(team_id, 10),))
+    with pytest.raises(GuardError) as err:
+        make(d, led.observed())
+    assert str(err.value) == (
+        "plan takes money from every managed team (3 teams: 2 reclaimed, 1 left as a deficit), "
+        "as if the budgets were deleted or zeroed (empty-set guard): review the plan, then "
+        're-run with --override-guards "reason"'
+    )
+    p = make(d, led.observed(), override_reason="wind down")
+    assert moves(p) == [("reclaim", "team_a", m(10)), ("reclaim", "team_b", m(10))]
+
+
+def test_empty_set_guard_counts_a_team_with_nothing_available() -> None:
+    d = desired(organization(), team("team_a", 0), team("team_spent", 0))
+    led = Ledger()
+    led.add("team_a", balance=10, flows=(our_flow("team_a", 10),))
+    led.add("team_spent", balance=0, flows=(our_flow("team_spent", 10),))
+    with pytest.raises(GuardError, match=r"every managed team \(2 teams: 1 reclaimed, 1 left"):
+        make(d, led.observed())
+
+
+def test_empty_set_guard_leaves_out_tombstones_and_teams_not_wanted_lower() -> None:
+    d = desired(
+        organization(),
+        team("team_a", 0),
+        team("team_b", 0),
+        team("team_keep", 10),
+        team("team_gone", 0, removed=True),
+    )
+    led = Ledger()
+    for team_id in ("team_a", "team_b", "team_keep", "team_gone"):
+        led.add(team_id, balance=10, flows=(our_flow(team_id, 10),))
+    assert [c.team_id for c in make(d, led.observed()).changes] == [
+        "team_a",
+        "team_b",
+        "team_gone",
+    ]
+    single = desired(organization(), team("team_a", 0), team("team_gone", 0, removed=True))
+    led = Ledger()
+    for team_id in ("team_a", "team_gone"):
+        led.add(team_id, balance=10, flows=(our_flow(team_id, 10),))
+    assert len(make(single, led.observed()).changes) == 2
+
+
+def test_empty_set_guard_ignores_a_plan_that_moves_nothing() -> None:
+    # Deficits alone (every team protected) take nothing: the plan is not refused.
+    d = desired(organization(), team("team_a", 0, protect=True), team("team_b", 0, protect=True))
+    led = Ledger()
+    for team_id in ("team_a", "team_b"):
+        led.add(team_id, balance=10, flows=(our_flow(team_id, 10),))
+    p = make(d, led.observed())
+    assert p.changes == ()
+    assert [x.team_id for x in p.deficits] == ["team_a", "team_b"]
 
 
 def test_plan_id_ignores_the_clock_within_the_period() -> None:
