@@ -52,6 +52,7 @@ from reconciler.periods import Period, Seconds
 
 DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0
+TOKEN_VARIABLE = "KEEPTRUSTS_API_TOKEN"
 
 T = TypeVar("T")
 
@@ -82,11 +83,22 @@ class HttpLedger:
 
     @classmethod
     def from_url(
-        cls, url: str, *, token: str | None, timeout: Seconds | None = None, page_size: int = 500
+        cls,
+        url: str,
+        *,
+        token: str | None,
+        timeout: Seconds | None = None,
+        page_size: int = 500,
+        token_name: str = TOKEN_VARIABLE,
     ) -> HttpLedger:
-        """A client for ``url`` with TLS verification on and the token as a bearer header."""
+        """A client for ``url`` with TLS verification on and the token as a bearer header.
+
+        The token is checked first (:func:`check_token`), so a token that cannot be a header
+        value is refused before any request, without being echoed.
+        """
         headers = {"User-Agent": f"reconciler/{__version__}", "Accept": "application/json"}
         if token:
+            check_token(token, token_name)
             headers["Authorization"] = f"Bearer {token}"
         total = DEFAULT_TIMEOUT if timeout is None else timeout
         client = httpx.Client(
@@ -261,7 +273,9 @@ class HttpLedger:
             except httpx.TransportError as exc:
                 reason, last = _describe(exc), exc
             except httpx.HTTPError as exc:
-                raise LedgerError(f"GET {path} on the ledger at {self._base}: {exc}") from exc
+                raise LedgerError(
+                    f"GET {path} on the ledger at {self._base}: {_describe(exc)}"
+                ) from exc
             else:
                 if response.status_code not in RETRYABLE_STATUSES:
                     return self._result(response, "GET", path, write=False)
@@ -340,8 +354,43 @@ class HttpLedger:
         raise error_for(status, body, f"{method} {path}", write=write)
 
 
+def check_token(token: str, name: str = TOKEN_VARIABLE) -> str:
+    """The token, or LedgerConfigError when it cannot be sent as a header value.
+
+    Tokens are printable ASCII. The message names the kind of character, never the token (or
+    where in it the character is, which would tell its length).
+    """
+    for char in token:
+        if not char.isascii():
+            kind = "a non-ASCII character"
+        elif not char.isprintable():
+            kind = "a control character"
+        else:
+            continue
+        raise LedgerConfigError(
+            f"{name} contains {kind}: tokens are printable ASCII; check how it was set "
+            "(a trailing newline or carriage return from a file?); it was not sent"
+        )
+    return token
+
+
+# httpx errors whose text is about the socket, TLS or what the server sent, and so cannot
+# hold one of our request header values. Every other httpx error (LocalProtocolError above
+# all: h11 puts the offending header value in its message) is described by its type alone.
+_TEXT_IS_SAFE = (
+    httpx.TimeoutException,
+    httpx.ConnectError,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+)
+
+
 def _describe(exc: httpx.HTTPError) -> str:
+    """A short description of an httpx error that never carries a request header value."""
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
+    if not isinstance(exc, _TEXT_IS_SAFE):
+        return kind
     text = " ".join(str(exc).split())[:200]
     return f"{kind}: {text}" if text else kind
 
