@@ -166,11 +166,13 @@ def parse_settle(body: JSONValue) -> SettleRequest:
 
 def _micros(value: JSONValue, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise WireError(f"{field}: {value!r} is not a number")
+        raise WireError(f"{field}: expected a number, got {exactjson.clip(repr(value))}")
     try:
         return to_micros(value)
     except AmountError as exc:
-        shown = format(value, "f") if isinstance(value, Decimal) else str(value)
+        exponent = value.as_tuple().exponent if isinstance(value, Decimal) else 0
+        plain = isinstance(exponent, int) and abs(exponent) <= 64
+        shown = exactjson.clip(format(value, "f") if plain else str(value))
         raise WireError(f"{field}: {shown} has more than 6 decimal places") from exc
 
 
