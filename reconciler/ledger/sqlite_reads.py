@@ -151,6 +151,8 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
         created_at, _, seq = text.partition("|")
         if format_timestamp(parse_timestamp(created_at)) != created_at:
             raise ValueError(created_at)
+        if not (seq.isascii() and seq.isdigit() and len(seq) <= 19 and int(seq) < 2**63):
+            raise ValueError(seq)  # entry ids are SQLite integers: 0 <= seq < 2**63
         return created_at, int(seq)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise LedgerRequestInvalid(
