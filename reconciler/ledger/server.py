@@ -41,6 +41,7 @@ from reconciler.ledger.validation import BodyValidator, InvalidBody, query_limit
 
 log = logging.getLogger(__name__)
 
+MAX_BODY_BYTES = 64 * 1024  # the largest valid request body is well under 4 KiB
 BILLING_ACTOR = "billing-token"
 READ_ACTOR = "read-token"
 OPEN_ACTOR = "sandbox-open"
@@ -125,7 +126,7 @@ class _Api:
         async def handle(request: Request) -> Response:
             try:
                 actor = self.actor_for(request, write)
-                body = await request.body() if write else b""
+                body = await _read_body(request) if write else b""
                 fault = self.faults.next_fault(route) if self.faults else Fault()
                 if fault.latency_ms:
                     await asyncio.sleep(fault.latency_ms / 1000)
@@ -240,6 +241,32 @@ class _Api:
         return wire.transaction_response(
             self.ledger.settle(ask.reservation_id, ask.actual_cost, actor=actor)
         )
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, refused (413) as soon as it is known to pass ``MAX_BODY_BYTES``:
+    from ``Content-Length`` before reading, else while the chunks arrive."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large() -> _Refused:
+    return _Refused(
+        413,
+        "invalid_request",
+        "payload_too_large",
+        f"request body is larger than {MAX_BODY_BYTES} bytes: wallet requests are small JSON "
+        "objects",
+    )
 
 
 class _CutResponse(Response):
