@@ -6,6 +6,7 @@ HTTP date, capped). Writes are never retried here: a write that certainly did no
 connection was refused before anything was sent, or a 4xx) raises the matching error; a write
 whose outcome is unknown (timeout or reset after sending, 5xx, a lost response) raises
 :class:`AmbiguousWrite`, and the executor searches the wallet for the op key before retrying.
+A write answered with ``Idempotent-Replayed: true`` returns its entry with ``replayed=True``.
 
 The bearer token lives only in the client's default headers: it is never logged and never put
 in an exception message. Every wire name comes from ``wire.py``.
@@ -17,8 +18,9 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 from urllib.parse import quote
 
 import httpx
@@ -298,14 +300,20 @@ class HttpLedger:
     ) -> T:
         """POST once; a 2xx answer that cannot be read means the write happened: ambiguous."""
         try:
-            return parse(self._post(path, body, key))
+            data, headers = self._post(path, body, key)
+            result = parse(data)
         except wire.WireError as exc:
             raise AmbiguousWrite(
                 f"POST {path}: the ledger accepted the request but its answer is unreadable "
                 f"({exc}); search the wallet's transactions before retrying"
             ) from exc
+        if isinstance(result, Transaction) and wire.is_replay(headers):
+            return cast(T, replace(result, replayed=True))
+        return result
 
-    def _post(self, path: str, body: dict[str, object], key: str | None) -> wire.JSONValue:
+    def _post(
+        self, path: str, body: dict[str, object], key: str | None
+    ) -> tuple[wire.JSONValue, httpx.Headers]:
         headers = {"Content-Type": "application/json"}
         if key:
             headers[wire.IDEMPOTENCY_HEADER] = key
@@ -337,7 +345,7 @@ class HttpLedger:
                 f"{what}: HTTP {response.status_code} from the ledger at {self._base}; it may or "
                 "may not have been applied: search the wallet's transactions before retrying"
             )
-        return self._result(response, "POST", path, write=True)
+        return self._result(response, "POST", path, write=True), response.headers
 
     def _result(
         self, response: httpx.Response, method: str, path: str, *, write: bool

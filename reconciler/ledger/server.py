@@ -9,7 +9,8 @@ open. The actor recorded on writes is the token's role (``billing-token``), neve
 Handlers do the ledger work in Starlette's threadpool (the ledger is thread-safe). Faults from a
 :class:`FaultPlan` are applied after authentication: latency, an error status without the work,
 ``lose`` (the work is done, then a 502 hides it) or ``reset`` (the work is done, then the
-connection is cut mid-answer).
+connection is cut mid-answer). A credit/allocate/reclaim answered by an idempotent replay
+carries ``Idempotent-Replayed: true``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from starlette.types import Scope as AsgiScope
 
 from reconciler.errors import LedgerError
 from reconciler.ledger import wire
-from reconciler.ledger.base import Scope
+from reconciler.ledger.base import Scope, Transaction
 from reconciler.ledger.faults import Fault, FaultPlan
 from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.ledger.statuses import BILLING_PERMISSION, envelope_for
@@ -53,6 +54,18 @@ class GatewaySettings:
 
     mapping: dict[str, str]
     wallet_enforcement: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A route's answer body with response headers (``Idempotent-Replayed``)."""
+
+    body: object
+    headers: dict[str, str]
+
+
+def _written(entry: Transaction) -> _Answer:
+    return _Answer(wire.transaction_response(entry), wire.replay_headers(entry))
 
 
 class _Refused(Exception):
@@ -137,7 +150,11 @@ class _Api:
                     return error_response(
                         502, "server_error", "response_lost", "injected fault: response lost"
                     )
-                return _CutResponse() if fault.reset else _json(result)
+                if fault.reset:
+                    return _CutResponse()
+                if isinstance(result, _Answer):
+                    return _json(result.body, headers=result.headers)
+                return _json(result)
             except _Refused as refused:
                 return error_response(refused.status, refused.type, refused.code, refused.message)
             except wire.WireError as exc:
@@ -207,7 +224,7 @@ class _Api:
         entry = self.ledger.credit(
             move.amount, note=move.note, idempotency_key=self.key(request), actor=actor
         )
-        return wire.transaction_response(entry)
+        return _written(entry)
 
     def move(self, action: str, request: Request, raw: bytes, actor: str) -> object:
         move = wire.parse_movement(self.body("MovementRequest", raw))
@@ -220,7 +237,7 @@ class _Api:
             idempotency_key=self.key(request),
             actor=actor,
         )
-        return wire.transaction_response(entry)
+        return _written(entry)
 
     def reserve(self, request: Request, raw: bytes, actor: str) -> object:
         ask = wire.parse_reserve(self.body("ReserveRequest", raw))

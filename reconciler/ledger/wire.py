@@ -12,6 +12,7 @@ tokens (``5000.00``, ``0.000001``): never through a binary float.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -35,6 +36,7 @@ SETTLE = "/v1/gateway/wallets/settle"
 CONSOLE_ALLOCATE = "/api/wallets/allocate"
 CONSOLE_RECLAIM = "/api/wallets/reclaim"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"  # "true" on an answer that replays an earlier write
 
 JSONValue = Any  # what json.loads returns; only this module indexes it
 
@@ -231,6 +233,16 @@ def transactions_json(entries: list[Transaction], next_cursor: str | None) -> di
 
 def transaction_response(entry: Transaction) -> dict[str, object]:
     return {"transaction": transaction_json(entry)}
+
+
+def replay_headers(entry: Transaction) -> dict[str, str]:
+    """Response headers of a write: ``Idempotent-Replayed: true`` when it was a replay."""
+    return {REPLAYED_HEADER: "true"} if entry.replayed else {}
+
+
+def is_replay(headers: Mapping[str, str]) -> bool:
+    """Whether a write's response headers say it replayed an earlier write."""
+    return headers.get(REPLAYED_HEADER, "").strip().lower() == "true"
 
 
 def reservation_json(reservation: Reservation) -> dict[str, object]:
