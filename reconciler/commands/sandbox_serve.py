@@ -9,6 +9,7 @@ from typing import Any
 import click
 import yaml
 
+from reconciler.commands.sandbox import DbPath
 from reconciler.errors import ConfigError, LedgerConfigError
 from reconciler.ledger import is_loopback
 from reconciler.ledger.faults import FaultPlan, FaultSpecError
@@ -55,7 +56,7 @@ def load_gateway_settings(path: Path) -> GatewaySettings:
     "--db",
     "db_path",
     required=True,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=DbPath(dir_okay=False, exists=True, path_type=Path),
     help="The sandbox database (made by `sandbox init`).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")

@@ -49,6 +49,10 @@ class SqliteLedger:
     ) -> None:
         path = Path(path)
         self._db = Connections(path, clock or utc_now, check_text(actor, "actor"))
+        if path.is_dir():
+            raise LedgerConfigError(
+                f"{path} is a directory, not a sandbox ledger file: point at the .db file"
+            )
         if not path.is_file():  # checked first: connecting would create the file
             raise LedgerConfigError(f"no sandbox ledger at {path}: {init_hint(path)}")
         try:
