@@ -14,6 +14,7 @@ from datetime import datetime
 
 from reconciler.errors import LedgerNotFound, LedgerRequestInvalid
 from reconciler.ledger.base import Scope, TeamObservation, Transaction, Wallet
+from reconciler.ledger.exactjson import clip
 from reconciler.ledger.sqlite_rows import (
     ENTRY_SELECT,
     WALLET_COLUMNS,
@@ -156,5 +157,6 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
         return created_at, int(seq)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise LedgerRequestInvalid(
-            f"cursor {cursor!r} is not one this ledger returned: start again without a cursor"
+            f"cursor {clip(cursor, 80)!r} is not one this ledger returned: start again without "
+            "a cursor"
         ) from exc

@@ -71,9 +71,10 @@ def parse_timestamp(text: str, field: str = "timestamp") -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except (ValueError, AttributeError) as exc:
-        raise WireError(f"{field}: {text!r} is not an RFC 3339 date-time") from exc
+        shown = exactjson.clip(text) if isinstance(text, str) else text
+        raise WireError(f"{field}: {shown!r} is not an RFC 3339 date-time") from exc
     if moment.tzinfo is None:
-        raise WireError(f"{field}: {text!r} has no time zone (use Z)")
+        raise WireError(f"{field}: {exactjson.clip(text)!r} has no time zone (use Z)")
     return moment.astimezone(UTC)
 
 

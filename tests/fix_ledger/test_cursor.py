@@ -6,6 +6,7 @@ import base64
 
 import pytest
 
+from reconciler.ledger.exactjson import clip
 from tests.fix_ledger.conftest import Served, envelope
 from tests.support.sandbox_server import READ_TOKEN
 
@@ -26,7 +27,8 @@ def test_an_out_of_range_cursor_is_a_422_like_other_bad_cursors(served: Served, 
     assert envelope(response) == (
         422,
         "validation_error",
-        f"cursor '{crafted}' is not one this ledger returned: start again without a cursor",
+        f"cursor {clip(crafted, 80)!r} is not one this ledger returned: start again without "
+        "a cursor",
     )
 
 
@@ -36,3 +38,21 @@ def test_the_largest_entry_number_is_still_a_cursor(served: Served) -> None:
         headers={"Authorization": f"Bearer {READ_TOKEN}"},
     )
     assert response.status_code == 200
+
+
+def test_a_huge_cursor_or_date_is_not_echoed_in_full(served: Served) -> None:
+    for query, message in (
+        ("cursor=" + "A" * 5000, "cursor 'AAAAAAAAAAAAAAAAAAAA"),
+        (
+            "since=" + "2" * 5000,
+            f"since: {clip('2' * 5000)!r} is not an RFC 3339 date-time",
+        ),
+    ):
+        response = served.http.get(
+            f"/v1/wallets/wal_org_org_acme/transactions?{query}",
+            headers={"Authorization": f"Bearer {READ_TOKEN}"},
+        )
+        status, code, text = envelope(response)
+        assert (status, code) == (422, "validation_error")
+        assert text.startswith(message)
+        assert len(text) < 160
