@@ -8,10 +8,13 @@ and exits 130, like every interrupted command.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
+import signal
 import socket
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
@@ -58,6 +61,22 @@ def _quiet_uvicorn() -> _OneLineLog:
         logger.handlers = [handler] if name == "uvicorn" else []
         logger.propagate = name != "uvicorn"
     return handler
+
+
+def _server_class() -> type[Any]:
+    """uvicorn's Server, remembering a SIGINT (uvicorn is imported only when serve runs)."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, remembering whether a SIGINT stopped it."""
+
+        interrupted = False
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            self.interrupted = self.interrupted or sig == signal.SIGINT
+            super().handle_exit(sig, frame)
+
+    return Server
 
 
 def _stopped_line(cancelled: int) -> str:
@@ -224,9 +243,10 @@ def serve(
             timeout_graceful_shutdown=GRACE_SECONDS,
         )
         handler = _quiet_uvicorn()
-        try:
-            uvicorn.Server(config).run(sockets=[sock])
-        except KeyboardInterrupt:  # uvicorn re-raises the SIGINT after its graceful shutdown
+        server = _server_class()(config)
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it handled
+            server.run(sockets=[sock])
+        if server.interrupted:  # also when SIGINT is ignored (a background job of a script)
             click.echo(_stopped_line(handler.cancelled), err=True)
             return EXIT_INTERRUPTED
         return None

@@ -65,11 +65,17 @@ def test_an_empty_token_is_a_usage_error(
     assert result.stderr.splitlines()[-1] == EMPTY.format(option=option, variable=variable)
 
 
-def test_ctrl_c_with_a_request_in_flight_is_one_line_and_exit_130(db: Path) -> None:
+@pytest.mark.parametrize("sigint_ignored", [False, True])
+def test_ctrl_c_with_a_request_in_flight_is_one_line_and_exit_130(
+    db: Path, sigint_ignored: bool
+) -> None:
     env = {**os.environ, "RECONCILER_SANDBOX_TOKEN": "billtok"}
     args = ["--db", str(db), "--port", "0", "--faults", "wallets:latency=20000"]
+    command = [sys.executable, "-m", "reconciler", "sandbox", "serve", *args]
+    if sigint_ignored:  # a background job of a script starts with SIGINT ignored
+        command = ["sh", "-c", 'trap "" INT; exec "$@"', "sh", *command]
     proc = subprocess.Popen(
-        [sys.executable, "-m", "reconciler", "sandbox", "serve", *args],
+        command,
         env=env,
         stderr=subprocess.PIPE,
         text=True,
