@@ -62,9 +62,9 @@ def test_two_concurrent_applies_report_each_movement_once(db: Path) -> None:
         team("team_support", 250),
     )
     results: list[ApplyResult] = []
-    # Each allocation waits 300 ms on the server before it is made, so both runs read the
+    # Each allocation waits 800 ms on the server before it is made, so both runs read the
     # ledger (no op key yet) and both send the same movement: the second is a replay.
-    with running_server(db, faults="allocate:latency=300") as url:
+    with running_server(db, faults="allocate:latency=800") as url:
         with HttpLedger.from_url(url, token=BILLING_TOKEN) as planning:
             plan = make_plan(state, planning, Clock(datetime.now(UTC)))
         assert len(plan.changes) == 3
