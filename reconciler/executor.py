@@ -11,6 +11,8 @@ For each change, in the plan's order:
 5. send the movement with its note and ``idempotency_key=op_key``; when the outcome is unknown
    (``LedgerUnavailable``, including ``AmbiguousWrite``) search the team wallet for the op key
    before any retry, with bounded exponential backoff and jitter. A movement is never made twice.
+   A movement answered by an idempotent replay (``Transaction.replayed``: a concurrent run
+   with the same plan made it first) is reported as skipped, not applied.
 
 The result records every change as applied, skipped, failed or not attempted. ``apply`` never
 raises for a ledger error on one movement: the CLI turns the result into an exit code.
@@ -28,6 +30,7 @@ from typing import Any
 
 from reconciler import money, notes
 from reconciler.errors import (
+    AmbiguousWrite,
     LedgerAuthError,
     LedgerConfigError,
     LedgerError,
@@ -45,7 +48,7 @@ RESULT_FORMAT_VERSION = 1
 
 class StepStatus(enum.StrEnum):
     APPLIED = "applied"  # the movement was made by this run
-    SKIPPED = "skipped"  # already in the ledger (resumed run), or nothing left to reclaim
+    SKIPPED = "skipped"  # already in the ledger (resumed or concurrent run), or nothing to reclaim
     FAILED = "failed"
     NOT_ATTEMPTED = "not_attempted"
 
@@ -220,7 +223,14 @@ class _Runner:
                 )
         else:
             self._check_headroom(change)
-        entry = self._move(change, amount)
+        entry, made_here = self._move(change, amount)
+        if not made_here:
+            return StepResult(
+                change,
+                StepStatus.SKIPPED,
+                transaction_id=entry.id,
+                detail="already in the ledger (made by a concurrent run)",
+            )
         detail = ""
         if amount != change.amount:
             detail = (
@@ -267,20 +277,29 @@ class _Runner:
             )
         )
 
-    def _move(self, change: Change, amount: int) -> Transaction:
+    def _move(self, change: Change, amount: int) -> tuple[Transaction, bool]:
+        """The movement's entry, and whether this run made it.
+
+        An idempotent replay (``Transaction.replayed``) or an op key found in the ledger was
+        made by this run only if one of its own earlier attempts may have been written (an
+        ambiguous failure); otherwise a concurrent run made it.
+        """
         note = self._note(change)
         send = self.ledger.allocate if change.action is Action.ALLOCATE else self.ledger.reclaim
         last: LedgerUnavailable | None = None
+        maybe_written = False
         for attempt in range(self.retry.write_attempts):
             if attempt:
                 self.retry.pause(attempt - 1, at_least=last.retry_after if last else None)
             try:
-                return send(change.team_id, amount, note=note, idempotency_key=change.op_key)
+                entry = send(change.team_id, amount, note=note, idempotency_key=change.op_key)
+                return entry, maybe_written or not entry.replayed
             except LedgerUnavailable as exc:
                 last = exc
+                maybe_written = maybe_written or isinstance(exc, AmbiguousWrite)
             found = self._search(change)
             if found is not None:
-                return found
+                return found, maybe_written
         assert last is not None
         raise LedgerUnavailable(
             f"{change.action.value} {money.format_usd(amount)} to {change.team_id} failed "

@@ -19,6 +19,7 @@ import jsonschema  # type: ignore[import-untyped, unused-ignore]
 
 from reconciler import money
 from reconciler.errors import ConfigError
+from reconciler.ledger.exactjson import JSONSyntaxError, clip, parse_int
 from reconciler.periods import Period, PeriodKind, period_from_id
 from reconciler.plan import (
     PLAN_FORMAT_VERSION,
@@ -123,11 +124,17 @@ def dumps(plan: Plan) -> str:
 def loads(text: str, *, source: str) -> Plan:
     """Read a plan document; ``source`` (the file name) is used in error messages."""
     try:
-        document = json.loads(text, parse_float=Decimal)
+        document = json.loads(text, parse_float=Decimal, parse_int=parse_int)
     except json.JSONDecodeError as exc:
         raise ConfigError(
             f"{source}: not a JSON plan document (line {exc.lineno}, column {exc.colno}: "
             f"{exc.msg}): write one with `reconciler plan --out FILE`"
+        ) from exc
+    except (JSONSyntaxError, ValueError, RecursionError) as exc:
+        reason = "nested too deeply" if isinstance(exc, RecursionError) else clip(str(exc), 120)
+        raise ConfigError(
+            f"{source}: not a JSON plan document ({reason}): write one with "
+            "`reconciler plan --out FILE`"
         ) from exc
     if not isinstance(document, dict):
         raise ConfigError(f"{source}: not a plan document (expected a JSON object)")

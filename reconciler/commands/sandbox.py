@@ -14,8 +14,8 @@ from typing import Any, ClassVar
 
 import click
 
-from reconciler.errors import LedgerNotFound
-from reconciler.ledger import jsonview, textview
+from reconciler.errors import LedgerConfigError, LedgerNotFound
+from reconciler.ledger import jsonview, sqlite_path, textview
 from reconciler.ledger.base import Transaction
 from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.money import AmountError, format_usd, parse_amount, to_micros
@@ -58,12 +58,29 @@ class CentsAmount(click.ParamType):  # type: ignore[type-arg]
         return to_micros(amount)
 
 
+class DbPath(click.Path):
+    """A ``--db`` file path. A ``sqlite:///`` URL (the ``--ledger`` form) is refused, naming
+    the path it stands for, instead of becoming a directory called ``sqlite:``."""
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
+        text = str(value)
+        if "://" in text or text.startswith("sqlite:"):
+            meant = ""
+            if text.startswith("sqlite:///"):
+                try:
+                    meant = f"; for {text} pass --db {sqlite_path(text, Path())}"
+                except LedgerConfigError:
+                    meant = ""
+            self.fail(f"--db takes a file path, not a URL (URLs go to --ledger){meant}", param, ctx)
+        return super().convert(value, param, ctx)
+
+
 db_option = click.option(
     "--db",
     "db",
     required=True,
     metavar="PATH",
-    type=click.Path(dir_okay=False, path_type=Path),
+    type=DbPath(dir_okay=False, path_type=Path),
     help="The sandbox ledger file (SQLite).",
 )
 note_option = click.option("--note", default="", help="One-line note stored with the movement.")
@@ -97,13 +114,14 @@ def init(db: Path, org_id: str, amount: int | None) -> None:
     """Create a sandbox ledger with its organization wallet.
 
     The organization wallet starts at zero, or at --credit. Running it again on the same
-    file for the same organization changes nothing.
+    file for the same organization changes nothing. An existing empty file counts as no
+    ledger yet: it is made into one (and credited).
 
     \b
     Example:
       reconciler sandbox init --db .reconciler/sandbox.db --org org_acme --credit 50000.00
     """
-    existed = db.exists()
+    existed = db.exists() and db.stat().st_size > 0  # an empty file (`touch`) is no ledger yet
     with SqliteLedger.create(db, org_id, actor=CONSOLE_ACTOR, clock=clock_from_env()) as ledger:
         if existed:
             if amount is not None:

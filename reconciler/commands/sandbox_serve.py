@@ -1,18 +1,101 @@
-"""``reconciler sandbox serve``: the sandbox ledger over the wallet HTTP API."""
+"""``reconciler sandbox serve``: the sandbox ledger over the wallet HTTP API.
+
+uvicorn's own log lines reach stderr as one line each (``error: …``), never with a traceback.
+Ctrl-C stops the server: requests in flight get ``GRACE_SECONDS`` to finish, the rest are
+cancelled, and the command prints ``sandbox server stopped`` (saying how many were cancelled)
+and exits 130, like every interrupted command.
+"""
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import signal
 import socket
 from pathlib import Path
+from types import FrameType
 from typing import Any
 
 import click
 import yaml
 
-from reconciler.errors import ConfigError, LedgerConfigError
+from reconciler.commands.sandbox import DbPath
+from reconciler.errors import EXIT_INTERRUPTED, ConfigError, LedgerConfigError
 from reconciler.ledger import is_loopback
 from reconciler.ledger.faults import FaultPlan, FaultSpecError
 from reconciler.ledger.server import GatewaySettings, create_app
+
+GRACE_SECONDS = 3
+TOKEN_VARIABLE = "RECONCILER_SANDBOX_TOKEN"
+READ_TOKEN_VARIABLE = "RECONCILER_SANDBOX_READ_TOKEN"
+
+
+class _OneLineLog(logging.Handler):
+    """uvicorn's log records as one stderr line each, no traceback; counts cancelled requests.
+
+    On a shutdown that outlasts the grace period uvicorn logs "Cancel N running task(s)" and
+    then, per cancelled request, "Exception in ASGI application" with a CancelledError
+    traceback: the first is counted, the second dropped.
+    """
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.cancelled = 0
+
+    def emit(self, record: logging.LogRecord) -> None:
+        message = record.getMessage()
+        if message.startswith("Cancel ") and "running task" in message:
+            self.cancelled += int(message.split()[1]) if message.split()[1].isdigit() else 1
+            return
+        if self.cancelled and message.startswith("Exception in ASGI application"):
+            return
+        first = message.splitlines()[0] if message else record.levelname
+        click.echo(f"{record.levelname.lower()}: {first}", err=True)
+
+
+def _quiet_uvicorn() -> _OneLineLog:
+    handler = _OneLineLog()
+    for name in ("uvicorn", "uvicorn.error", "uvicorn.access", "uvicorn.asgi"):
+        logger = logging.getLogger(name)
+        logger.handlers = [handler] if name == "uvicorn" else []
+        logger.propagate = name != "uvicorn"
+    return handler
+
+
+def _server_class() -> type[Any]:
+    """uvicorn's Server, remembering a SIGINT (uvicorn is imported only when serve runs)."""
+    import uvicorn
+
+    class Server(uvicorn.Server):
+        """uvicorn's server, remembering whether a SIGINT stopped it."""
+
+        interrupted = False
+
+        def handle_exit(self, sig: int, frame: FrameType | None) -> None:
+            self.interrupted = self.interrupted or sig == signal.SIGINT
+            super().handle_exit(sig, frame)
+
+    return Server
+
+
+def _stopped_line(cancelled: int) -> str:
+    if not cancelled:
+        return "sandbox server stopped"
+    requests = "request" if cancelled == 1 else "requests"
+    return f"sandbox server stopped; {cancelled} {requests} in flight cancelled"
+
+
+def _refuse_empty(value: str | None, option: str, variable: str) -> None:
+    """An empty token (flag or variable) would make a server nobody can use: refuse it."""
+    empty_flag = value is not None and not value.strip()
+    empty_variable = value is None and os.environ.get(variable) is not None
+    if empty_flag or (empty_variable and not os.environ[variable].strip()):
+        raise click.BadParameter(
+            f"the token is empty (from {option} or {variable}): give a token, or unset "
+            "both to serve an open sandbox",
+            param_hint=option,
+        )
 
 
 def load_gateway_settings(path: Path) -> GatewaySettings:
@@ -55,20 +138,20 @@ def load_gateway_settings(path: Path) -> GatewaySettings:
     "--db",
     "db_path",
     required=True,
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    type=DbPath(dir_okay=False, exists=True, path_type=Path),
     help="The sandbox database (made by `sandbox init`).",
 )
 @click.option("--host", default="127.0.0.1", show_default=True, help="Address to listen on.")
 @click.option("--port", default=8080, show_default=True, type=click.IntRange(0, 65535))
 @click.option(
     "--token",
-    envvar="RECONCILER_SANDBOX_TOKEN",
+    envvar=TOKEN_VARIABLE,
     show_envvar=True,
     help="Billing token (reads and writes). Prefer the variable: flags show up in `ps`.",
 )
 @click.option(
     "--read-token",
-    envvar="RECONCILER_SANDBOX_READ_TOKEN",
+    envvar=READ_TOKEN_VARIABLE,
     show_envvar=True,
     help="Read-only token (a write with it is a 403).",
 )
@@ -88,14 +171,16 @@ def serve(
     faults: str | None,
     gateway_config: Path | None,
     insecure: bool,
-) -> None:
+) -> int | None:
     """Serve the sandbox ledger over the Keeptrusts wallet HTTP API.
 
     Routes: GET /v1/wallets, /v1/wallets/balance, /v1/wallets/{id}/transactions;
     POST /v1/wallets/credit|allocate|reclaim, /v1/gateway/wallets/reserve|settle and the
     console aliases /api/wallets/allocate|reclaim (schemas/wallet-api.openapi.yaml). The
     server speaks plain http, so it listens on loopback only unless --insecure. Without any
-    token it is open to every local process.
+    token it is open to every local process; an empty token is refused (exit 64).
+    Ctrl-C stops it (requests in flight get 3 seconds) with "sandbox server stopped" and
+    exit 130.
 
     \b
     Faults (SPEC = comma-separated ROUTE:KIND[@N[,N..]|@N+]):
@@ -111,6 +196,8 @@ def serve(
       reconciler sandbox serve --db .reconciler/sandbox.db --port 8080
       KEEPTRUSTS_API_TOKEN=dev-billing reconciler plan --ledger http://127.0.0.1:8080
     """
+    _refuse_empty(token, "--token", TOKEN_VARIABLE)
+    _refuse_empty(read_token, "--read-token", READ_TOKEN_VARIABLE)
     if not is_loopback(host) and not insecure:
         raise LedgerConfigError(
             f"refusing to listen on {host}: the sandbox speaks plain http with bearer tokens; "
@@ -149,8 +236,20 @@ def serve(
             click.echo(f"injecting faults: {faults}", err=True)
         click.echo(f"sandbox ledger {db_path} serving at http://{shown}:{bound}", err=True)
         config = uvicorn.Config(
-            app, log_level="warning", lifespan="off", ws="none", timeout_graceful_shutdown=5
+            app,
+            log_config=None,
+            log_level="warning",
+            lifespan="off",
+            ws="none",
+            timeout_graceful_shutdown=GRACE_SECONDS,
         )
-        uvicorn.Server(config).run(sockets=[sock])
+        handler = _quiet_uvicorn()
+        server = _server_class()(config)
+        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it handled
+            server.run(sockets=[sock])
+        if server.interrupted:  # also when SIGINT is ignored (a background job of a script)
+            click.echo(_stopped_line(handler.cancelled), err=True)
+            return EXIT_INTERRUPTED
+        return None
     finally:
         ledger.close()

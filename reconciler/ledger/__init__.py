@@ -99,7 +99,7 @@ def open_ledger(
         from reconciler.ledger.http import HttpLedger
 
         env = os.environ if environ is None else environ
-        return HttpLedger.from_url(url, token=env.get(ENV_TOKEN) or None)
+        return HttpLedger.from_url(url, token=env.get(ENV_TOKEN) or None, token_name=ENV_TOKEN)
     raise LedgerConfigError(
         f"unsupported ledger URL {url!r}: use sqlite:///path.db, http:// (loopback) or https://"
     )

@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import enum
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
 
@@ -86,6 +86,10 @@ class Transaction:
     owner_id: str | None = None
     request_id: str | None = None
     actor: str | None = None  # who made the movement (token subject, "console", ...)
+    # This write was answered by an idempotent replay: the entry existed before this call
+    # (made by an earlier call with the same idempotency key). About the call, not the entry,
+    # so it takes no part in equality.
+    replayed: bool = field(default=False, compare=False)
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,13 +1,17 @@
 """JSON without binary floats: numbers are read as Decimal and written as exact tokens.
 
 ``loads`` parses numbers with a fraction or exponent as ``Decimal`` (integers stay ``int``) and
-refuses ``NaN``/``Infinity``; ``dumps`` writes ``Decimal`` and :class:`Number` as number tokens
-(``5000.00``, ``0.000001``) and refuses floats outright, so no amount is ever rounded on the way.
+refuses ``NaN``/``Infinity``, objects with a duplicate key (JSON parsers disagree on which one
+wins; money must not go to whichever came last) and integers longer than Python converts
+(``sys.get_int_max_str_digits()``); every refusal is a :class:`JSONSyntaxError`. ``dumps``
+writes ``Decimal`` and :class:`Number` as number tokens (``5000.00``, ``0.000001``) and refuses
+floats outright, so no amount is ever rounded on the way.
 """
 
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -25,18 +29,58 @@ class Number:
     token: str
 
 
+CLIP = 40  # characters of a value echoed in a message
+
+
+def clip(text: str, limit: int = CLIP) -> str:
+    """``text`` cut to ``limit`` characters (``…`` marks the cut), for echoing in messages."""
+    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+
+
 def loads(data: bytes | str) -> Any:
-    """Parse JSON; numbers with a fraction or exponent become Decimal; NaN/Infinity refused."""
+    """Parse JSON exactly (see the module docstring); JSONSyntaxError when it cannot be."""
 
     def refuse(name: str) -> Any:
         raise JSONSyntaxError(f"{name} is not a JSON number")
 
     try:
-        return json.loads(data, parse_float=Decimal, parse_constant=refuse)
+        return json.loads(
+            data,
+            parse_float=Decimal,
+            parse_int=parse_int,
+            parse_constant=refuse,
+            object_pairs_hook=unique_keys,
+        )
+    except JSONSyntaxError:
+        raise
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise JSONSyntaxError(f"body is not valid JSON: {exc}") from exc
     except RecursionError as exc:
         raise JSONSyntaxError("body is nested too deeply") from exc
+    except ValueError as exc:  # anything else the parser refuses: never an internal error
+        raise JSONSyntaxError(f"body is not valid JSON: {clip(str(exc), 120)}") from exc
+
+
+def parse_int(text: str) -> int:
+    """A JSON integer token as ``int``; JSONSyntaxError when it has too many digits."""
+    try:
+        return int(text)
+    except ValueError as exc:
+        limit = sys.get_int_max_str_digits()
+        raise JSONSyntaxError(
+            f"the number {clip(text, 20)} has {len(text.lstrip('-'))} digits; "
+            f"at most {limit} are allowed"
+        ) from exc
+
+
+def unique_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    """An object's members as a dict; JSONSyntaxError naming the first duplicate key."""
+    result: dict[str, Any] = {}
+    for key, value in pairs:
+        if key in result:
+            raise JSONSyntaxError(f"duplicate key {clip(key)!r} in a JSON object")
+        result[key] = value
+    return result
 
 
 def dumps(value: object) -> str:

@@ -6,6 +6,7 @@ HTTP date, capped). Writes are never retried here: a write that certainly did no
 connection was refused before anything was sent, or a 4xx) raises the matching error; a write
 whose outcome is unknown (timeout or reset after sending, 5xx, a lost response) raises
 :class:`AmbiguousWrite`, and the executor searches the wallet for the op key before retrying.
+A write answered with ``Idempotent-Replayed: true`` returns its entry with ``replayed=True``.
 
 The bearer token lives only in the client's default headers: it is never logged and never put
 in an exception message. Every wire name comes from ``wire.py``.
@@ -17,8 +18,9 @@ import random
 import time
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from datetime import datetime
-from typing import TypeVar
+from typing import TypeVar, cast
 from urllib.parse import quote
 
 import httpx
@@ -52,6 +54,7 @@ from reconciler.periods import Period, Seconds
 
 DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0
+TOKEN_VARIABLE = "KEEPTRUSTS_API_TOKEN"
 
 T = TypeVar("T")
 
@@ -82,11 +85,22 @@ class HttpLedger:
 
     @classmethod
     def from_url(
-        cls, url: str, *, token: str | None, timeout: Seconds | None = None, page_size: int = 500
+        cls,
+        url: str,
+        *,
+        token: str | None,
+        timeout: Seconds | None = None,
+        page_size: int = 500,
+        token_name: str = TOKEN_VARIABLE,
     ) -> HttpLedger:
-        """A client for ``url`` with TLS verification on and the token as a bearer header."""
+        """A client for ``url`` with TLS verification on and the token as a bearer header.
+
+        The token is checked first (:func:`check_token`), so a token that cannot be a header
+        value is refused before any request, without being echoed.
+        """
         headers = {"User-Agent": f"reconciler/{__version__}", "Accept": "application/json"}
         if token:
+            check_token(token, token_name)
             headers["Authorization"] = f"Bearer {token}"
         total = DEFAULT_TIMEOUT if timeout is None else timeout
         client = httpx.Client(
@@ -261,7 +275,9 @@ class HttpLedger:
             except httpx.TransportError as exc:
                 reason, last = _describe(exc), exc
             except httpx.HTTPError as exc:
-                raise LedgerError(f"GET {path} on the ledger at {self._base}: {exc}") from exc
+                raise LedgerError(
+                    f"GET {path} on the ledger at {self._base}: {_describe(exc)}"
+                ) from exc
             else:
                 if response.status_code not in RETRYABLE_STATUSES:
                     return self._result(response, "GET", path, write=False)
@@ -284,14 +300,20 @@ class HttpLedger:
     ) -> T:
         """POST once; a 2xx answer that cannot be read means the write happened: ambiguous."""
         try:
-            return parse(self._post(path, body, key))
+            data, headers = self._post(path, body, key)
+            result = parse(data)
         except wire.WireError as exc:
             raise AmbiguousWrite(
                 f"POST {path}: the ledger accepted the request but its answer is unreadable "
                 f"({exc}); search the wallet's transactions before retrying"
             ) from exc
+        if isinstance(result, Transaction) and wire.is_replay(headers):
+            return cast(T, replace(result, replayed=True))
+        return result
 
-    def _post(self, path: str, body: dict[str, object], key: str | None) -> wire.JSONValue:
+    def _post(
+        self, path: str, body: dict[str, object], key: str | None
+    ) -> tuple[wire.JSONValue, httpx.Headers]:
         headers = {"Content-Type": "application/json"}
         if key:
             headers[wire.IDEMPOTENCY_HEADER] = key
@@ -323,7 +345,7 @@ class HttpLedger:
                 f"{what}: HTTP {response.status_code} from the ledger at {self._base}; it may or "
                 "may not have been applied: search the wallet's transactions before retrying"
             )
-        return self._result(response, "POST", path, write=True)
+        return self._result(response, "POST", path, write=True), response.headers
 
     def _result(
         self, response: httpx.Response, method: str, path: str, *, write: bool
@@ -340,8 +362,43 @@ class HttpLedger:
         raise error_for(status, body, f"{method} {path}", write=write)
 
 
+def check_token(token: str, name: str = TOKEN_VARIABLE) -> str:
+    """The token, or LedgerConfigError when it cannot be sent as a header value.
+
+    Tokens are printable ASCII. The message names the kind of character, never the token (or
+    where in it the character is, which would tell its length).
+    """
+    for char in token:
+        if not char.isascii():
+            kind = "a non-ASCII character"
+        elif not char.isprintable():
+            kind = "a control character"
+        else:
+            continue
+        raise LedgerConfigError(
+            f"{name} contains {kind}: tokens are printable ASCII; check how it was set "
+            "(a trailing newline or carriage return from a file?); it was not sent"
+        )
+    return token
+
+
+# httpx errors whose text is about the socket, TLS or what the server sent, and so cannot
+# hold one of our request header values. Every other httpx error (LocalProtocolError above
+# all: h11 puts the offending header value in its message) is described by its type alone.
+_TEXT_IS_SAFE = (
+    httpx.TimeoutException,
+    httpx.ConnectError,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+)
+
+
 def _describe(exc: httpx.HTTPError) -> str:
+    """A short description of an httpx error that never carries a request header value."""
     kind = "timed out" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
+    if not isinstance(exc, _TEXT_IS_SAFE):
+        return kind
     text = " ".join(str(exc).split())[:200]
     return f"{kind}: {text}" if text else kind
 

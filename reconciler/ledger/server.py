@@ -9,7 +9,8 @@ open. The actor recorded on writes is the token's role (``billing-token``), neve
 Handlers do the ledger work in Starlette's threadpool (the ledger is thread-safe). Faults from a
 :class:`FaultPlan` are applied after authentication: latency, an error status without the work,
 ``lose`` (the work is done, then a 502 hides it) or ``reset`` (the work is done, then the
-connection is cut mid-answer).
+connection is cut mid-answer). A credit/allocate/reclaim answered by an idempotent replay
+carries ``Idempotent-Replayed: true``.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from starlette.types import Scope as AsgiScope
 
 from reconciler.errors import LedgerError
 from reconciler.ledger import wire
-from reconciler.ledger.base import Scope
+from reconciler.ledger.base import Scope, Transaction
 from reconciler.ledger.faults import Fault, FaultPlan
 from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.ledger.statuses import BILLING_PERMISSION, envelope_for
@@ -41,6 +42,7 @@ from reconciler.ledger.validation import BodyValidator, InvalidBody, query_limit
 
 log = logging.getLogger(__name__)
 
+MAX_BODY_BYTES = 64 * 1024  # the largest valid request body is well under 4 KiB
 BILLING_ACTOR = "billing-token"
 READ_ACTOR = "read-token"
 OPEN_ACTOR = "sandbox-open"
@@ -52,6 +54,18 @@ class GatewaySettings:
 
     mapping: dict[str, str]
     wallet_enforcement: bool
+
+
+@dataclass(frozen=True, slots=True)
+class _Answer:
+    """A route's answer body with response headers (``Idempotent-Replayed``)."""
+
+    body: object
+    headers: dict[str, str]
+
+
+def _written(entry: Transaction) -> _Answer:
+    return _Answer(wire.transaction_response(entry), wire.replay_headers(entry))
 
 
 class _Refused(Exception):
@@ -125,7 +139,7 @@ class _Api:
         async def handle(request: Request) -> Response:
             try:
                 actor = self.actor_for(request, write)
-                body = await request.body() if write else b""
+                body = await _read_body(request) if write else b""
                 fault = self.faults.next_fault(route) if self.faults else Fault()
                 if fault.latency_ms:
                     await asyncio.sleep(fault.latency_ms / 1000)
@@ -136,7 +150,11 @@ class _Api:
                     return error_response(
                         502, "server_error", "response_lost", "injected fault: response lost"
                     )
-                return _CutResponse() if fault.reset else _json(result)
+                if fault.reset:
+                    return _CutResponse()
+                if isinstance(result, _Answer):
+                    return _json(result.body, headers=result.headers)
+                return _json(result)
             except _Refused as refused:
                 return error_response(refused.status, refused.type, refused.code, refused.message)
             except wire.WireError as exc:
@@ -206,7 +224,7 @@ class _Api:
         entry = self.ledger.credit(
             move.amount, note=move.note, idempotency_key=self.key(request), actor=actor
         )
-        return wire.transaction_response(entry)
+        return _written(entry)
 
     def move(self, action: str, request: Request, raw: bytes, actor: str) -> object:
         move = wire.parse_movement(self.body("MovementRequest", raw))
@@ -219,7 +237,7 @@ class _Api:
             idempotency_key=self.key(request),
             actor=actor,
         )
-        return wire.transaction_response(entry)
+        return _written(entry)
 
     def reserve(self, request: Request, raw: bytes, actor: str) -> object:
         ask = wire.parse_reserve(self.body("ReserveRequest", raw))
@@ -240,6 +258,32 @@ class _Api:
         return wire.transaction_response(
             self.ledger.settle(ask.reservation_id, ask.actual_cost, actor=actor)
         )
+
+
+async def _read_body(request: Request) -> bytes:
+    """The request body, refused (413) as soon as it is known to pass ``MAX_BODY_BYTES``:
+    from ``Content-Length`` before reading, else while the chunks arrive."""
+    declared = request.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > MAX_BODY_BYTES:
+        raise _too_large()
+    chunks: list[bytes] = []
+    size = 0
+    async for chunk in request.stream():
+        size += len(chunk)
+        if size > MAX_BODY_BYTES:
+            raise _too_large()
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def _too_large() -> _Refused:
+    return _Refused(
+        413,
+        "invalid_request",
+        "payload_too_large",
+        f"request body is larger than {MAX_BODY_BYTES} bytes: wallet requests are small JSON "
+        "objects",
+    )
 
 
 class _CutResponse(Response):

@@ -7,7 +7,8 @@ wallets' cached columns together, so the file is consistent across threads and p
 Reads run in one snapshot each. ``check()`` re-derives every cached number from the entries.
 
 Thread-safe: each thread gets its own connection. Idempotency keys are honoured for credit,
-allocate and reclaim (same key and request: the original entry; another request: conflict);
+allocate and reclaim (same key and request: the original entry, marked ``replayed``; another
+request: conflict);
 reserve is idempotent by ``request_id`` and settle by reservation. Every entry records the
 actor: the constructor's, or the ``actor=`` a write passes (e.g. the server's principal).
 """
@@ -16,6 +17,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
@@ -47,6 +49,10 @@ class SqliteLedger:
     ) -> None:
         path = Path(path)
         self._db = Connections(path, clock or utc_now, check_text(actor, "actor"))
+        if path.is_dir():
+            raise LedgerConfigError(
+                f"{path} is a directory, not a sandbox ledger file: point at the .db file"
+            )
         if not path.is_file():  # checked first: connecting would create the file
             raise LedgerConfigError(f"no sandbox ledger at {path}: {init_hint(path)}")
         try:
@@ -379,9 +385,10 @@ class SqliteLedger:
             check_key(key)
         with self._db.writing(actor) as (conn, ctx):
             seq = sqlite_ops.replayed(conn, key, request)
-            if seq is None:
-                seq = write(conn, ctx)
-                sqlite_ops.remember(conn, key, request, seq, ctx.now)
+            if seq is not None:
+                return replace(reads.entry(conn, seq), replayed=True)
+            seq = write(conn, ctx)
+            sqlite_ops.remember(conn, key, request, seq, ctx.now)
             return reads.entry(conn, seq)
 
     def _mapped_team(self, conn: sqlite3.Connection, group: str | None) -> str | None:

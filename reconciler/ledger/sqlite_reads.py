@@ -14,6 +14,7 @@ from datetime import datetime
 
 from reconciler.errors import LedgerNotFound, LedgerRequestInvalid
 from reconciler.ledger.base import Scope, TeamObservation, Transaction, Wallet
+from reconciler.ledger.exactjson import clip
 from reconciler.ledger.sqlite_rows import (
     ENTRY_SELECT,
     WALLET_COLUMNS,
@@ -151,8 +152,11 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
         created_at, _, seq = text.partition("|")
         if format_timestamp(parse_timestamp(created_at)) != created_at:
             raise ValueError(created_at)
+        if not (seq.isascii() and seq.isdigit() and len(seq) <= 19 and int(seq) < 2**63):
+            raise ValueError(seq)  # entry ids are SQLite integers: 0 <= seq < 2**63
         return created_at, int(seq)
     except (binascii.Error, UnicodeDecodeError, ValueError) as exc:
         raise LedgerRequestInvalid(
-            f"cursor {cursor!r} is not one this ledger returned: start again without a cursor"
+            f"cursor {clip(cursor, 80)!r} is not one this ledger returned: start again without "
+            "a cursor"
         ) from exc

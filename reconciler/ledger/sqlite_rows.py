@@ -129,10 +129,25 @@ def check_id(value: object, what: str) -> str:
 def check_text(value: object, what: str, *, limit: int = MAX_NOTE_LENGTH) -> str:
     if not isinstance(value, str):
         raise LedgerRequestInvalid(f"{what} must be text, got {value!r}")
-    if len(value) > limit or any(ord(ch) < 32 or ord(ch) == 127 for ch in value):
-        raise LedgerRequestInvalid(
-            f"{what} must be one line of at most {limit} characters (got {len(value)} characters)"
-        )
+    for position, char in enumerate(value, start=1):
+        code = ord(char)
+        if 0xDC80 <= code <= 0xDCFF:  # how Python keeps an undecodable byte (surrogateescape)
+            raise LedgerRequestInvalid(
+                f"{what} must be valid UTF-8 text: character {position} is the undecodable "
+                f"byte 0x{code - 0xDC00:02X}"
+            )
+        if 0xD800 <= code <= 0xDFFF:
+            raise LedgerRequestInvalid(
+                f"{what} must be valid UTF-8 text: character {position} is U+{code:04X}, "
+                "half of a surrogate pair"
+            )
+        if code < 32 or code == 127:
+            raise LedgerRequestInvalid(
+                f"{what} must be one line without control characters: character {position} "
+                f"is U+{code:04X}"
+            )
+    if len(value) > limit:
+        raise LedgerRequestInvalid(f"{what} is {len(value)} characters long; the limit is {limit}")
     return value
 
 

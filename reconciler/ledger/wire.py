@@ -12,6 +12,7 @@ tokens (``5000.00``, ``0.000001``): never through a binary float.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -35,6 +36,7 @@ SETTLE = "/v1/gateway/wallets/settle"
 CONSOLE_ALLOCATE = "/api/wallets/allocate"
 CONSOLE_RECLAIM = "/api/wallets/reclaim"
 IDEMPOTENCY_HEADER = "Idempotency-Key"
+REPLAYED_HEADER = "Idempotent-Replayed"  # "true" on an answer that replays an earlier write
 
 JSONValue = Any  # what json.loads returns; only this module indexes it
 
@@ -69,9 +71,10 @@ def parse_timestamp(text: str, field: str = "timestamp") -> datetime:
     try:
         moment = datetime.fromisoformat(text.replace("Z", "+00:00").replace("z", "+00:00"))
     except (ValueError, AttributeError) as exc:
-        raise WireError(f"{field}: {text!r} is not an RFC 3339 date-time") from exc
+        shown = exactjson.clip(text) if isinstance(text, str) else text
+        raise WireError(f"{field}: {shown!r} is not an RFC 3339 date-time") from exc
     if moment.tzinfo is None:
-        raise WireError(f"{field}: {text!r} has no time zone (use Z)")
+        raise WireError(f"{field}: {exactjson.clip(text)!r} has no time zone (use Z)")
     return moment.astimezone(UTC)
 
 
@@ -166,11 +169,13 @@ def parse_settle(body: JSONValue) -> SettleRequest:
 
 def _micros(value: JSONValue, field: str) -> int:
     if isinstance(value, bool) or not isinstance(value, int | Decimal):
-        raise WireError(f"{field}: {value!r} is not a number")
+        raise WireError(f"{field}: expected a number, got {exactjson.clip(repr(value))}")
     try:
         return to_micros(value)
     except AmountError as exc:
-        shown = format(value, "f") if isinstance(value, Decimal) else str(value)
+        exponent = value.as_tuple().exponent if isinstance(value, Decimal) else 0
+        plain = isinstance(exponent, int) and abs(exponent) <= 64
+        shown = exactjson.clip(format(value, "f") if plain else str(value))
         raise WireError(f"{field}: {shown} has more than 6 decimal places") from exc
 
 
@@ -229,6 +234,16 @@ def transactions_json(entries: list[Transaction], next_cursor: str | None) -> di
 
 def transaction_response(entry: Transaction) -> dict[str, object]:
     return {"transaction": transaction_json(entry)}
+
+
+def replay_headers(entry: Transaction) -> dict[str, str]:
+    """Response headers of a write: ``Idempotent-Replayed: true`` when it was a replay."""
+    return {REPLAYED_HEADER: "true"} if entry.replayed else {}
+
+
+def is_replay(headers: Mapping[str, str]) -> bool:
+    """Whether a write's response headers say it replayed an earlier write."""
+    return headers.get(REPLAYED_HEADER, "").strip().lower() == "true"
 
 
 def reservation_json(reservation: Reservation) -> dict[str, object]:

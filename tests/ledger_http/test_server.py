@@ -96,15 +96,15 @@ def test_console_aliases_move_money_like_the_v1_routes(
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ('{"team_id":"team_a"}', "body: 'amount' is a required property"),
-        ('{"team_id":"team_a","amount":"5"}', "amount: '5' is not of type 'number'"),
-        ('{"team_id":"team_a","amount":0}', "amount: 0 is less than or equal to the minimum of 0"),
+        ('{"team_id":"team_a"}', "body: 'amount' is required"),
+        ('{"team_id":"team_a","amount":"5"}', 'amount: expected a number, got "5"'),
+        ('{"team_id":"team_a","amount":0}', "amount: 0 is too small; it must be more than 0"),
         (
             '{"team_id":"team_a","amount":1,"memo":"x"}',
-            "body: Additional properties are not allowed ('memo' was unexpected)",
+            "body: unknown key 'memo'; the allowed keys are team_id, amount, currency, note",
         ),
-        ('{"team_id":"team a","amount":1}', "team_id: 'team a' does not match"),
-        ('{"team_id":"team_a","amount":1,"currency":"EUR"}', "currency: 'EUR' is not one of"),
+        ('{"team_id":"team a","amount":1}', 'team_id: "team a" does not match ^[A-Za-z0-9]'),
+        ('{"team_id":"team_a","amount":1,"currency":"EUR"}', 'currency: "EUR" is not one of "USD"'),
         ('{"team_id":"team_a","amount":0.0000001}', "amount: 0.0000001 has more than 6 decimal"),
         ('{"team_id":"team_a","amount":NaN}', "NaN is not a JSON number"),
         ("{", "body is not valid JSON: Expecting property name enclosed in double quotes"),
