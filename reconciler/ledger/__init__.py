@@ -88,7 +88,7 @@ def open_ledger(
     if scheme == "sqlite":
         from reconciler.ledger.sqlite import SqliteLedger
 
-        return SqliteLedger(sqlite_path(url, target.base_dir), clock=clock)
+        return SqliteLedger(sqlite_path(url, target.base_dir), clock=clock, actor="reconciler")
     if scheme in {"http", "https"}:
         host = urlsplit(url).hostname or ""
         if scheme == "http" and not insecure and not is_loopback(host):

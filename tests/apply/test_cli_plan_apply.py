@@ -69,6 +69,10 @@ def test_apply_auto_approve_moves_money_with_the_head_sha_in_every_note(
     assert "No changes. The ledger matches the budgets." in again.stdout
     with workspace.ledger() as ledger:
         assert ledger.check() == []
+        team_wallet = ledger.team_wallet("team_eng")
+        assert team_wallet is not None
+        # the embedded ledger records who moved the money: reconciler, not a person
+        assert {t.actor for t in ledger.transactions(team_wallet.id)} == {"reconciler"}
 
 
 def test_apply_with_nothing_to_do_exits_zero_without_asking(workspace: Workspace) -> None:
