@@ -167,6 +167,24 @@ class Ledger(Protocol):
     def close(self) -> None: ...
 
 
+def observation_from_entries(
+    team_id: str, wallet: Wallet | None, entries: Iterable[Transaction], period: Period
+) -> TeamObservation:
+    """One team's observation from its wallet's entries (oldest first): the allocation flows in
+    ``period`` and the balance at its start. The one place this rule is written down."""
+    if wallet is None:
+        return TeamObservation(team_id, None, (), 0)
+    carry = 0
+    flows: list[Transaction] = []
+    for entry in entries:
+        if entry.created_at < period.start:
+            if entry.type in BALANCE_TYPES:
+                carry += entry.amount
+        elif entry.created_at < period.end and entry.type in ALLOCATION_TYPES:
+            flows.append(entry)
+    return TeamObservation(team_id, wallet, tuple(flows), carry)
+
+
 def observe_from_transactions(
     ledger: Ledger, team_ids: Iterable[str], period: Period
 ) -> dict[str, TeamObservation]:
@@ -175,16 +193,6 @@ def observe_from_transactions(
     result: dict[str, TeamObservation] = {}
     for team_id in team_ids:
         wallet = wallets.get(team_id)
-        if wallet is None:
-            result[team_id] = TeamObservation(team_id, None, (), 0)
-            continue
-        carry = 0
-        flows: list[Transaction] = []
-        for entry in ledger.transactions(wallet.id):
-            if entry.created_at < period.start:
-                if entry.type in BALANCE_TYPES:
-                    carry += entry.amount
-            elif entry.created_at < period.end and entry.type in ALLOCATION_TYPES:
-                flows.append(entry)
-        result[team_id] = TeamObservation(team_id, wallet, tuple(flows), carry)
+        entries = ledger.transactions(wallet.id) if wallet is not None else ()
+        result[team_id] = observation_from_entries(team_id, wallet, entries, period)
     return result

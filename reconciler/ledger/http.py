@@ -35,13 +35,12 @@ from reconciler.errors import (
 )
 from reconciler.ledger import wire
 from reconciler.ledger.base import (
-    ALLOCATION_TYPES,
-    BALANCE_TYPES,
     Reservation,
     Scope,
     TeamObservation,
     Transaction,
     Wallet,
+    observation_from_entries,
 )
 from reconciler.ledger.retry import (
     DEFAULT_BACKOFF,
@@ -188,21 +187,12 @@ class HttpLedger:
                     strict=True,
                 )
             )
-        result: dict[str, TeamObservation] = {}
-        for team_id in wanted:
-            wallet = wallets.get(team_id)
-            if wallet is None:
-                result[team_id] = TeamObservation(team_id, None, (), 0)
-                continue
-            carry = 0
-            flows: list[Transaction] = []
-            for entry in entries[team_id]:
-                if entry.created_at < period.start:
-                    carry += entry.amount if entry.type in BALANCE_TYPES else 0
-                elif entry.created_at < period.end and entry.type in ALLOCATION_TYPES:
-                    flows.append(entry)
-            result[team_id] = TeamObservation(team_id, wallet, tuple(flows), carry)
-        return result
+        return {
+            team_id: observation_from_entries(
+                team_id, wallets.get(team_id), entries.get(team_id, ()), period
+            )
+            for team_id in wanted
+        }
 
     # ---- writes ----------------------------------------------------------------------------
 
