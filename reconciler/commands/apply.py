@@ -42,6 +42,14 @@ from reconciler.stale import check_stale
     help="Apply past a guard; REASON is written into every ledger note (not with PLANFILE).",
 )
 @click.option(
+    "--result",
+    "result_file",
+    metavar="FILE",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Write the result document (JSON: every movement applied, skipped, failed or not "
+    "attempted) to FILE, also after a partial apply.",
+)
+@click.option(
     "--budgets",
     "budgets_dir",
     metavar="DIR",
@@ -58,6 +66,7 @@ def apply(
     allow_dirty: bool,
     override_reason: str | None,
     budgets_dir: Path,
+    result_file: Path | None,
 ) -> int:
     """Apply the budgets in DIR (plan, confirm, move), or a plan saved with `plan --out`.
 
@@ -72,6 +81,7 @@ def apply(
       reconciler apply budgets/
       reconciler apply budgets/ --auto-approve
       reconciler plan --out plan.json && reconciler apply plan.json
+      reconciler apply budgets/ --auto-approve --result apply-result.json
     """
     clock = session.clock_from_env()
     if target.suffix == ".json" and not target.exists():
@@ -93,7 +103,9 @@ def apply(
         with session.opened(where, insecure=insecure, clock=clock) as ledger:
             session.organization_wallet(ledger, saved.org_id)
             check_stale(saved, ledger, budgets.commit, clock())
-            return _run(saved, budgets, ledger, clock, auto_approve=auto_approve)
+            return _run(
+                saved, budgets, ledger, clock, auto_approve=auto_approve, result_file=result_file
+            )
     budgets = session.locate(target)
     output.warn(budgets.warnings)
     applying.check_tree(budgets, allow_dirty=allow_dirty)
@@ -103,11 +115,19 @@ def apply(
             budgets, ledger, now=clock(), override_reason=override_reason, ledger_url=where.url
         )
         output.warn(notes)
-        return _run(plan, budgets, ledger, clock, auto_approve=auto_approve)
+        return _run(
+            plan, budgets, ledger, clock, auto_approve=auto_approve, result_file=result_file
+        )
 
 
 def _run(
-    plan: Plan, budgets: session.Budgets, ledger: Ledger, clock: Clock, *, auto_approve: bool
+    plan: Plan,
+    budgets: session.Budgets,
+    ledger: Ledger,
+    clock: Clock,
+    *,
+    auto_approve: bool,
+    result_file: Path | None,
 ) -> int:
     color = output.color_for_stdout()
     click.echo(render_text(plan, color=color), nl=False)
@@ -118,6 +138,8 @@ def _run(
         return EXIT_ERROR
     with _progress(len(plan.changes)) as report:
         result = executor.apply(plan, ledger, clock=clock, progress=report)
+    if result_file is not None:
+        result_file.write_text(result.dumps(), encoding="utf-8")
     applying.verdict(result)
     after, _notes = session.make_plan(
         budgets,

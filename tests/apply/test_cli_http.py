@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from tests.apply.conftest import Workspace
@@ -18,9 +20,19 @@ def remote(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
 
 
 def test_partial_apply_exits_3_and_rerunning_resumes_without_doubling(remote: Workspace) -> None:
+    result_file = remote.db.parent / "apply-result.json"
     with running_server(remote.db, faults="allocate:503@2+") as url:
-        first = remote.invoke("apply", "--auto-approve", "--ledger", url)
+        first = remote.invoke(
+            "apply", "--auto-approve", "--ledger", url, "--result", str(result_file)
+        )
     assert first.exit_code == 3, first.output
+    document = json.loads(result_file.read_text(encoding="utf-8"))
+    assert document["complete"] is False
+    assert [(s["team_id"], s["status"]) for s in document["steps"]] == [
+        ("team_eng", "applied"),
+        ("team_ops", "failed"),
+        ("team_qa", "not_attempted"),
+    ]
     last = first.stderr.splitlines()[-1]
     assert last.startswith(
         "error: applied 1 of 3 movements, 2 not made: allocate 300.00 to team_ops failed "
