@@ -292,9 +292,13 @@ def test_the_shipped_workflow_plans_on_pull_requests_and_applies_one_at_a_time(
     plan_step = next(s for s in plan["steps"] if s.get("id") == "plan")
     assert "--format markdown --detailed-exitcode" in plan_step["run"]
     assert "secrets." in plan_step["env"]["KEEPTRUSTS_API_TOKEN"]
-    apply_step = apply["steps"][-1]
-    assert apply_step["run"] == "reconciler apply budgets --auto-approve"
+    apply_step = next(s for s in apply["steps"] if s.get("name") == "Apply")
+    assert apply_step["run"] == (
+        "reconciler apply budgets --auto-approve --result apply-result.json"
+    )
     assert apply_step["env"] == {"KEEPTRUSTS_API_TOKEN": "${{ secrets.KEEPTRUSTS_API_TOKEN }}"}
+    keep = apply["steps"][-1]
+    assert (keep["if"], keep["with"]["path"]) == ("always()", "apply-result.json")
 
 
 def test_routing_changes_are_shown_against_the_last_applied_commit_or_base(
