@@ -49,6 +49,13 @@ class CentsAmount(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
+        if any(c in str(value) for c in "eE"):  # same rule as the budgets files
+            self.fail(
+                f"{value} is not a plain decimal number (exponent notation); write amounts as "
+                "plain decimals, e.g. 2500.00",
+                param,
+                ctx,
+            )
         try:
             amount = parse_amount(str(value), places=2)
         except AmountError as exc:

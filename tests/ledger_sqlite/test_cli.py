@@ -274,6 +274,11 @@ def test_refusals(scripted: Path) -> None:
         ),
         ("0", "0 is not more than zero"),
         ("ten", "'ten' is not a decimal number; amounts here are whole cents, e.g. 2500.00"),
+        (
+            "1e2",
+            "1e2 is not a plain decimal number (exponent notation); write amounts as plain "
+            "decimals, e.g. 2500.00",
+        ),
     ],
 )
 def test_bad_amounts_are_usage_errors(scripted: Path, amount: str, message: str) -> None:
