@@ -8,6 +8,7 @@ the Keeptrusts console, so their entries carry the actor ``console``. ``serve`` 
 from __future__ import annotations
 
 import importlib
+import re
 import sys
 from pathlib import Path
 from typing import Any, ClassVar
@@ -41,6 +42,9 @@ class SandboxGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
+_EXPONENT = re.compile(r"^[+-]?[\d_]*\.?\d*[eE][+-]?\d+$")
+
+
 class CentsAmount(click.ParamType):  # type: ignore[type-arg]
     """A positive amount in whole cents (``2500``, ``2500.50``), as integer micro-USD."""
 
@@ -49,7 +53,7 @@ class CentsAmount(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
-        if any(c in str(value) for c in "eE"):  # same rule as the budgets files
+        if _EXPONENT.match(str(value).strip()):  # the same rule as budgets files
             self.fail(
                 f"{value} is not a plain decimal number (exponent notation); write amounts as "
                 "plain decimals, e.g. 2500.00",
