@@ -105,3 +105,9 @@ def previous(period: Period) -> Period:
 def utc_now() -> datetime:
     """The default clock; everything that reads the time takes a ``Clock`` so tests inject one."""
     return datetime.now(UTC)
+
+
+def iso_utc(moment: datetime) -> str:
+    """``2026-11-02T09:00:00Z``; ``2026-11-02T09:00:00.250000Z`` when there are microseconds.
+    The one form reconciler writes times in for people and documents (plans, JSON output)."""
+    return _utc(moment).isoformat().replace("+00:00", "Z")

@@ -20,7 +20,7 @@ import jsonschema  # type: ignore[import-untyped, unused-ignore]
 from reconciler import money
 from reconciler.errors import ConfigError
 from reconciler.ledger.exactjson import JSONSyntaxError, clip, parse_int
-from reconciler.periods import Period, PeriodKind, period_from_id
+from reconciler.periods import Period, PeriodKind, iso_utc, period_from_id
 from reconciler.plan import (
     PLAN_FORMAT_VERSION,
     Action,
@@ -43,7 +43,7 @@ def to_document(plan: Plan) -> Document:
     return {
         "format_version": plan.format_version,
         "plan_id": plan.plan_id,
-        "created_at": _time(plan.created_at),
+        "created_at": iso_utc(plan.created_at),
         "commit": plan.commit,
         "dirty": plan.dirty,
         "org_id": plan.org_id,
@@ -52,8 +52,8 @@ def to_document(plan: Plan) -> Document:
         "period": {
             "kind": plan.period.kind.value,
             "id": plan.period.id,
-            "start": _time(plan.period.start),
-            "end": _time(plan.period.end),
+            "start": iso_utc(plan.period.start),
+            "end": iso_utc(plan.period.end),
         },
         "summary": {
             "has_changes": plan.has_changes,
@@ -86,7 +86,7 @@ def to_document(plan: Plan) -> Document:
             {
                 "team_id": d.team_id,
                 "transaction_id": d.transaction_id,
-                "created_at": _time(d.created_at),
+                "created_at": iso_utc(d.created_at),
                 "amount": amount(d.amount),
                 "actor": d.actor,
                 "note": d.note,
@@ -174,10 +174,6 @@ def _key_path(parts: Any) -> str:
     return text
 
 
-def _time(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat().replace("+00:00", "Z")
-
-
 def _parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text).astimezone(UTC)
 
@@ -192,10 +188,10 @@ def _period(raw: Document, source: str) -> Period:
         period = period_from_id(kind, raw["id"])
     except ValueError as exc:
         raise ConfigError(f"{source}: period.id: {exc}") from exc
-    if (_time(period.start), _time(period.end)) != (raw["start"], raw["end"]):
+    if (iso_utc(period.start), iso_utc(period.end)) != (raw["start"], raw["end"]):
         raise ConfigError(
             f"{source}: period: start/end {raw['start']}..{raw['end']} do not match period "
-            f"{period.id} ({_time(period.start)}..{_time(period.end)})"
+            f"{period.id} ({iso_utc(period.start)}..{iso_utc(period.end)})"
         )
     return period
 

@@ -13,20 +13,14 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
-from datetime import UTC, datetime
 
 from reconciler.ledger.base import Transaction, Wallet
 from reconciler.money import decimal_str
+from reconciler.periods import iso_utc
 
 FORMAT_VERSION = 1
 
 JsonObject = dict[str, object]
-
-
-def iso_utc(moment: datetime) -> str:
-    """``2026-11-02T09:00:00Z``; ``2026-11-02T09:00:00.250000Z`` when there are microseconds."""
-    utc = moment.astimezone(UTC).replace(tzinfo=None)
-    return utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds") + "Z"
 
 
 def wallet_json(wallet: Wallet) -> JsonObject:
