@@ -7,6 +7,7 @@ amounts for people (``12,000.00``) and for JSON (``"12000.00"``, always a string
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal, InvalidOperation
 
 MICROS_PER_UNIT = 1_000_000
@@ -14,10 +15,18 @@ CENT_MICROS = 10_000
 CURRENCY = "USD"
 
 _SCALE = Decimal(1) / MICROS_PER_UNIT
+# Exponent notation (1e3, 1.0e+2, .5E-1). Amounts are written as plain decimals everywhere: in
+# budgets files and on the command line alike.
+_EXPONENT = re.compile(r"[-+]?([0-9][0-9_]*(\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9_]+")
 
 
 class AmountError(ValueError):
     """Text or a Decimal that is not an acceptable amount. The message says why."""
+
+
+def is_exponent_notation(text: str) -> bool:
+    """True for a number written with an exponent (``1e3``), which amounts never use."""
+    return _EXPONENT.fullmatch(text.strip()) is not None
 
 
 def parse_amount(text: str | int | Decimal, *, places: int = 6) -> Decimal:

@@ -11,6 +11,7 @@ from reconciler.money import (
     decimal_str,
     format_usd,
     from_micros,
+    is_exponent_notation,
     parse_amount,
     to_micros,
 )
@@ -49,3 +50,18 @@ def test_rendering() -> None:
 def test_round_trip_through_decimal_and_text(micros: int) -> None:
     assert to_micros(from_micros(micros)) == micros
     assert to_micros(decimal_str(micros)) == micros
+
+
+@pytest.mark.parametrize(
+    ("text", "exponent"),
+    [
+        ("1e3", True),
+        ("1.0e+2", True),
+        (".5E-1", True),
+        ("1000.00", False),
+        ("ten", False),
+        ("1_000", False),
+    ],
+)
+def test_exponent_notation_is_recognised_by_its_form(text: str, exponent: bool) -> None:
+    assert is_exponent_notation(text) is exponent

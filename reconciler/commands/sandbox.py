@@ -8,7 +8,6 @@ the Keeptrusts console, so their entries carry the actor ``console``. ``serve`` 
 from __future__ import annotations
 
 import importlib
-import re
 import sys
 from pathlib import Path
 from typing import Any, ClassVar
@@ -19,7 +18,13 @@ from reconciler.errors import LedgerConfigError, LedgerNotFound
 from reconciler.ledger import jsonview, sqlite_path, textview
 from reconciler.ledger.base import Transaction
 from reconciler.ledger.sqlite import SqliteLedger
-from reconciler.money import AmountError, format_usd, parse_amount, to_micros
+from reconciler.money import (
+    AmountError,
+    format_usd,
+    is_exponent_notation,
+    parse_amount,
+    to_micros,
+)
 from reconciler.session import clock_from_env
 
 CONSOLE_ACTOR = "console"
@@ -42,9 +47,6 @@ class SandboxGroup(click.Group):
         return super().get_command(ctx, cmd_name)
 
 
-_EXPONENT = re.compile(r"^[+-]?[\d_]*\.?\d*[eE][+-]?\d+$")
-
-
 class CentsAmount(click.ParamType):  # type: ignore[type-arg]
     """A positive amount in whole cents (``2500``, ``2500.50``), as integer micro-USD."""
 
@@ -53,7 +55,7 @@ class CentsAmount(click.ParamType):  # type: ignore[type-arg]
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> int:
         if isinstance(value, int):
             return value
-        if _EXPONENT.match(str(value).strip()):  # the same rule as budgets files
+        if is_exponent_notation(str(value)):  # the same rule as budgets files
             self.fail(
                 f"{value} is not a plain decimal number (exponent notation); write amounts as "
                 "plain decimals, e.g. 2500.00",

@@ -12,15 +12,13 @@ from decimal import Decimal
 
 from reconciler.config.diagnostics import Diagnostic, clip
 from reconciler.config.nodes import Document, Mapping, PathElement, Scalar, readable_path, resolve
+from reconciler.money import is_exponent_notation
 
 MAX_AMOUNT = Decimal(10) ** 12  # a trillion credits: anything above is a typo
 _CENT = Decimal("0.01")
 # Decimal digits only: no YAML 1.1 octal (017 is 15), sexagesimal (1:30 is 90), hex, binary or
 # exponent (1e3, 1.0e+2).
 _PLAIN = re.compile(r"[-+]?(0|[1-9][0-9_]*)(\.[0-9_]*)?")
-# Exponent notation. YAML 1.1 reads 1.0e+2 as a number but 1e3 and 1.0e2 as text (YAML 1.2,
-# JSON and editors read all three as numbers): an unquoted one is refused as an amount alike.
-_EXPONENT = re.compile(r"[-+]?([0-9][0-9_]*(\.[0-9_]*)?|\.[0-9_]+)[eE][-+]?[0-9_]+")
 _PLAIN_FIX = "write amounts as plain decimals, e.g."
 
 _ENVELOPE = "envelopes are credits per period and must be >= 0"
@@ -47,8 +45,10 @@ AMOUNT_FIELDS: dict[str, tuple[tuple[tuple[str, ...], str], ...]] = {
 
 def exponent_value(node: Scalar) -> Decimal | None:
     """The number an unquoted amount in exponent notation stands for (``1e3``: 1000), which
-    YAML 1.1 leaves as text; None for anything else."""
-    if node.quoted or not isinstance(node.value, str) or not _EXPONENT.fullmatch(node.text):
+    YAML 1.1 leaves as text (it reads 1.0e+2 as a number but 1e3 as text, where YAML 1.2, JSON
+    and editors read both as numbers: an unquoted one is refused as an amount alike); None for
+    anything else."""
+    if node.quoted or not isinstance(node.value, str) or not is_exponent_notation(node.text):
         return None
     return Decimal(node.text.replace("_", ""))
 
@@ -68,7 +68,7 @@ def amount_problem(value: Decimal, text: str, negative_rule: str, tag: str = "")
     shown = f"{tag} {clip(text)}" if tag else clip(text)
     if not value.is_finite():
         return f"{shown} is not a finite amount; write a number of credits like 12000.00"
-    if _EXPONENT.fullmatch(text):
+    if is_exponent_notation(text):
         return (
             f"{shown} is not a plain decimal number (exponent notation); "
             f"{_PLAIN_FIX} {_example(value)}"
