@@ -5,12 +5,13 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := .reconciler/demo
 
-.PHONY: help install test lint types unit bench demo clean
+.PHONY: help install test lint types unit clocks bench demo clean
 
 help:
 	@echo "make demo   plan and apply the sample budgets on a fresh sandbox ledger"
 	@echo "make test   lint, type-check and run the whole test suite"
 	@echo "make lint   ruff check + ruff format --check"
+	@echo "make clocks the suite with the wall clock at year end, new year and a leap day"
 	@echo "make bench  benchmarks"
 
 $(STAMP): pyproject.toml
@@ -32,6 +33,15 @@ unit: $(STAMP)
 	$(BIN)/python -m pytest -n 2 -q
 
 test: lint types unit
+
+# The suite again with Python's clock at instants that broke date-dependent tests before: no
+# outcome may depend on the wall clock (tests/conftest.py moves it for every run).
+CLOCKS := 2026-12-31T23:59:50Z 2027-01-01T00:00:30Z 2028-02-29T12:00:00Z
+clocks: $(STAMP)
+	@set -e; for when in $(CLOCKS); do \
+	  echo "==> pytest --wall-clock $$when"; \
+	  $(BIN)/python -m pytest -n 2 -q --wall-clock $$when; \
+	done
 
 bench: $(STAMP)
 	$(BIN)/python -m pytest benchmarks -q -p no:xdist --benchmark-only

@@ -6,22 +6,21 @@ import json
 
 import pytest
 
-from tests.apply.conftest import Workspace
+from tests.apply.conftest import COMMITTED, Workspace
 from tests.support.sandbox_server import BILLING_TOKEN, running_server
 
 
 @pytest.fixture
 def remote(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
-    monkeypatch.delenv("RECONCILER_NOW")  # the server stamps entries with the real clock
     monkeypatch.setenv("KEEPTRUSTS_API_TOKEN", BILLING_TOKEN)
     workspace.write_teams(team_eng="1200.00", team_ops="300.00", team_qa="100.00")
-    workspace.repo.commit("add qa")
+    workspace.repo.commit("add qa", when=COMMITTED)
     return workspace
 
 
 def test_partial_apply_exits_3_and_rerunning_resumes_without_doubling(remote: Workspace) -> None:
     result_file = remote.db.parent / "apply-result.json"
-    with running_server(remote.db, faults="allocate:503@2+") as url:
+    with running_server(remote.db, faults="allocate:503@2+", clock=remote.clock) as url:
         first = remote.invoke(
             "apply", "--auto-approve", "--ledger", url, "--result", str(result_file)
         )
@@ -41,7 +40,7 @@ def test_partial_apply_exits_3_and_rerunning_resumes_without_doubling(remote: Wo
     assert last.endswith("): re-run apply to resume")
     assert [len(remote.team_notes(t)) for t in ("team_eng", "team_ops", "team_qa")] == [1, 0, 0]
 
-    with running_server(remote.db) as url:
+    with running_server(remote.db, clock=remote.clock) as url:
         second = remote.invoke("apply", "--auto-approve", "--ledger", url)
         assert second.exit_code == 0, second.output
         assert second.stdout.splitlines()[-1] == (
@@ -56,7 +55,7 @@ def test_partial_apply_exits_3_and_rerunning_resumes_without_doubling(remote: Wo
 
 
 def test_a_run_that_moves_nothing_exits_1(remote: Workspace) -> None:
-    with running_server(remote.db, faults="allocate:503@1+") as url:
+    with running_server(remote.db, faults="allocate:503@1+", clock=remote.clock) as url:
         result = remote.invoke("apply", "--auto-approve", "--ledger", url)
     assert result.exit_code == 1
     assert result.stderr.splitlines()[-1].startswith(
@@ -66,7 +65,7 @@ def test_a_run_that_moves_nothing_exits_1(remote: Workspace) -> None:
 
 
 def test_a_lost_response_through_the_cli_is_found_not_repeated(remote: Workspace) -> None:
-    with running_server(remote.db, faults="allocate:lose@1") as url:
+    with running_server(remote.db, faults="allocate:lose@1", clock=remote.clock) as url:
         result = remote.invoke("apply", "--auto-approve", "--ledger", url)
     assert result.exit_code == 0, result.output
     assert [len(remote.team_notes(t)) for t in ("team_eng", "team_ops", "team_qa")] == [1, 1, 1]
