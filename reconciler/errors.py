@@ -9,7 +9,8 @@ exceptions (httpx, sqlite3, yaml, jsonschema, subprocess) are translated at the 
     ├── UsageError                  exit 64: bad flags or arguments the parser could not catch
     ├── GitError                    not a repository, git missing, bad revision
     │   ├── DirtyTreeError          uncommitted or untracked changes under the budgets directory
-    │   └── NoCommitError           the repository has no commit yet
+    │   ├── NoCommitError           the repository has no commit yet
+    │   └── ShallowCloneError       history is needed but the clone is shallow
     ├── LedgerError                 anything the ledger refused or could not do
     │   ├── LedgerConfigError       no ledger URL, an unsupported one, or plain http off loopback
     │   ├── LedgerUnavailable       network failure, timeout, 5xx after retries
@@ -23,8 +24,10 @@ exceptions (httpx, sqlite3, yaml, jsonschema, subprocess) are translated at the 
     ├── PlanError                   the plan cannot be made or applied as it is
     │   ├── FundingError            allocations cannot be funded above headroom
     │   ├── GuardError              a guard is exceeded and not overridden
-    │   └── StalePlanError          a saved plan no longer matches the ledger, commit or period
-    └── PartialApplyError           exit 3: some movements made, some failed (resumable)
+    │   ├── StalePlanError          a saved plan no longer matches the ledger, commit or period
+    │   └── EditedPlanError         a saved plan states what the budgets and ledger do not give
+    ├── PartialApplyError           exit 3: some movements made, some failed (resumable)
+    └── Interrupted                 exit 130: Ctrl-C during an apply, after its result was kept
 """
 
 from __future__ import annotations
@@ -68,6 +71,10 @@ class DirtyTreeError(GitError):
 
 class NoCommitError(GitError):
     pass
+
+
+class ShallowCloneError(GitError):
+    """Adoption and drift depend on history: a shallow clone would hide it (DESIGN §6)."""
 
 
 class LedgerError(ReconcilerError):
@@ -132,7 +139,17 @@ class StalePlanError(PlanError):
     pass
 
 
+class EditedPlanError(PlanError):
+    """A saved plan states something that the budgets and the ledger do not give."""
+
+
 class PartialApplyError(ReconcilerError):
     """Some movements were made and some were not; re-running the same apply resumes."""
 
     exit_code = EXIT_PARTIAL
+
+
+class Interrupted(ReconcilerError):
+    """Ctrl-C stopped a run after its result was recorded (the message says what is known)."""
+
+    exit_code = EXIT_INTERRUPTED

@@ -21,6 +21,8 @@ from pathlib import Path
 import pytest
 import time_machine
 
+from tests.support import golden
+
 DEFAULT_WALL_CLOCK = "2037-06-15T09:30:00Z"
 WALLCLOCK_DIR = Path(__file__).resolve().parent / "support" / "wallclock"
 SCRUBBED_PREFIXES = ("KEEPTRUSTS_", "RECONCILER_", "GIT_")
@@ -34,6 +36,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="ISO-8601 UTC instant Python's clock is moved to for the whole run "
         f"(default {DEFAULT_WALL_CLOCK}); no test outcome may depend on it",
     )
+    parser.addoption(
+        golden.UPDATE_OPTION,
+        action="store_true",
+        help="rewrite the golden files under tests/fixtures instead of comparing (review the diff)",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    golden.set_updating(bool(config.getoption(golden.UPDATE_OPTION)))
 
 
 def wall_clock_instant(config: pytest.Config) -> datetime:

@@ -255,9 +255,10 @@ def test_guards_are_enforced_and_the_override_reason_lands_in_the_notes(
     assert workspace.invoke("plan", "--out", "plan.json").exit_code == 0
     with_file = workspace.invoke("apply", "plan.json", "--override-guards", "x")
     assert with_file.exit_code == 64
+    plan_id = json.loads(Path("plan.json").read_text(encoding="utf-8"))["plan_id"]
     assert with_file.stderr == (
-        "error: --override-guards goes with `reconciler plan` when applying a plan file: the "
-        "reason is already in the plan\n"
+        f"error: plan {plan_id} was made without --override-guards: apply it without one "
+        "(make a new plan with the reason if a guard must be passed)\n"
     )
 
 

@@ -40,8 +40,8 @@ def test_an_edited_change_is_refused_before_anything_moves(
     result = workspace.invoke("apply", "plan.json", "--auto-approve")
     assert (result.exit_code, result.stderr) == (
         1,
-        f"error: plan {doc['plan_id']}: change 1 ({shown}) does not match its op key "
-        f"{first['op_key']}: the plan file was modified; run `reconciler plan` again\n",
+        f"error: plan {doc['plan_id']} was edited: change 1 ({shown}) does not match its op "
+        "key; run `reconciler plan` again\n",
     )
     assert workspace.team_notes("team_eng") == []
     assert workspace.team_notes("team_ops") == []
