@@ -30,6 +30,7 @@ from reconciler.plan import (
 from reconciler.rules import Decision, decide, is_managed
 
 OVERRIDE_HINT = '--override-guards "reason"'
+GUARD_OVERRIDDEN = "guard overridden"  # how a plan's warnings say a guard was passed
 
 
 def plan(
@@ -104,7 +105,7 @@ def plan(
         raise GuardError(
             f"{'; '.join(violations)}: review the plan, then re-run with {OVERRIDE_HINT}"
         )
-    warnings.extend(f"guard overridden ({override_reason}): {v}" for v in violations)
+    warnings.extend(f"{GUARD_OVERRIDDEN} ({override_reason}): {v}" for v in violations)
 
     touched = [d for d in decisions if d.action is not None or d.deficit is not None]
     fingerprints = {
@@ -261,4 +262,4 @@ def _unmanaged(desired: DesiredState, observed: Observed) -> tuple[UnmanagedWall
     )
 
 
-__all__ = ["OVERRIDE_HINT", "flows_digest", "plan", "routing_changes"]
+__all__ = ["GUARD_OVERRIDDEN", "OVERRIDE_HINT", "flows_digest", "plan", "routing_changes"]

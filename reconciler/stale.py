@@ -30,7 +30,7 @@ from reconciler.errors import EditedPlanError, StalePlanError
 from reconciler.ledger.base import Ledger, TeamObservation
 from reconciler.model import DesiredState, Mode
 from reconciler.plan import Action, Change, Plan, TeamFingerprint
-from reconciler.planner import flows_digest
+from reconciler.planner import GUARD_OVERRIDDEN, flows_digest
 
 _AGAIN = "run `reconciler plan` again"
 
@@ -135,6 +135,13 @@ def _same_terms(saved: Plan, fresh: Plan) -> None:
             saved,
             f"org.headroom is {usd(saved.org.headroom)} in the plan but "
             f"{usd(fresh.org.headroom)} in the budgets at {saved.commit[:7]}",
+        )
+    overridden = any(w.startswith(GUARD_OVERRIDDEN) for w in fresh.warnings)
+    if saved.override_reason is not None and not overridden:
+        raise _edited(
+            saved,
+            f"it passes a guard with the reason {saved.override_reason!r}, but no guard is "
+            "exceeded",
         )
     if saved.override_reason != fresh.override_reason:
         raise _edited(

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Iterator
 from decimal import InvalidOperation, localcontext
 from functools import cache
@@ -91,9 +92,11 @@ def _message(error: ValidationError, shown: str) -> str:
     if kind == "pattern":
         if "owners" in list(error.absolute_path):
             return f"{shown} is not a GitHub @user, @org/team or an email address"
+        longest = re.search(r"\{0,(\d+)\}", str(error.validator_value))
+        most = int(longest[1]) + 1 if longest else 128
         return (
             f"{shown} is not a valid id: use letters, digits, '_', '-', '.' and ':', "
-            "starting with a letter or digit (at most 128 characters)"
+            f"starting with a letter or digit (at most {most} characters)"
         )
     if kind == "minLength":
         return "must not be empty"
