@@ -222,3 +222,24 @@ def test_ctrl_c_while_a_write_is_in_flight_records_it_as_unknown(tmp_path: Path)
     assert [s.status for s in result.steps] == [StepStatus.APPLIED, StepStatus.UNKNOWN]
     assert "may still land" in result.steps[1].detail
     assert result.to_json()["interrupted"] is True
+
+
+def test_a_budgets_file_given_as_a_plan_says_what_to_pass(workspace: Workspace) -> None:
+    result = workspace.invoke("apply", "budgets/organization.yaml", "--auto-approve")
+    assert result.exit_code == 64
+    assert result.stderr == (
+        "error: budgets/organization.yaml is a budgets file, not a plan: pass the budgets "
+        "directory (reconciler apply budgets) or a plan file made with `reconciler plan --out`\n"
+    )
+
+
+def test_a_plan_file_that_is_not_utf8_is_refused_like_any_malformed_plan(
+    workspace: Workspace,
+) -> None:
+    Path("plan.json").write_bytes(b'{"format_version": 1, "plan_id": "\xff"}')
+    result = workspace.invoke("apply", "plan.json", "--auto-approve")
+    assert result.exit_code == 1
+    assert result.stderr == (
+        "error: plan.json is not a plan document: it is not UTF-8 text (byte 34); make the plan "
+        "again with `reconciler plan --out`\n"
+    )
