@@ -28,7 +28,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler import money, notes
+from reconciler import failpoints, money, notes
 from reconciler.errors import (
     AmbiguousWrite,
     LedgerAuthError,
@@ -171,7 +171,11 @@ def apply(
     interrupted = False
     stopped: dict[str, str] = {}
     total = len(plan.changes)
+    previous: Action | None = None
     for change in plan.changes:
+        if previous is Action.RECLAIM and change.action is Action.ALLOCATE:
+            failpoints.hit("apply.between_waves")
+        previous = change.action
         if halted is not None:
             step = StepResult(change, StepStatus.NOT_ATTEMPTED, detail=halted)
         elif change.team_id in stopped:
@@ -330,9 +334,11 @@ class _Runner:
             if attempt:
                 after = last.retry_after if isinstance(last, LedgerUnavailable) else None
                 self.retry.pause(attempt - 1, at_least=after)
+            failpoints.hit("apply.before_write")
             self.sending = True
             try:
                 entry = send(change.team_id, amount, note=note, idempotency_key=change.op_key)
+                failpoints.hit("apply.after_write")
                 return entry, maybe_written or not entry.replayed
             except LedgerUnavailable as exc:
                 last = exc

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import applying, executor, notes, session, stale
+from reconciler import applying, executor, failpoints, notes, session, stale
 from reconciler.cli import EXIT_CODES_HELP
 from reconciler.commands import output
 from reconciler.commands.options import ledger_options
@@ -151,6 +151,7 @@ def _run(
     if result_file is not None:
         applying.write_result(result_file, result)
     applying.verdict(result)
+    failpoints.hit("apply.before_check")
     after, _notes = session.make_plan(
         budgets,
         ledger,

@@ -1,0 +1,164 @@
+"""Crash safety, systematically: ``reconciler apply`` killed with SIGKILL at every distinct point
+of its run, then run again at once, on the embedded ledger and over HTTP.
+
+The kill comes from a failpoint (``RECONCILER_FAILPOINTS``), so it lands exactly where the test
+asks, never where a timer happened to be. After the rerun every team must hold exactly what the
+budgets ask, on the ledger itself: the allocation entries per team are compared as a multiset,
+so a movement made twice and reversed later still fails.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+
+from reconciler import notes
+from reconciler.ledger.base import EntryType
+from reconciler.ledger.sqlite import SqliteLedger
+from tests.support.budgets import organization_doc, team_doc, write_budgets
+from tests.support.clocks import TickingClock
+from tests.support.git_repo import GitRepo
+from tests.support.planning import m
+from tests.support.sandbox_server import BILLING_TOKEN, running_server
+
+NOW = "2026-11-15T12:00:00Z"
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+HEADROOM = "1000.00"
+
+# The killed run: reclaim 700.00 from team_eng, then allocate team_ops 500.00 and team_qa 100.00.
+BEFORE = {"team_eng": "1200.00", "team_ops": "300.00"}
+AFTER = {"team_eng": "500.00", "team_ops": "800.00", "team_qa": "100.00"}
+EXPECTED = {
+    "team_eng": [m(1200), -m(700)],
+    "team_ops": [m(300), m(500)],
+    "team_qa": [m(100)],
+}
+KILL_POINTS = [
+    "apply.before_write@1",
+    "apply.after_write@1",
+    "apply.between_waves@1",
+    "apply.before_write@2",
+    "apply.after_write@2",
+    "apply.before_write@3",
+    "apply.after_write@3",
+    "apply.before_check@1",
+]
+
+
+@dataclass
+class Org:
+    repo: GitRepo
+    db: Path
+    clock: TickingClock
+
+    def write(self, envelopes: dict[str, str]) -> None:
+        write_budgets(
+            self.repo.root / "budgets",
+            organization=organization_doc(
+                "org_acme",
+                headroom=HEADROOM,
+                ledger="sqlite:///.reconciler/sandbox.db",
+                guards={"max_movement_per_apply": Decimal("50000.00")},
+            ),
+            teams=[team_doc(t, e) for t, e in envelopes.items()],
+        )
+
+    def apply(
+        self, ledger: str | None, failpoint: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        return self.run(ledger, "apply", "--auto-approve", failpoint=failpoint)
+
+    def run(
+        self, ledger: str | None, *command: str, failpoint: str | None = None
+    ) -> subprocess.CompletedProcess[str]:
+        """``reconciler COMMAND`` in a subprocess at the test's instant (SIGKILL shows as -9)."""
+        env = {**os.environ, "RECONCILER_NOW": NOW, "KEEPTRUSTS_API_TOKEN": BILLING_TOKEN}
+        if failpoint:
+            env["RECONCILER_FAILPOINTS"] = failpoint
+        args = [sys.executable, "-m", "reconciler", *command]
+        if ledger:
+            args += ["--ledger", ledger]
+        return subprocess.run(
+            args, cwd=self.repo.root, env=env, capture_output=True, text=True, timeout=60
+        )
+
+
+@pytest.fixture
+def org(tmp_path: Path) -> Org:
+    repo = GitRepo.init(tmp_path / "repo")
+    repo.write(".gitignore", ".reconciler/\n")
+    db = repo.root / ".reconciler" / "sandbox.db"
+    found = Org(repo, db, TickingClock(datetime(2026, 11, 2, 9, 0, tzinfo=UTC)))
+    with SqliteLedger.create(db, "org_acme", clock=found.clock) as ledger:
+        ledger.credit(m(5000), note="initial credit")
+    found.write(BEFORE)
+    repo.commit("eng and ops", when=T0)
+    first = found.apply(None)
+    assert first.returncode == 0, first.stderr
+    found.write(AFTER)
+    repo.commit("eng down, ops up, qa added", when=T0 + timedelta(days=1))
+    return found
+
+
+@contextmanager
+def ledger_url(kind: str, org: Org) -> Iterator[str | None]:
+    if kind == "embedded":
+        yield None
+        return
+    with running_server(org.db, clock=org.clock) as url:
+        yield url
+
+
+def assert_exactly_once(db: Path) -> None:
+    with SqliteLedger(db, clock=lambda: T0) as ledger:
+        made: dict[str, list[int]] = {}
+        ops: Counter[str] = Counter()
+        for wallet in ledger.list_wallets():
+            if not wallet.owner_id.startswith("team_"):
+                continue
+            for entry in ledger.transactions(wallet.id):
+                if entry.type in {EntryType.ALLOCATION_IN, EntryType.ALLOCATION_OUT}:
+                    made.setdefault(wallet.owner_id, []).append(entry.amount)
+                    note = notes.parse_note(entry.note)
+                    assert note is not None, entry
+                    ops[note.op_key] += 1
+        assert {t: sorted(a) for t, a in made.items()} == {
+            t: sorted(a) for t, a in EXPECTED.items()
+        }
+        assert [op for op, count in ops.items() if count > 1] == []
+        org_entries = list(ledger.transactions(ledger.organization_wallet().id))
+        assert min(e.balance_after for e in org_entries[1:]) >= m(HEADROOM)
+        assert ledger.check() == []
+
+
+@pytest.mark.parametrize("kind", ["embedded", "http"])
+@pytest.mark.parametrize("failpoint", KILL_POINTS)
+def test_an_apply_killed_anywhere_then_rerun_moves_each_amount_exactly_once(
+    org: Org, kind: str, failpoint: str
+) -> None:
+    with ledger_url(kind, org) as url:
+        killed = org.apply(url, failpoint)
+        assert killed.returncode == -signal.SIGKILL, (killed.returncode, killed.stderr)
+        rerun = org.apply(url)
+        assert rerun.returncode == 0, rerun.stderr
+        after = org.run(url, "plan", "--detailed-exitcode")
+        assert after.returncode == 0, after.stdout
+    assert_exactly_once(org.db)
+
+
+def test_an_unarmed_failpoint_changes_nothing(org: Org) -> None:
+    with nullcontext():
+        result = org.apply(None, "apply.before_write@99")
+    assert result.returncode == 0, result.stderr
+    assert_exactly_once(org.db)
