@@ -155,7 +155,11 @@ def load_gateway_settings(path: Path) -> GatewaySettings:
     show_envvar=True,
     help="Read-only token (a write with it is a 403).",
 )
-@click.option("--faults", metavar="SPEC", help="Inject faults, e.g. 'allocate:lose@1,wallets:503'.")
+@click.option(
+    "--faults",
+    metavar="SPEC",
+    help="Inject faults, e.g. 'allocate:lose@1,wallets:503' or '*:503~0.2,seed=3'.",
+)
 @click.option(
     "--gateway-config",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -183,12 +187,14 @@ def serve(
     exit 130.
 
     \b
-    Faults (SPEC = comma-separated ROUTE:KIND[@N[,N..]|@N+]):
+    Faults (SPEC = comma-separated ROUTE:KIND[@N[,N..]|@N+|~P] and seed=S):
       ROUTE  allocate reclaim credit transactions wallets balance reserve settle *
       KIND   500|502|503 (no work done), 429 (Retry-After: 1),
              lose (work done, then 502), reset (work done, connection cut),
              latency=MS
       @N     only the Nth request to the route; @N+ from the Nth on; default all
+      ~P     each request independently with probability P (0 < P <= 1), drawn
+             from seed=S (default 0): the same seed, the same faulty run
 
     \b
     Example:

@@ -162,3 +162,30 @@ def test_an_unarmed_failpoint_changes_nothing(org: Org) -> None:
         result = org.apply(None, "apply.before_write@99")
     assert result.returncode == 0, result.stderr
     assert_exactly_once(org.db)
+
+
+@contextmanager
+def faulty_server(org: Org, spec: str) -> Iterator[str]:
+    with running_server(org.db, clock=org.clock, faults=spec) as url:
+        yield url
+
+
+@pytest.mark.parametrize("seed", [1, 2, 3])
+def test_random_faults_never_double_a_movement_and_reruns_finish_the_job(
+    org: Org, seed: int
+) -> None:
+    spec = (
+        "*:503~0.2,allocate:lose~0.15,reclaim:lose~0.15,allocate:reset~0.05,"
+        f"reclaim:reset~0.05,seed={seed}"
+    )
+    codes = []
+    with faulty_server(org, spec) as url:
+        for _ in range(8):
+            result = org.apply(url)
+            codes.append(result.returncode)
+            assert result.returncode in (0, 1, 3), result.stderr
+            assert "Traceback" not in result.stderr
+            if result.returncode == 0:
+                break
+    assert codes[-1] == 0, codes
+    assert_exactly_once(org.db)
