@@ -52,7 +52,7 @@ def db(tmp_path: Path) -> Path:
 def test_help_documents_the_faults_grammar_and_an_example() -> None:
     code, output = invoke("--help")
     assert code == 0
-    assert "ROUTE:KIND[@N[,N..]|@N+]" in output
+    assert "ROUTE:KIND[@N[,N..]|@N+|~P]" in output
     assert "lose (work done, then 502)" in output
     assert "Example:\n    export RECONCILER_SANDBOX_TOKEN=dev-billing\n" in output
     assert "RECONCILER_SANDBOX_READ_TOKEN" in output
@@ -71,7 +71,7 @@ def test_a_bad_fault_spec_is_a_usage_error(db: Path) -> None:
     assert code == 64
     assert (
         "Invalid value for --faults: fault spec 'allocate:teapot': 'allocate:teapot' is not "
-        "ROUTE:KIND[@N[,N..]|@N+]" in output
+        "ROUTE:KIND[@N[,N..]|@N+|~P]" in output
     )
 
 
