@@ -9,6 +9,7 @@ below its headroom.
 
 from __future__ import annotations
 
+import shutil
 from collections import Counter
 from contextlib import suppress
 from dataclasses import replace
@@ -55,9 +56,8 @@ class ReconcilerMachine(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.clock = Clock()
-        self.ledger = SqliteLedger.create(
-            Path(mkdtemp(prefix="stateful-")) / "l.db", "org_acme", clock=self.clock
-        )
+        self.directory = Path(mkdtemp(prefix="stateful-"))
+        self.ledger = SqliteLedger.create(self.directory / "l.db", "org_acme", clock=self.clock)
         self.ledger.credit(m(50_000), note="initial credit")
         self.envelopes = {t: 1_000 for t in TEAMS}
         self.holds: list[str] = []
@@ -65,6 +65,7 @@ class ReconcilerMachine(RuleBasedStateMachine):
 
     def teardown(self) -> None:
         self.ledger.close()
+        shutil.rmtree(self.directory, ignore_errors=True)
 
     def state(self):  # type: ignore[no-untyped-def]
         return desired(
