@@ -30,6 +30,7 @@ from tests.support.budgets import organization_doc, team_doc, write_budgets
 from tests.support.clocks import TickingClock
 from tests.support.git_repo import GitRepo
 from tests.support.planning import m
+from tests.support.proof import record
 from tests.support.sandbox_server import BILLING_TOKEN, running_server
 
 NOW = "2026-11-15T12:00:00Z"
@@ -155,6 +156,7 @@ def test_an_apply_killed_anywhere_then_rerun_moves_each_amount_exactly_once(
         after = org.run(url, "plan", "--detailed-exitcode")
         assert after.returncode == 0, after.stdout
     assert_exactly_once(org.db)
+    record(f"apply runs killed with SIGKILL, then re-run exactly once ({kind} ledger)")
 
 
 def test_an_unarmed_failpoint_changes_nothing(org: Org) -> None:
@@ -170,7 +172,13 @@ def faulty_server(org: Org, spec: str) -> Iterator[str]:
         yield url
 
 
-@pytest.mark.parametrize("seed", [1, 2, 3])
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Three fault seeds in the ordinary suite, forty under ``make reliability``."""
+    if "seed" in metafunc.fixturenames:
+        seeds = 40 if metafunc.config.getoption("--reliability") else 3
+        metafunc.parametrize("seed", range(1, seeds + 1))
+
+
 def test_random_faults_never_double_a_movement_and_reruns_finish_the_job(
     org: Org, seed: int
 ) -> None:
@@ -189,3 +197,5 @@ def test_random_faults_never_double_a_movement_and_reruns_finish_the_job(
                 break
     assert codes[-1] == 0, codes
     assert_exactly_once(org.db)
+    record("fault seeds survived over HTTP (each movement exactly once)")
+    record("apply runs under random faults", len(codes))
