@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := .reconciler/demo
 
-.PHONY: help install test lint types unit clocks fuzz reliability bench demo clean
+.PHONY: help install test lint types unit clocks fuzz reliability bench bench-quick demo clean
 
 help:
 	@echo "make demo   plan and apply the sample budgets on a fresh sandbox ledger"
@@ -55,8 +55,14 @@ reliability: $(STAMP)
 	  tests/apply/test_stateful.py tests/apply/test_money_safety.py \
 	  tests/apply/test_saved_plan_edits.py
 
+# Whole-process figures as ratios measured in one run (benchmarks/results.json), then the
+# in-process micro-benchmarks. bench-quick only checks that the harness works (CI runs it).
 bench: $(STAMP)
+	$(BIN)/python -m benchmarks.whole
 	$(BIN)/python -m pytest benchmarks -q -p no:xdist --benchmark-only
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks.whole --quick --out $(VENV)/bench-quick.json
 
 # The demo uses its own sandbox ledger (DEMO_DB), recreated on every run, so it never touches
 # .reconciler/sandbox.db (the sample Organization's default ledger) and is safe to run twice.
