@@ -26,6 +26,7 @@ from reconciler.errors import (
     EXIT_USAGE,
     ReconcilerError,
 )
+from reconciler.text import printable
 
 EXIT_CODES_HELP = """\b
 Exit codes:
@@ -104,12 +105,12 @@ def run(
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
     except ReconcilerError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {printable(str(exc))}", err=True)
         return exc.exit_code
     except Exception as exc:
         log = write_crash_log(exc)
         click.echo(
-            f"internal error: {type(exc).__name__}: {exc} (traceback in {log}); "
+            f"internal error: {type(exc).__name__}: {printable(str(exc))} (traceback in {log}); "
             "please report it with that file",
             err=True,
         )

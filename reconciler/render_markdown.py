@@ -13,7 +13,8 @@ import re
 
 from reconciler.money import format_usd
 from reconciler.plan import Plan
-from reconciler.render_text import NO_CHANGES, clean
+from reconciler.render_text import NO_CHANGES
+from reconciler.text import printable
 
 MAX_MARKDOWN = 60_000
 FULL_PLAN_HINT = "reconciler show plan.json --format json"
@@ -25,7 +26,7 @@ def escape(text: str | None) -> str:
     """Text safe inside a table cell or a paragraph: no markup, no HTML, one line."""
     if not text:
         return ""
-    flat = html.escape(" ".join(clean(text).split()), quote=False)
+    flat = html.escape(" ".join(printable(text).split()), quote=False)
     return _SPECIAL.sub(r"\\\1", flat)
 
 

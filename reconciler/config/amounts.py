@@ -10,9 +10,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from reconciler.config.diagnostics import Diagnostic, clip
+from reconciler.config.diagnostics import Diagnostic
 from reconciler.config.nodes import Document, Mapping, PathElement, Scalar, readable_path, resolve
 from reconciler.money import is_exponent_notation
+from reconciler.text import clip
 
 MAX_AMOUNT = Decimal(10) ** 12  # a trillion credits: anything above is a typo
 _CENT = Decimal("0.01")

@@ -13,7 +13,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from reconciler.config.amounts import check_amounts
-from reconciler.config.diagnostics import Diagnostic, Severity, clip
+from reconciler.config.diagnostics import Diagnostic, Severity
 from reconciler.config.nodes import (
     Document,
     Mapping,
@@ -26,6 +26,7 @@ from reconciler.config.nodes import (
     scalar_str,
 )
 from reconciler.config.schema import SCHEMA_FILES, check_schema, suggestion
+from reconciler.text import clip
 
 API_VERSION = "reconciler/v1"
 KINDS = tuple(SCHEMA_FILES)

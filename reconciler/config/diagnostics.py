@@ -19,6 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
+from reconciler.text import printable
+
 if TYPE_CHECKING:
     from reconciler.model import DesiredState
 
@@ -126,26 +128,6 @@ def sort_diagnostics(diagnostics: list[Diagnostic]) -> Sorted:
             kept.append(Diagnostic("notice", file, 0, 0, "", message))
     shown = tuple(sorted(kept, key=Diagnostic.sort_key))
     return Sorted(shown, hidden["error"], hidden["warning"])
-
-
-def printable(text: str) -> str:
-    """``text`` with every character a terminal would act on or not show escaped visibly.
-
-    Budgets files are untrusted input (a pull request), and diagnostics echo their keys and
-    values: ESC, BEL, NUL and other C0/C1 controls, line separators, bidi and zero-width format
-    characters become ``\\x1b``, ``\\u200b``, ... (as ``repr`` writes them).
-    """
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-
-
-def clip(text: str, limit: int = 40) -> str:
-    """``text`` shortened for a one-line message (``1111…1111``)."""
-    if len(text) <= limit:
-        return text
-    half = (limit - 1) // 2
-    return f"{text[:half]}…{text[-half:]}"
 
 
 def plural(count: int, noun: str) -> str:

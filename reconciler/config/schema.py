@@ -19,9 +19,10 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
-from reconciler.config.diagnostics import Diagnostic, clip
+from reconciler.config.diagnostics import Diagnostic
 from reconciler.config.nodes import Document, Mapping, Node, PathElement, Scalar, resolve, to_plain
 from reconciler.config.nodes import readable_path as _readable
+from reconciler.text import clip
 
 SCHEMA_FILES = {
     "Organization": "organization.schema.json",

@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from reconciler.config.diagnostics import Diagnostic, clip
+from reconciler.config.diagnostics import Diagnostic
 from reconciler.config.nodes import (
     Document,
     Duplicate,
@@ -35,6 +35,7 @@ from reconciler.config.nodes import (
     ScalarValue,
     Sequence,
 )
+from reconciler.text import clip
 
 LOADER: type[Any] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 MAX_ALIAS_EXPANSION = 10_000

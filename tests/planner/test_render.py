@@ -60,7 +60,21 @@ def test_ledger_text_cannot_drive_the_terminal() -> None:
     text = render_text(replace(plan, drift=(evil, *plan.drift[1:])), color=False)
     assert "\x1b" not in text
     assert "\x07" not in text
-    assert "ok ]0;pwned  second line" in text
+    assert "ok\\x1b]0;pwned\\x07\\nsecond line" in text
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\x85", "\u202e", "\u200b", "\u2066", "\r"])
+def test_a_note_cannot_forge_a_row_in_text_or_markdown(char: str) -> None:
+    plan = _plan("drift_warn")
+    evil = replace(plan.drift[0], note=f"ok{char}team_x  +9,999.00")
+    forged = replace(plan, drift=(evil, *plan.drift[1:]))
+    shown = repr(char)[1:-1]
+    text = render_text(forged, color=False)
+    assert char not in text
+    assert f"ok{shown}team_x  +9,999.00" in text
+    markdown = render_markdown(forged)
+    assert char not in markdown
+    assert f"ok\\{shown}team\\_x +9,999.00" in markdown
 
 
 @pytest.mark.parametrize(
@@ -70,7 +84,8 @@ def test_ledger_text_cannot_drive_the_terminal() -> None:
         ("`rm -rf`", "\\`rm -rf\\`"),
         ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
         ("[link](http://x) & *bold*", "\\[link\\](http://x) &amp; \\*bold\\*"),
-        ("two\nlines", "two lines"),
+        ("two\nlines", "two\\\\nlines"),
+        ("bidi\u202eflip", "bidi\\\\u202eflip"),
         (None, ""),
     ],
 )
