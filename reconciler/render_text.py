@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from reconciler.ledger import redacted
 from reconciler.money import format_usd
 from reconciler.plan import Action, Plan
 from reconciler.text import printable
@@ -70,7 +71,7 @@ def _header(plan: Plan, style: _Style) -> list[str]:
         + f" for {printable(plan.org_id)}, period {period.id} ({span})",
         f"commit {plan.commit[:12]}"
         + (style(" (dirty)", "yellow") if plan.dirty else "")
-        + (f", ledger {printable(plan.ledger)}" if plan.ledger else ""),
+        + (f", ledger {redacted(plan.ledger)}" if plan.ledger else ""),
     ]
     if plan.override_reason is not None:
         lines.append(style(f"Guards overridden: {printable(plan.override_reason)}", "yellow"))
