@@ -85,6 +85,8 @@ def load(budgets_dir: Path) -> tuple[DesiredState, tuple[Diagnostic, ...]]:
     report = validate_dir(budgets_dir)
     if report.state is None:
         errors = report.errors
+        if errors and not Path(budgets_dir).is_dir():  # one plain line: there is nothing to list
+            raise ConfigError(str(errors[0]), report.diagnostics)
         first = f": {errors[0]}" if errors else ""
         count = report.error_count
         more = f" (and {plural(count - 1, 'more error')})" if count > 1 else ""

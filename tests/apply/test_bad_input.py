@@ -94,3 +94,12 @@ def test_a_reconciler_now_out_of_range_is_refused(
         f"error: RECONCILER_NOW={instant!r} is out of range: use a UTC time from "
         "1970-01-01T00:00:00Z to 9998-12-31T23:59:59Z\n",
     )
+
+
+@pytest.mark.parametrize("command", ["plan", "apply"])
+def test_a_missing_budgets_directory_is_one_plain_line(workspace: Workspace, command: str) -> None:
+    result = workspace.invoke(command, "nosuchdir")
+    assert (result.exit_code, result.stderr) == (
+        1,
+        "error: nosuchdir: no such directory; pass the budgets directory (default: ./budgets)\n",
+    )
