@@ -1,8 +1,8 @@
 """Check a document against the JSON Schema of its kind (``schemas/*.schema.json``).
 
 The schemas ship inside the package (``reconciler/schemas`` links to the top-level ``schemas/``)
-and are read with ``importlib.resources``. Numeric rules (``minimum``, ``multipleOf``) stay in the
-schemas for editors but are not enforced here: ``amounts`` checks them with clearer messages.
+and are read with ``importlib.resources``. Numeric rules (``minimum``) stay in the schemas
+for editors but are not enforced here: ``amounts`` checks them with clearer messages.
 Each jsonschema error becomes a diagnostic at the line and column of the key it concerns.
 """
 
