@@ -2,8 +2,9 @@
 
 The schemas declare ``minimum: 0`` for editors and state the whole-cents rule in each amount's
 ``description`` (not as ``multipleOf: 0.01``, which binary-float validators get wrong for about
-one value in nine); this module enforces both with messages that say what the amount is for. Amounts are ``Decimal`` built from the
-scalar's text, so ``12000.10`` is exactly twelve thousand and ten cents.
+one value in nine); this module enforces both with messages that say what the amount is for.
+Amounts are ``Decimal`` built from the scalar's text, so ``12000.10`` is exactly twelve thousand
+and ten cents.
 """
 
 from __future__ import annotations
