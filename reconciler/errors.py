@@ -7,6 +7,7 @@ exceptions (httpx, sqlite3, yaml, jsonschema, subprocess) are translated at the 
     ReconcilerError                 exit 1
     ├── ConfigError                 invalid budgets (carries every diagnostic)
     ├── UsageError                  exit 64: bad flags or arguments the parser could not catch
+    ├── MissingExtra                an optional extra (e.g. ``sandbox``) is not installed
     ├── GitError                    not a repository, git missing, bad revision
     │   ├── DirtyTreeError          uncommitted or untracked changes under the budgets directory
     │   └── NoCommitError           the repository has no commit yet
@@ -56,6 +57,10 @@ class ConfigError(ReconcilerError):
 
 class UsageError(ReconcilerError):
     exit_code = EXIT_USAGE
+
+
+class MissingExtra(ReconcilerError):
+    """A command needs packages of an optional extra; the message says what to install."""
 
 
 class GitError(ReconcilerError):
