@@ -30,6 +30,8 @@ exceptions (httpx, sqlite3, yaml, jsonschema, subprocess) are translated at the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from reconciler.periods import Seconds
 
 EXIT_OK = 0
@@ -39,6 +41,25 @@ EXIT_PARTIAL = 3
 EXIT_USAGE = 64
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+
+EXIT_MEANINGS: Mapping[int, str] = {
+    EXIT_OK: "success, nothing to do",
+    EXIT_ERROR: "error: invalid budgets, ledger error, stale plan, guard refusal,\n"
+    "      dirty or commit-less tree, plain http to a non-loopback host",
+    EXIT_CHANGES: "success with changes pending (--detailed-exitcode)",
+    EXIT_PARTIAL: "partial apply: some movements made, some failed; re-run to resume",
+    EXIT_USAGE: "usage error",
+    EXIT_INTERNAL: "internal error (a crash log with the traceback is written)",
+    EXIT_INTERRUPTED: "interrupted",
+}
+
+
+def exit_codes_help(codes: Iterable[int], meanings: Mapping[int, str] | None = None) -> str:
+    """The ``Exit codes:`` epilog of a command: only ``codes`` (the ones it can return), each
+    with its meaning in ``meanings`` or the general one."""
+    own = meanings or {}
+    lines = [f"  {code:<3} {own.get(code, EXIT_MEANINGS[code])}" for code in codes]
+    return "\b\nExit codes:\n" + "\n".join(lines) + "\n"
 
 
 class ReconcilerError(Exception):

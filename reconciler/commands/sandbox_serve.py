@@ -21,7 +21,15 @@ import click
 import yaml
 
 from reconciler.commands.sandbox import DbPath
-from reconciler.errors import EXIT_INTERRUPTED, ConfigError, LedgerConfigError, MissingExtra
+from reconciler.errors import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    ConfigError,
+    LedgerConfigError,
+    MissingExtra,
+    exit_codes_help,
+)
 from reconciler.ledger import is_loopback
 from reconciler.ledger.faults import FaultPlan, FaultSpecError
 
@@ -154,7 +162,16 @@ def load_gateway_settings(path: Path) -> GatewaySettings:
     return settings
 
 
-@click.command()
+@click.command(
+    epilog=exit_codes_help(
+        (0, 1, 64, 70, 130),
+        {
+            EXIT_OK: "stopped by SIGTERM",
+            EXIT_ERROR: "error: cannot listen, bad gateway config, or the sandbox extra is missing",
+            EXIT_INTERRUPTED: "stopped with Ctrl-C (the normal way to stop it)",
+        },
+    )
+)
 @click.option(
     "--db",
     "db_path",
