@@ -12,7 +12,7 @@ from datetime import datetime
 
 from reconciler.ledger import redacted
 from reconciler.money import format_usd
-from reconciler.plan import Action, Plan
+from reconciler.plan import Action, Change, Plan
 from reconciler.text import printable
 
 NO_CHANGES = "No changes. The ledger matches the budgets."
@@ -29,6 +29,23 @@ class _Style:
             return text
         codes = ";".join(_CODES[s] for s in styles)
         return f"\x1b[{codes}m{text}\x1b[0m"
+
+
+HELD_LEGEND = (
+    "held: already counted toward the envelope (allocated this period + carry not rolled over; "
+    "balance mode: available); the gap to the envelope is the amount plus any deficit."
+)
+
+
+def held(plan: Plan, change: Change) -> int:
+    """What the rule counted toward ``change``'s envelope: envelope - delta, in micros.
+
+    The delta is the movement (+ for an allocate, - for a reclaim) plus the team's deficit (what
+    a reclaim could not take), so the row's numbers add up on screen whatever the mode."""
+    if change.action is Action.ALLOCATE:
+        return change.envelope - change.amount
+    short = sum(d.amount for d in plan.deficits if d.team_id == change.team_id)
+    return change.envelope + change.amount + short
 
 
 def render_text(plan: Plan, *, color: bool) -> str:
@@ -79,7 +96,7 @@ def _header(plan: Plan, style: _Style) -> list[str]:
 
 
 def _changes(plan: Plan, style: _Style) -> list[str]:
-    header = ["#", "action", "team", "amount", "envelope", "allocated", "reason"]
+    header = ["#", "action", "team", "amount", "envelope", "held", "reason"]
     rows = [
         [
             str(index),
@@ -87,7 +104,7 @@ def _changes(plan: Plan, style: _Style) -> list[str]:
             printable(change.team_id),
             format_usd(change.amount),
             format_usd(change.envelope),
-            format_usd(change.allocated),
+            format_usd(held(plan, change)),
             printable(change.reason),
         ]
         for index, change in enumerate(plan.changes, start=1)
@@ -98,7 +115,7 @@ def _changes(plan: Plan, style: _Style) -> list[str]:
     for line, colour, change in zip(table[1:], colours, plan.changes, strict=True):
         action = change.action.value
         out.append(line.replace(f"  {action}  ", f"  {style(action, colour)}  ", 1))
-    return out
+    return [*out, style(HELD_LEGEND, "dim")]
 
 
 def _sections(plan: Plan) -> list[tuple[str, list[list[str]]]]:

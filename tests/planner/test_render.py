@@ -163,3 +163,30 @@ def test_any_plan_renders_within_limits(plan: Plan) -> None:
     text = render_text(plan, color=False)
     assert "\x1b" not in text
     assert render_text(plan, color=True).count("\n") == text.count("\n")
+
+
+def _row(text: str, team: str) -> list[str]:
+    (line,) = [line for line in text.splitlines() if line[:1].isdigit() and f"  {team}  " in line]
+    return line.split()
+
+
+def test_the_change_row_shows_the_numbers_that_add_up_to_the_amount() -> None:
+    plan = _plan("new_period_with_carry")  # allocated 0 this period, carry not rolled over
+    text = render_text(plan, color=False)
+    assert text.splitlines()[3].split() == [
+        "#", "action", "team", "amount", "envelope", "held", "reason"
+    ]  # fmt: skip
+    assert _row(text, "team_support")[3:6] == ["500.00", "3,000.00", "3,500.00"]
+    assert _row(text, "team_eng")[3:6] == ["10,800.00", "12,000.00", "1,200.00"]
+    assert "| 1 | reclaim | team\\_support | 500.00 | 3,000.00 | 3,500.00 |" in render_markdown(
+        plan
+    )
+
+
+def test_a_short_reclaim_adds_up_with_its_deficit() -> None:
+    plan = _plan("deficit_spent_and_reserved")
+    (change,) = plan.changes
+    (deficit,) = plan.deficits
+    row = _row(render_text(plan, color=False), "team_eng")
+    assert row[3:6] == ["1,800.00", "2,000.00", "10,000.00"]
+    assert (change.amount, deficit.amount) == (1_800_000_000, 6_200_000_000)
