@@ -81,7 +81,8 @@ def validate_dir(budgets_dir: Path) -> Report:
 
 
 def load(budgets_dir: Path) -> tuple[DesiredState, tuple[Diagnostic, ...]]:
-    """The desired state and its warnings; ``ConfigError`` (every diagnostic) on any error."""
+    """The desired state and its warnings (not the ``validate_only`` ones); ``ConfigError``
+    (every diagnostic) on any error."""
     report = validate_dir(budgets_dir)
     if report.state is None:
         errors = report.errors
@@ -94,4 +95,4 @@ def load(budgets_dir: Path) -> tuple[DesiredState, tuple[Diagnostic, ...]]:
         raise ConfigError(
             f"{summary}; run 'reconciler validate' for the full list", report.diagnostics
         )
-    return report.state, report.warnings
+    return report.state, tuple(w for w in report.warnings if not w.validate_only)

@@ -10,7 +10,7 @@ A duplicate names every place it occurs.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reconciler.config.amounts import check_amounts
 from reconciler.config.diagnostics import Diagnostic, Severity
@@ -255,7 +255,10 @@ def _check_groups(
                     f"team '{target.value}' is removed: true; this group's traffic falls "
                     "through to the organization wallet"
                 )
-                found.append(_diag(gateway.doc, target.mark, path, message, "warning"))
+                warning = _diag(gateway.doc, target.mark, path, message, "warning")
+                # validate says it; plan/apply would repeat it on every run until the group is
+                # removed, burying the warnings that need action now
+                found.append(replace(warning, validate_only=True))
     for name, places in sorted(group_places.items()):
         found += _once(f"consumer group id '{name}'", places, "use each id once")
     if gateways:

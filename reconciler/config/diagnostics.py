@@ -15,7 +15,7 @@ A diagnostic points at ``file:line:col`` (1-based) and names the key by a readab
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
@@ -36,6 +36,8 @@ class Diagnostic:
     col: int
     key_path: str
     message: str
+    # Shown by ``validate`` only, not repeated by every plan/apply (a lasting, known state).
+    validate_only: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
         """The one-line text form, safe for a terminal (see ``printable``)."""
