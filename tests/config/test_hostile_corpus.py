@@ -36,7 +36,10 @@ def _write(root: Path, relative: str, data: str | bytes) -> None:
     path.write_bytes(data)
 
 
-ORG = "apiVersion: reconciler/v1\nkind: Organization\nid: org_acme\nperiod: monthly\nheadroom: 100.00\n"
+ORG = (
+    "apiVersion: reconciler/v1\nkind: Organization\nid: org_acme\nperiod: monthly\n"
+    "headroom: 100.00\n"
+)
 
 
 def _huge_file(root: Path) -> None:
