@@ -15,6 +15,7 @@ Everything is deterministic for the arguments; the clock is injected, never read
 from __future__ import annotations
 
 import random
+import shutil
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -89,6 +90,7 @@ def make_org(
     if marker.exists() and marker.read_text(encoding="utf-8").startswith(spec):
         entries = int(marker.read_text(encoding="utf-8").split()[-1])
         return Org(root, repo_dir, db, teams, entries, last)
+    shutil.rmtree(root, ignore_errors=True)  # built with other arguments, or half built
     rng = random.Random(teams * 1000 + months)
     repo = GitRepo.init(repo_dir)
     repo.write(".gitignore", ".reconciler/\n")
