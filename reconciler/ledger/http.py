@@ -33,7 +33,7 @@ from reconciler.errors import (
     LedgerNotFound,
     LedgerUnavailable,
 )
-from reconciler.ledger import wire
+from reconciler.ledger import exactjson, wire
 from reconciler.ledger.base import (
     Reservation,
     Scope,
@@ -156,7 +156,14 @@ class HttpLedger:
         if cursor:
             params["cursor"] = cursor
         path = wire.TRANSACTIONS.format(wallet_id=quote(wallet_id, safe=""))
-        return _parsed(wire.parse_transactions, self._get(path, params))
+        page, following = _parsed(wire.parse_transactions, self._get(path, params))
+        asked = limit or self._page_size
+        if len(page) > asked:
+            raise LedgerError(
+                f"GET {path} on the ledger at {self._base} answered {len(page)} entries for "
+                f"limit {asked}: refusing an answer that does not keep the paging contract"
+            )
+        return page, following
 
     def transactions(
         self,
@@ -166,6 +173,7 @@ class HttpLedger:
         until: datetime | None = None,
     ) -> Iterator[Transaction]:
         cursor: str | None = None
+        seen: set[str] = set()
         while True:
             page, cursor = self.transactions_page(
                 wallet_id, since=since, until=until, cursor=cursor
@@ -173,11 +181,21 @@ class HttpLedger:
             yield from page
             if cursor is None:
                 return
+            if cursor in seen:
+                raise LedgerError(
+                    f"the ledger at {self._base} pages {wallet_id}'s transactions in a loop "
+                    f"(cursor {exactjson.clip(cursor)} came back): refusing to read on; "
+                    "report it to the ledger's operators"
+                )
+            seen.add(cursor)
 
     def observe(self, team_ids: Iterable[str], period: Period) -> dict[str, TeamObservation]:
         """One wallet list, then every team's entries, read concurrently (bounded pool)."""
         wanted = list(dict.fromkeys(team_ids))
         wallets = {w.owner_id: w for w in self.list_wallets() if w.scope is Scope.TEAM}
+        for team_id in wanted:
+            if team_id not in wallets:
+                self._confirm_absent(team_id)
         present = [wallets[t] for t in wanted if t in wallets]
         with ThreadPoolExecutor(max_workers=max(1, min(self._max_workers, len(present)))) as pool:
             entries = dict(
@@ -193,6 +211,15 @@ class HttpLedger:
             )
             for team_id in wanted
         }
+
+    def _confirm_absent(self, team_id: str) -> None:
+        """A team the wallet list does not show must have no wallet in its cascade either: a
+        list that hides an existing wallet would make its team look new and fund it again."""
+        if self.team_wallet(team_id) is not None:
+            raise LedgerError(
+                f"the ledger at {self._base} lists no wallet for {team_id}, but its balance "
+                "cascade shows one: refusing to plan on answers that disagree; retry later"
+            )
 
     # ---- writes ----------------------------------------------------------------------------
 
