@@ -53,8 +53,10 @@ def reserve(
             f"no wallet covers the estimated cost {format_usd(estimate)} of request "
             f"{request_id} ({tried} available): top up or allocate more"
         )
-    count = conn.execute("SELECT count(*) FROM reservations").fetchone()[0]
-    reservation_id = reservation_id_for(int(count) + 1)
+    # Reservations are never deleted, so the highest rowid is their count (an index lookup,
+    # where count(*) scanned the whole table on every reserve).
+    last = conn.execute("SELECT coalesce(max(rowid), 0) FROM reservations").fetchone()[0]
+    reservation_id = reservation_id_for(int(last) + 1)
     conn.execute(
         "INSERT INTO reservations (id, request_id, wallet_id, amount, fingerprint, status,"
         " created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
