@@ -320,6 +320,7 @@ class SqliteLedger:
         )
         with self._db.writing(actor) as (conn, ctx):
             team = team_id or self._mapped_team(conn, consumer_group)
+            attributed = team or self._listed_team(conn, consumer_group)
             expires = format_timestamp(
                 parse_timestamp(ctx.now) + timedelta(seconds=timeout_seconds)
             )
@@ -329,6 +330,7 @@ class SqliteLedger:
                 estimated_cost,
                 user_id=user_id,
                 team_id=team,
+                attribution=(user_id, attributed, consumer_group),
                 expires_at=expires,
                 request=request,
                 ctx=ctx,
@@ -390,6 +392,15 @@ class SqliteLedger:
             seq = write(conn, ctx)
             sqlite_ops.remember(conn, key, request, seq, ctx.now)
             return reads.entry(conn, seq)
+
+    def _listed_team(self, conn: sqlite3.Connection, group: str | None) -> str | None:
+        """The team ``group`` maps to, whether or not wallet enforcement is on (attribution)."""
+        if group is None:
+            return None
+        row = conn.execute(
+            "SELECT team_id FROM consumer_groups WHERE consumer_group = ?", (group,)
+        ).fetchone()
+        return None if row is None else str(row[0])
 
     def _mapped_team(self, conn: sqlite3.Connection, group: str | None) -> str | None:
         if group is None:

@@ -23,11 +23,16 @@ def reserve(
     *,
     user_id: str | None,
     team_id: str | None,
+    attribution: tuple[str | None, str | None, str | None] = (None, None, None),
     expires_at: str,
     request: str,
     ctx: Context,
 ) -> Reservation:
-    """Hold ``estimate`` on the first wallet of user -> team -> org whose available covers it."""
+    """Hold ``estimate`` on the first wallet of user -> team -> org whose available covers it.
+
+    ``attribution`` is (user, team, consumer group) the request was for, stored with the hold
+    so its settlement is attributed to the team whichever wallet paid.
+    """
     existing = conn.execute(
         "SELECT r.id, r.wallet_id, w.scope, r.fingerprint FROM reservations r"
         " JOIN wallets w ON w.id = r.wallet_id WHERE r.request_id = ?",
@@ -59,8 +64,10 @@ def reserve(
     reservation_id = reservation_id_for(int(last) + 1)
     conn.execute(
         "INSERT INTO reservations (id, request_id, wallet_id, amount, fingerprint, status,"
-        " created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
-        (reservation_id, request_id, chosen.id, estimate, request, ctx.now, expires_at),
+        " created_at, expires_at, user_id, team_id, consumer_group)"
+        " VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+        (reservation_id, request_id, chosen.id, estimate, request, ctx.now, expires_at)
+        + attribution,
     )
     append(
         conn,

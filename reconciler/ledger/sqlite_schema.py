@@ -105,10 +105,20 @@ CREATE INDEX entries_credit_amounts ON entries (amount) WHERE type = 'credit';
 CREATE INDEX entries_by_reservation ON entries (reservation_id) WHERE reservation_id IS NOT NULL;
 """
 
+# Who a gateway request was for (DESIGN §9: reserve takes user, team and consumer group), so
+# spend is attributed to its team whichever wallet of the cascade paid. Older ledgers keep their
+# reservations with NULLs here (attributed by the paying wallet alone).
+_V3 = """
+ALTER TABLE reservations ADD COLUMN user_id TEXT;
+ALTER TABLE reservations ADD COLUMN team_id TEXT;
+ALTER TABLE reservations ADD COLUMN consumer_group TEXT;
+"""
+
 # (version, name, script). Append only: never edit a migration that has shipped.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "initial schema", _V1),
     (2, "index credits and reservation entries", _V2),
+    (3, "record who each reservation was for", _V3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 
