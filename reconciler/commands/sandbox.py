@@ -33,7 +33,10 @@ CONSOLE_ACTOR = "console"
 class SandboxGroup(click.Group):
     """The ``sandbox`` group; ``serve`` is imported only when it is used."""
 
-    lazy: ClassVar[dict[str, str]] = {"serve": "reconciler.commands.sandbox_serve:serve"}
+    lazy: ClassVar[dict[str, str]] = {
+        "serve": "reconciler.commands.sandbox_serve:serve",
+        "traffic": "reconciler.commands.sandbox_traffic:traffic_command",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})

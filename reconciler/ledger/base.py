@@ -106,6 +106,18 @@ class Reservation:
 
 
 @dataclass(frozen=True, slots=True)
+class CostTicket:
+    """A gateway request that no wallet of the cascade covered (HTTP 402), held as a ticket."""
+
+    request_id: str
+    user_id: str | None
+    team_id: str | None  # given, or the team its consumer group maps to
+    consumer_group: str | None
+    estimated_cost: int  # micros
+    created_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
 class TeamObservation:
     """The ledger as the planner needs it for one team wallet and one period.
 

@@ -22,10 +22,17 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from reconciler.errors import LedgerConfigError, LedgerRequestInvalid
+from reconciler.errors import BudgetExceeded, LedgerConfigError, LedgerRequestInvalid
 from reconciler.ledger import sqlite_check, sqlite_holds, sqlite_ops
 from reconciler.ledger import sqlite_reads as reads
-from reconciler.ledger.base import Reservation, Scope, TeamObservation, Transaction, Wallet
+from reconciler.ledger.base import (
+    CostTicket,
+    Reservation,
+    Scope,
+    TeamObservation,
+    Transaction,
+    Wallet,
+)
 from reconciler.ledger.sqlite_conn import Connections
 from reconciler.ledger.sqlite_ops import fingerprint, initialize
 from reconciler.ledger.sqlite_rows import check_amount, check_id, check_key, check_text
@@ -318,6 +325,42 @@ class SqliteLedger:
             group=consumer_group,
             timeout=timeout_seconds,
         )
+        try:
+            return self._reserve(
+                request_id,
+                estimated_cost,
+                user_id,
+                team_id,
+                consumer_group,
+                timeout_seconds,
+                request,
+                actor,
+            )
+        except BudgetExceeded:
+            with self._db.writing(actor) as (conn, ctx):
+                team = team_id or self._listed_team(conn, consumer_group)
+                ticket = (request_id, user_id, team, consumer_group, estimated_cost)
+                sqlite_holds.queue_ticket(conn, ticket, ctx)
+            raise
+
+    def cost_tickets(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[CostTicket]:
+        """Requests refused with 402 (no wallet covered them), oldest first."""
+        with self._db.reading() as conn:
+            return reads.cost_tickets(conn, since, until)
+
+    def _reserve(
+        self,
+        request_id: str,
+        estimated_cost: int,
+        user_id: str | None,
+        team_id: str | None,
+        consumer_group: str | None,
+        timeout_seconds: int,
+        request: str,
+        actor: str | None,
+    ) -> Reservation:
         with self._db.writing(actor) as (conn, ctx):
             team = team_id or self._mapped_team(conn, consumer_group)
             attributed = team or self._listed_team(conn, consumer_group)

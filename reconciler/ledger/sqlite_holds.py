@@ -66,8 +66,16 @@ def reserve(
         "INSERT INTO reservations (id, request_id, wallet_id, amount, fingerprint, status,"
         " created_at, expires_at, user_id, team_id, consumer_group)"
         " VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
-        (reservation_id, request_id, chosen.id, estimate, request, ctx.now, expires_at)
-        + attribution,
+        (
+            reservation_id,
+            request_id,
+            chosen.id,
+            estimate,
+            request,
+            ctx.now,
+            expires_at,
+            *attribution,
+        ),
     )
     append(
         conn,
@@ -160,3 +168,17 @@ def expire_due(conn: sqlite3.Connection, ctx: Context) -> int:
             (seq, reservation_id),
         )
     return len(due)
+
+
+def queue_ticket(
+    conn: sqlite3.Connection,
+    ticket: tuple[str, str | None, str | None, str | None, int],
+    ctx: Context,
+) -> None:
+    """Record a refused reserve (request, user, team, consumer group, estimate) as a cost ticket;
+    the same request id again keeps the first ticket."""
+    conn.execute(
+        "INSERT OR IGNORE INTO cost_tickets (request_id, user_id, team_id, consumer_group,"
+        " estimated_cost, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (*ticket, ctx.now),
+    )

@@ -358,7 +358,7 @@ def test_migrations_table_and_reopen(tmp_path: Path, clock: ManualClock) -> None
         assert raw.execute("SELECT version, name FROM migrations").fetchall() == [
             (1, "initial schema"),
             (2, "index credits and reservation entries"),
-            (3, "record who each reservation was for"),
+            (3, "record who each reservation was for, and cost tickets"),
         ]
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     finally:
@@ -381,6 +381,7 @@ def test_an_old_file_is_migrated_and_a_newer_one_refused(tmp_path: Path) -> None
         raw.execute("DROP INDEX entries_by_reservation")
         for column in ("user_id", "team_id", "consumer_group"):
             raw.execute(f"ALTER TABLE reservations DROP COLUMN {column}")
+        raw.execute("DROP TABLE cost_tickets")
         raw.execute("DELETE FROM migrations WHERE version >= 2")
         raw.commit()
     finally:
