@@ -49,6 +49,8 @@ COMMANDS: dict[str, str] = {
     "plan": "reconciler.commands.plan:plan",
     "show": "reconciler.commands.show:show",
     "apply": "reconciler.commands.apply:apply",
+    # usage and envelopes from spend
+    "usage": "reconciler.commands.usage:usage",
 }
 
 
