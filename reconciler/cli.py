@@ -51,6 +51,7 @@ COMMANDS: dict[str, str] = {
     "apply": "reconciler.commands.apply:apply",
     # usage and envelopes from spend
     "usage": "reconciler.commands.usage:usage",
+    "suggest": "reconciler.commands.suggest:suggest_command",
 }
 
 
