@@ -101,6 +101,37 @@ def settlements(
     return found
 
 
+class _Tally:
+    """Sums of settlements: per team (period and daily history), per group key, in total."""
+
+    def __init__(self, mapping: dict[str, str], managed: set[str], period: Period, by: str):
+        self.mapping, self.managed, self.period, self.by = mapping, managed, period, by
+        self.spent: dict[str, int] = defaultdict(int)
+        self.own: dict[str, int] = defaultdict(int)
+        self.daily: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+        self.groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self.total = self.unattributed = 0
+
+    def add(self, entry: Transaction) -> None:
+        found = attribute(entry, self.mapping)
+        owner = found if found in self.managed else None
+        cost = -entry.amount
+        if owner is not None:
+            self.daily[owner][entry.created_at.date()] += cost
+        if not self.period.contains(entry.created_at):
+            return
+        self.total += cost
+        key = entry.consumer_group if self.by == "consumer-group" else entry.user_id
+        self.groups[key or "(none)"][0] += cost
+        self.groups[key or "(none)"][1] += 1
+        if owner is None:
+            self.unattributed += cost
+            return
+        self.spent[owner] += cost
+        if entry.scope is Scope.TEAM and entry.owner_id == owner:
+            self.own[owner] += cost
+
+
 def compute(
     desired: DesiredState, ledger: Ledger, period: Period, now: datetime, *, by: str = "team"
 ) -> Usage:
@@ -113,29 +144,11 @@ def compute(
     history_start = period.start - timedelta(days=HISTORY_DAYS)
     entries = settlements(ledger, wallets, history_start, as_of)
     managed = {t.id for t in desired.teams if not t.removed}
-    spent: dict[str, int] = defaultdict(int)
-    own: dict[str, int] = defaultdict(int)
-    daily: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
-    groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])
-    total = unattributed = 0
+    tally = _Tally(mapping, managed, period, by)
     for entry in entries:
-        found = attribute(entry, mapping)
-        owner = found if found in managed else None
-        cost = -entry.amount
-        if owner is not None:
-            daily[owner][entry.created_at.date()] += cost
-        if not period.contains(entry.created_at):
-            continue
-        total += cost
-        key = entry.consumer_group if by == "consumer-group" else entry.user_id
-        groups[key or "(none)"][0] += cost
-        groups[key or "(none)"][1] += 1
-        if owner is None:
-            unattributed += cost
-            continue
-        spent[owner] += cost
-        if entry.scope is Scope.TEAM and entry.owner_id == owner:
-            own[owner] += cost
+        tally.add(entry)
+    spent, own, daily, groups = tally.spent, tally.own, tally.daily, tally.groups
+    total, unattributed = tally.total, tally.unattributed
     tickets = _tickets(ledger, period, as_of)
     observed = ledger.observe(sorted(managed), period)
     rows = []

@@ -15,7 +15,6 @@ actor: the constructor's, or the ``actor=`` a write passes (e.g. the server's pr
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
@@ -338,7 +337,7 @@ class SqliteLedger:
             )
         except BudgetExceeded:
             with self._db.writing(actor) as (conn, ctx):
-                team = team_id or self._listed_team(conn, consumer_group)
+                team = team_id or sqlite_holds.listed_team(conn, consumer_group)
                 ticket = (request_id, user_id, team, consumer_group, estimated_cost)
                 sqlite_holds.queue_ticket(conn, ticket, ctx)
             raise
@@ -362,8 +361,8 @@ class SqliteLedger:
         actor: str | None,
     ) -> Reservation:
         with self._db.writing(actor) as (conn, ctx):
-            team = team_id or self._mapped_team(conn, consumer_group)
-            attributed = team or self._listed_team(conn, consumer_group)
+            team = team_id or sqlite_holds.mapped_team(conn, consumer_group)
+            attributed = team or sqlite_holds.listed_team(conn, consumer_group)
             expires = format_timestamp(
                 parse_timestamp(ctx.now) + timedelta(seconds=timeout_seconds)
             )
@@ -435,28 +434,3 @@ class SqliteLedger:
             seq = write(conn, ctx)
             sqlite_ops.remember(conn, key, request, seq, ctx.now)
             return reads.entry(conn, seq)
-
-    def _listed_team(self, conn: sqlite3.Connection, group: str | None) -> str | None:
-        """The team ``group`` maps to, whether or not wallet enforcement is on (attribution)."""
-        if group is None:
-            return None
-        row = conn.execute(
-            "SELECT team_id FROM consumer_groups WHERE consumer_group = ?", (group,)
-        ).fetchone()
-        return None if row is None else str(row[0])
-
-    def _mapped_team(self, conn: sqlite3.Connection, group: str | None) -> str | None:
-        if group is None:
-            return None
-        flag = conn.execute("SELECT value FROM meta WHERE key = 'wallet_enforcement'").fetchone()
-        if not (flag and flag[0] == "1"):
-            return None
-        row = conn.execute(
-            "SELECT team_id FROM consumer_groups WHERE consumer_group = ?", (group,)
-        ).fetchone()
-        if row is None:
-            raise LedgerRequestInvalid(
-                f"consumer group {group!r} is not in the gateway configuration: add it to "
-                "consumer_groups with a wallet_team_id"
-            )
-        return str(row[0])

@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 
-from reconciler.errors import BudgetExceeded, InsufficientFunds, LedgerConflict, LedgerNotFound
+from reconciler.errors import (
+    BudgetExceeded,
+    InsufficientFunds,
+    LedgerConflict,
+    LedgerNotFound,
+    LedgerRequestInvalid,
+)
 from reconciler.ledger.base import EntryType, Reservation, Scope
 from reconciler.ledger.sqlite_ops import Context, WalletState, append, find_wallet, org_wallet
 from reconciler.ledger.sqlite_rows import reservation_id_for
@@ -182,3 +188,29 @@ def queue_ticket(
         " estimated_cost, created_at) VALUES (?, ?, ?, ?, ?, ?)",
         (*ticket, ctx.now),
     )
+
+
+def listed_team(conn: sqlite3.Connection, group: str | None) -> str | None:
+    """The team ``group`` maps to, whether or not wallet enforcement is on (attribution)."""
+    if group is None:
+        return None
+    row = conn.execute(
+        "SELECT team_id FROM consumer_groups WHERE consumer_group = ?", (group,)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def mapped_team(conn: sqlite3.Connection, group: str | None) -> str | None:
+    """The team whose wallet ``group``'s requests draw on: only with wallet enforcement on."""
+    if group is None:
+        return None
+    flag = conn.execute("SELECT value FROM meta WHERE key = 'wallet_enforcement'").fetchone()
+    if not (flag and flag[0] == "1"):
+        return None
+    team = listed_team(conn, group)
+    if team is None:
+        raise LedgerRequestInvalid(
+            f"consumer group {group!r} is not in the gateway configuration: add it to "
+            "consumer_groups with a wallet_team_id"
+        )
+    return team
