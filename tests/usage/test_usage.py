@@ -180,3 +180,29 @@ def test_by_consumer_group_lists_spend_per_group(tmp_path: Path) -> None:
         {"key": "(none)", "spent": "7.00", "settlements": 1},
         {"key": "beta", "spent": "5.123456", "settlements": 1},
     ]
+
+
+def test_after_simulated_traffic_usage_adds_up_to_the_settlements_exactly(
+    tmp_path: Path,
+) -> None:
+    root = budgets(tmp_path)
+    db = tmp_path / "t.db"
+    seeded_ledger(db, credit="3000.00", teams={"team_a": "20.00", "team_b": "900.00"}).close()
+    code, _out, err = run(
+        ["sandbox", "traffic", "--db", str(db), str(root), "--requests", "400", "--days", "19"]
+    )
+    assert (code, err) == (0, "")
+    with SqliteLedger(db) as ledger:
+        settled = -sum(
+            e.amount for e in ledger.all_transactions() if e.type is EntryType.SETTLEMENT
+        )
+        tickets = len(ledger.cost_tickets())
+    code, out, err = run(["usage", str(root), "--ledger", f"sqlite:///{db}", "--format", "json"])
+    assert (code, err) == (0, "")
+    doc = json.loads(out)
+    teams = sum(to_micros(Decimal(t["spent"])) for t in doc["teams"])
+    assert teams + to_micros(Decimal(doc["organization"]["unattributed_spent"])) == settled
+    assert to_micros(Decimal(doc["organization"]["spent"])) == settled
+    team_a = next(t for t in doc["teams"] if t["team_id"] == "team_a")
+    assert Decimal(team_a["fell_through"]) > 0  # its 20.00 ran out; the org wallet paid on
+    assert sum(t["cost_tickets"] for t in doc["teams"]) == tickets
