@@ -91,6 +91,14 @@ demo: $(STAMP)
 	reconciler sandbox transactions --db $(DEMO_DB) --team team_engineering; \
 	echo; echo "==> 7. Plan again: nothing left to do"; \
 	reconciler plan budgets --ledger $(DEMO_LEDGER) --detailed-exitcode; \
+	echo; echo "==> 8. Simulated gateway traffic this period (seeded: the same every run)"; \
+	reconciler sandbox traffic --db $(DEMO_DB) budgets --requests 20000 --seed 7 --days 19 --concurrency 2; \
+	echo; echo "==> 9. Usage: spend per team against its envelope, burn rate, when it runs out"; \
+	reconciler usage budgets --ledger $(DEMO_LEDGER); \
+	echo; echo "==> 10. The forecast for team_engineering (JSON)"; \
+	reconciler usage budgets --ledger $(DEMO_LEDGER) --format json | python3 -c 'import json,sys; t=[t for t in json.load(sys.stdin)["teams"] if t["team_id"]=="team_engineering"][0]; print(json.dumps({k: t[k] for k in ("spent","burn_rate_per_day","projected_spend","projected_exhaustion","forecast_basis")}, indent=2))'; \
+	echo; echo "==> 11. Suggested envelopes (reconciler suggest budgets --write would edit the files)"; \
+	reconciler suggest budgets --ledger $(DEMO_LEDGER); \
 	echo; echo "Done. Try: edit budgets/teams/*.yaml, then \`reconciler plan budgets --ledger $(DEMO_LEDGER)\`."
 
 clean:

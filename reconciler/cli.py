@@ -42,6 +42,9 @@ COMMANDS: dict[str, str] = {
     "plan": "reconciler.commands.plan:plan",
     "show": "reconciler.commands.show:show",
     "apply": "reconciler.commands.apply:apply",
+    # usage and envelopes from spend
+    "usage": "reconciler.commands.usage:usage",
+    "suggest": "reconciler.commands.suggest:suggest_command",
 }
 
 

@@ -49,7 +49,10 @@ CHECK_EPILOG = exit_codes_help(
 class SandboxGroup(click.Group):
     """The ``sandbox`` group; ``serve`` is imported only when it is used."""
 
-    lazy: ClassVar[dict[str, str]] = {"serve": "reconciler.commands.sandbox_serve:serve"}
+    lazy: ClassVar[dict[str, str]] = {
+        "serve": "reconciler.commands.sandbox_serve:serve",
+        "traffic": "reconciler.commands.sandbox_traffic:traffic_command",
+    }
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return sorted({*super().list_commands(ctx), *self.lazy})

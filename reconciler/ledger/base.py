@@ -86,6 +86,12 @@ class Transaction:
     owner_id: str | None = None
     request_id: str | None = None
     actor: str | None = None  # who made the movement (token subject, "console", ...)
+    # Gateway holds only: who the request was for (the reserve call's user, its team — given
+    # or mapped from the consumer group — and consumer group). None when the ledger does not
+    # say; spend is then attributed by the paying wallet alone.
+    user_id: str | None = None
+    team_id: str | None = None
+    consumer_group: str | None = None
     # This write was answered by an idempotent replay: the entry existed before this call
     # (made by an earlier call with the same idempotency key). About the call, not the entry,
     # so it takes no part in equality.
@@ -97,6 +103,18 @@ class Reservation:
     reservation_id: str
     wallet_id: str
     scope: Scope
+
+
+@dataclass(frozen=True, slots=True)
+class CostTicket:
+    """A gateway request that no wallet of the cascade covered (HTTP 402), held as a ticket."""
+
+    request_id: str
+    user_id: str | None
+    team_id: str | None  # given, or the team its consumer group maps to
+    consumer_group: str | None
+    estimated_cost: int  # micros
+    created_at: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,17 +15,23 @@ actor: the constructor's, or the ``actor=`` a write passes (e.g. the server's pr
 
 from __future__ import annotations
 
-import sqlite3
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
-from reconciler.errors import LedgerConfigError, LedgerRequestInvalid
+from reconciler.errors import BudgetExceeded, LedgerConfigError, LedgerRequestInvalid
 from reconciler.ledger import sqlite_check, sqlite_holds, sqlite_ops
 from reconciler.ledger import sqlite_reads as reads
-from reconciler.ledger.base import Reservation, Scope, TeamObservation, Transaction, Wallet
+from reconciler.ledger.base import (
+    CostTicket,
+    Reservation,
+    Scope,
+    TeamObservation,
+    Transaction,
+    Wallet,
+)
 from reconciler.ledger.sqlite_conn import Connections
 from reconciler.ledger.sqlite_ops import fingerprint, initialize
 from reconciler.ledger.sqlite_rows import check_amount, check_id, check_key, check_text
@@ -318,8 +324,45 @@ class SqliteLedger:
             group=consumer_group,
             timeout=timeout_seconds,
         )
+        try:
+            return self._reserve(
+                request_id,
+                estimated_cost,
+                user_id,
+                team_id,
+                consumer_group,
+                timeout_seconds,
+                request,
+                actor,
+            )
+        except BudgetExceeded:
+            with self._db.writing(actor) as (conn, ctx):
+                team = team_id or sqlite_holds.listed_team(conn, consumer_group)
+                ticket = (request_id, user_id, team, consumer_group, estimated_cost)
+                sqlite_holds.queue_ticket(conn, ticket, ctx)
+            raise
+
+    def cost_tickets(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[CostTicket]:
+        """Requests refused with 402 (no wallet covered them), oldest first."""
+        with self._db.reading() as conn:
+            return reads.cost_tickets(conn, since, until)
+
+    def _reserve(
+        self,
+        request_id: str,
+        estimated_cost: int,
+        user_id: str | None,
+        team_id: str | None,
+        consumer_group: str | None,
+        timeout_seconds: int,
+        request: str,
+        actor: str | None,
+    ) -> Reservation:
         with self._db.writing(actor) as (conn, ctx):
-            team = team_id or self._mapped_team(conn, consumer_group)
+            team = team_id or sqlite_holds.mapped_team(conn, consumer_group)
+            attributed = team or sqlite_holds.listed_team(conn, consumer_group)
             expires = format_timestamp(
                 parse_timestamp(ctx.now) + timedelta(seconds=timeout_seconds)
             )
@@ -329,6 +372,7 @@ class SqliteLedger:
                 estimated_cost,
                 user_id=user_id,
                 team_id=team,
+                attribution=(user_id, attributed, consumer_group),
                 expires_at=expires,
                 request=request,
                 ctx=ctx,
@@ -390,19 +434,3 @@ class SqliteLedger:
             seq = write(conn, ctx)
             sqlite_ops.remember(conn, key, request, seq, ctx.now)
             return reads.entry(conn, seq)
-
-    def _mapped_team(self, conn: sqlite3.Connection, group: str | None) -> str | None:
-        if group is None:
-            return None
-        flag = conn.execute("SELECT value FROM meta WHERE key = 'wallet_enforcement'").fetchone()
-        if not (flag and flag[0] == "1"):
-            return None
-        row = conn.execute(
-            "SELECT team_id FROM consumer_groups WHERE consumer_group = ?", (group,)
-        ).fetchone()
-        if row is None:
-            raise LedgerRequestInvalid(
-                f"consumer group {group!r} is not in the gateway configuration: add it to "
-                "consumer_groups with a wallet_team_id"
-            )
-        return str(row[0])

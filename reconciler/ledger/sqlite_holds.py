@@ -9,7 +9,13 @@ from __future__ import annotations
 
 import sqlite3
 
-from reconciler.errors import BudgetExceeded, InsufficientFunds, LedgerConflict, LedgerNotFound
+from reconciler.errors import (
+    BudgetExceeded,
+    InsufficientFunds,
+    LedgerConflict,
+    LedgerNotFound,
+    LedgerRequestInvalid,
+)
 from reconciler.ledger.base import EntryType, Reservation, Scope
 from reconciler.ledger.sqlite_ops import Context, WalletState, append, find_wallet, org_wallet
 from reconciler.ledger.sqlite_rows import reservation_id_for
@@ -23,11 +29,16 @@ def reserve(
     *,
     user_id: str | None,
     team_id: str | None,
+    attribution: tuple[str | None, str | None, str | None] = (None, None, None),
     expires_at: str,
     request: str,
     ctx: Context,
 ) -> Reservation:
-    """Hold ``estimate`` on the first wallet of user -> team -> org whose available covers it."""
+    """Hold ``estimate`` on the first wallet of user -> team -> org whose available covers it.
+
+    ``attribution`` is (user, team, consumer group) the request was for, stored with the hold
+    so its settlement is attributed to the team whichever wallet paid.
+    """
     existing = conn.execute(
         "SELECT r.id, r.wallet_id, w.scope, r.fingerprint FROM reservations r"
         " JOIN wallets w ON w.id = r.wallet_id WHERE r.request_id = ?",
@@ -53,12 +64,24 @@ def reserve(
             f"no wallet covers the estimated cost {format_usd(estimate)} of request "
             f"{request_id} ({tried} available): top up or allocate more"
         )
-    count = conn.execute("SELECT count(*) FROM reservations").fetchone()[0]
-    reservation_id = reservation_id_for(int(count) + 1)
+    # Reservations are never deleted, so the highest rowid is their count (an index lookup,
+    # where count(*) scanned the whole table on every reserve).
+    last = conn.execute("SELECT coalesce(max(rowid), 0) FROM reservations").fetchone()[0]
+    reservation_id = reservation_id_for(int(last) + 1)
     conn.execute(
         "INSERT INTO reservations (id, request_id, wallet_id, amount, fingerprint, status,"
-        " created_at, expires_at) VALUES (?, ?, ?, ?, ?, 'open', ?, ?)",
-        (reservation_id, request_id, chosen.id, estimate, request, ctx.now, expires_at),
+        " created_at, expires_at, user_id, team_id, consumer_group)"
+        " VALUES (?, ?, ?, ?, ?, 'open', ?, ?, ?, ?, ?)",
+        (
+            reservation_id,
+            request_id,
+            chosen.id,
+            estimate,
+            request,
+            ctx.now,
+            expires_at,
+            *attribution,
+        ),
     )
     append(
         conn,
@@ -151,3 +174,43 @@ def expire_due(conn: sqlite3.Connection, ctx: Context) -> int:
             (seq, reservation_id),
         )
     return len(due)
+
+
+def queue_ticket(
+    conn: sqlite3.Connection,
+    ticket: tuple[str, str | None, str | None, str | None, int],
+    ctx: Context,
+) -> None:
+    """Record a refused reserve (request, user, team, consumer group, estimate) as a cost ticket;
+    the same request id again keeps the first ticket."""
+    conn.execute(
+        "INSERT OR IGNORE INTO cost_tickets (request_id, user_id, team_id, consumer_group,"
+        " estimated_cost, created_at) VALUES (?, ?, ?, ?, ?, ?)",
+        (*ticket, ctx.now),
+    )
+
+
+def listed_team(conn: sqlite3.Connection, group: str | None) -> str | None:
+    """The team ``group`` maps to, whether or not wallet enforcement is on (attribution)."""
+    if group is None:
+        return None
+    row = conn.execute(
+        "SELECT team_id FROM consumer_groups WHERE consumer_group = ?", (group,)
+    ).fetchone()
+    return None if row is None else str(row[0])
+
+
+def mapped_team(conn: sqlite3.Connection, group: str | None) -> str | None:
+    """The team whose wallet ``group``'s requests draw on: only with wallet enforcement on."""
+    if group is None:
+        return None
+    flag = conn.execute("SELECT value FROM meta WHERE key = 'wallet_enforcement'").fetchone()
+    if not (flag and flag[0] == "1"):
+        return None
+    team = listed_team(conn, group)
+    if team is None:
+        raise LedgerRequestInvalid(
+            f"consumer group {group!r} is not in the gateway configuration: add it to "
+            "consumer_groups with a wallet_team_id"
+        )
+    return team

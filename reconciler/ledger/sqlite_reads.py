@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from reconciler.errors import LedgerNotFound, LedgerRequestInvalid
-from reconciler.ledger.base import Scope, TeamObservation, Transaction, Wallet
+from reconciler.ledger.base import CostTicket, Scope, TeamObservation, Transaction, Wallet
 from reconciler.ledger.sqlite_rows import (
     ENTRY_SELECT,
     WALLET_COLUMNS,
@@ -160,3 +160,17 @@ def decode_cursor(cursor: str) -> tuple[str, int]:
             f"cursor {clip(cursor, 80)!r} is not one this ledger returned: start again without "
             "a cursor"
         ) from exc
+
+
+def cost_tickets(
+    conn: sqlite3.Connection, since: datetime | None, until: datetime | None
+) -> list[CostTicket]:
+    """Cost tickets with since <= created_at < until, oldest first."""
+    where, params = window(since, until)
+    clause = f" WHERE {where[5:]}" if where else ""
+    rows = conn.execute(
+        "SELECT request_id, user_id, team_id, consumer_group, estimated_cost, created_at"
+        f" FROM cost_tickets e{clause} ORDER BY e.created_at, e.request_id",
+        params,
+    ).fetchall()
+    return [CostTicket(r[0], r[1], r[2], r[3], int(r[4]), parse_timestamp(r[5])) for r in rows]

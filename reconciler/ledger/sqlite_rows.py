@@ -33,9 +33,12 @@ _PREFIX = {Scope.ORGANIZATION: "org", Scope.TEAM: "team", Scope.USER: "user"}
 
 ENTRY_COLUMNS = (
     "e.seq, e.wallet_id, e.type, e.amount, e.balance_after, e.note, e.created_at,"
-    " w.scope, w.owner_id, e.request_id, e.actor"
+    " w.scope, w.owner_id, e.request_id, e.actor, r.user_id, r.team_id, r.consumer_group"
 )
-ENTRY_SELECT = f"SELECT {ENTRY_COLUMNS} FROM entries e JOIN wallets w ON w.id = e.wallet_id"
+ENTRY_SELECT = (
+    f"SELECT {ENTRY_COLUMNS} FROM entries e JOIN wallets w ON w.id = e.wallet_id"
+    " LEFT JOIN reservations r ON r.id = e.reservation_id"
+)
 WALLET_COLUMNS = (
     "id, scope, owner_id, name, currency, balance, reserved, total_allocated, total_spent"
 )
@@ -94,6 +97,9 @@ def transaction_from_row(row: Sequence[Any]) -> Transaction:
         owner_id=str(row[8]),
         request_id=row[9],
         actor=row[10],
+        user_id=row[11],
+        team_id=row[12],
+        consumer_group=row[13],
     )
 
 

@@ -105,10 +105,29 @@ CREATE INDEX entries_credit_amounts ON entries (amount) WHERE type = 'credit';
 CREATE INDEX entries_by_reservation ON entries (reservation_id) WHERE reservation_id IS NOT NULL;
 """
 
+# Who a gateway request was for (DESIGN §9: reserve takes user, team and consumer group), so
+# spend is attributed to its team whichever wallet of the cascade paid. Older ledgers keep their
+# reservations with NULLs here (attributed by the paying wallet alone). A reserve that no wallet
+# covers (402) queues a cost ticket: the request it held, counted per team by ``usage``.
+_V3 = """
+ALTER TABLE reservations ADD COLUMN user_id TEXT;
+ALTER TABLE reservations ADD COLUMN team_id TEXT;
+ALTER TABLE reservations ADD COLUMN consumer_group TEXT;
+CREATE TABLE cost_tickets (
+    request_id     TEXT PRIMARY KEY,
+    user_id        TEXT,
+    team_id        TEXT,
+    consumer_group TEXT,
+    estimated_cost INTEGER NOT NULL CHECK (estimated_cost > 0),
+    created_at     TEXT NOT NULL
+) STRICT;
+"""
+
 # (version, name, script). Append only: never edit a migration that has shipped.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "initial schema", _V1),
     (2, "index credits and reservation entries", _V2),
+    (3, "record who each reservation was for, and cost tickets", _V3),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -359,6 +359,7 @@ def test_migrations_table_and_reopen(tmp_path: Path, clock: ManualClock) -> None
         assert raw.execute("SELECT version, name FROM migrations").fetchall() == [
             (1, "initial schema"),
             (2, "index credits and reservation entries"),
+            (3, "record who each reservation was for, and cost tickets"),
         ]
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     finally:
@@ -379,7 +380,10 @@ def test_an_old_file_is_migrated_and_a_newer_one_refused(tmp_path: Path) -> None
     try:  # make it a version-1 file
         raw.execute("DROP INDEX entries_credit_amounts")
         raw.execute("DROP INDEX entries_by_reservation")
-        raw.execute("DELETE FROM migrations WHERE version = 2")
+        for column in ("user_id", "team_id", "consumer_group"):
+            raw.execute(f"ALTER TABLE reservations DROP COLUMN {column}")
+        raw.execute("DROP TABLE cost_tickets")
+        raw.execute("DELETE FROM migrations WHERE version >= 2")
         raw.commit()
     finally:
         raw.close()
@@ -390,7 +394,7 @@ def test_an_old_file_is_migrated_and_a_newer_one_refused(tmp_path: Path) -> None
     try:
         indexes = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
         assert {"entries_credit_amounts", "entries_by_reservation"} <= indexes
-        assert raw.execute("SELECT max(version) FROM migrations").fetchone() == (2,)
+        assert raw.execute("SELECT max(version) FROM migrations").fetchone() == (3,)
         raw.execute("INSERT INTO migrations VALUES (99, 'from the future', 'x')")
         raw.commit()
     finally:
@@ -399,7 +403,7 @@ def test_an_old_file_is_migrated_and_a_newer_one_refused(tmp_path: Path) -> None
         SqliteLedger(path)
     assert str(err.value) == (
         f"sandbox ledger {path} has schema version 99, newer than this reconciler supports "
-        "(2): upgrade reconciler"
+        "(3): upgrade reconciler"
     )
 
 

@@ -1,0 +1,99 @@
+"""``reconciler usage``: spend by team against envelopes, burn rate and forecast."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+
+import click
+
+from reconciler import git, session
+from reconciler.commands.options import budgets_dir_argument, ledger_options
+from reconciler.commands.output import warn
+from reconciler.errors import GitError, UsageError
+from reconciler.periods import Period, period_at, period_from_id
+from reconciler.render_usage import FORMATS, render_usage
+from reconciler.usage import BY, compute
+
+
+def chosen_period(kind_text: str, period_id: str | None, now: datetime) -> Period:
+    """The current period, or ``period_id``: of the budgets' kind and not in the future."""
+    from reconciler.periods import PeriodKind
+
+    kind = PeriodKind(kind_text)
+    current = period_at(kind, now)
+    if period_id is None:
+        return current
+    try:
+        period = period_from_id(kind, period_id)
+    except ValueError as exc:
+        raise UsageError(f"--period: {exc}: the budgets' periods are {kind.value}") from exc
+    if period.start > now:
+        raise UsageError(
+            f"--period {period_id} has not started yet (the current period is {current.id}): "
+            "pass the current period or an earlier one"
+        )
+    return period
+
+
+@click.command()
+@budgets_dir_argument
+@ledger_options
+@click.option("--period", "period_id", metavar="ID", help="A past period (default: the current).")
+@click.option(
+    "--by", type=click.Choice(BY), default="team", show_default=True, help="Group spend by."
+)
+@click.option("--format", "fmt", type=click.Choice(FORMATS), default="text", show_default=True)
+@click.option(
+    "--html",
+    "html_file",
+    type=click.Path(dir_okay=False, path_type=Path),
+    metavar="FILE",
+    help="Also write a self-contained HTML report with charts (needs the 'report' extra).",
+)
+def usage(
+    budgets_dir: Path,
+    ledger_url: str | None,
+    insecure: bool,
+    period_id: str | None,
+    by: str,
+    fmt: str,
+    html_file: Path | None,
+) -> None:
+    """Spend per team against its envelope, from the ledger's settlements.
+
+    Every settled micro-dollar is attributed once: to the team the request was for (whichever
+    wallet paid), else the team its consumer group maps to, else the paying team wallet;
+    the rest is the organization's unattributed spend. Burn rate and the projected date the
+    envelope runs out come from the forecast (see docs/usage.md).
+
+    \b
+    Example:
+      reconciler usage budgets/
+      reconciler usage budgets/ --period 2026-10 --format json
+      reconciler usage budgets/ --format markdown > usage.md
+    """
+    clock = session.clock_from_env()
+    now = clock()
+    desired, warnings = session.load_budgets(budgets_dir)
+    warn(warnings)
+    period = chosen_period(desired.organization.period.value, period_id, now)
+    target = session.ledger_target(ledger_url, desired, _repo_root(budgets_dir))
+    with session.opened(target, insecure=insecure, clock=clock) as ledger:
+        session.organization_wallet(ledger, desired.organization.id)
+        result = compute(desired, ledger, period, now, by=by)
+    click.echo(render_usage(result, fmt), nl=False)
+    if html_file is not None:
+        from reconciler.render_usage_html import write_html
+
+        write_html(result, html_file)
+        click.echo(f"Wrote the usage report to {html_file}", err=True)
+
+
+def _repo_root(budgets_dir: Path) -> Path:
+    """Where a relative ``sqlite:///`` ledger path starts: the git repository's root, or the
+    budgets directory's parent outside git (usage needs no history)."""
+    try:
+        return git.repo_root(budgets_dir)
+    except GitError:
+        return budgets_dir.resolve().parent

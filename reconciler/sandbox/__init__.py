@@ -1,0 +1,1 @@
+"""The local Keeptrusts stand-in: the embedded ledger's tools, and simulated gateway traffic."""

@@ -1,0 +1,216 @@
+"""Spend by team against envelopes, from the ledger's settlements (DESIGN §1: decide from usage).
+
+Keeptrusts documents no usage-by-team API, so the settlements are the spend series. Each
+settlement is attributed once, to the first of: the team its request was for (the ledger
+records it for gateway holds), the team its consumer group maps to in the budgets, the team
+whose wallet paid. A settlement with none of these, or naming a team the budgets do not
+manage, is ``unattributed_spent`` of the organization. So, exactly:
+
+    Σ teams[].spent + organization.unattributed_spent = Σ settlements of the period
+
+``funded_by_team_wallet`` is the part of a team's spend its own wallet paid; ``fell_through``
+the rest (paid by a user or the organization wallet). Grouping ``--by consumer-group`` or
+``user`` lists spend per key instead (no envelope applies there).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import Protocol, runtime_checkable
+
+from reconciler.forecast import Forecast, forecast
+from reconciler.ledger.base import CostTicket, EntryType, Ledger, Scope, Transaction, Wallet
+from reconciler.ledger.sqlite_rows import status_of
+from reconciler.model import DesiredState
+from reconciler.periods import Period
+
+HISTORY_DAYS = 56  # settlements before the period feed the smoothed forecast (8 weeks)
+BY = ("team", "consumer-group", "user")
+
+
+@runtime_checkable
+class TicketSource(Protocol):
+    def cost_tickets(
+        self, *, since: datetime | None = None, until: datetime | None = None
+    ) -> list[CostTicket]: ...
+
+
+@dataclass(frozen=True, slots=True)
+class TeamUsage:
+    team_id: str
+    name: str
+    envelope: int
+    allocated: int
+    spent: int
+    funded_by_team_wallet: int
+    fell_through: int
+    reserved: int
+    available: int
+    utilization: Decimal | None  # spent / envelope, 4 places; None when the envelope is 0
+    forecast: Forecast
+    cost_tickets: int | None  # None when the ledger does not record them
+    status: str
+
+
+@dataclass(frozen=True, slots=True)
+class GroupUsage:
+    key: str  # consumer group or user id ("(none)" when the request named none)
+    spent: int
+    settlements: int
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    org_id: str
+    period: Period
+    now: datetime
+    by: str
+    teams: tuple[TeamUsage, ...]
+    groups: tuple[GroupUsage, ...]
+    total_spent: int
+    unattributed_spent: int
+    org_available: int
+    unattributed_cost_tickets: int | None
+
+
+def attribute(entry: Transaction, mapping: dict[str, str]) -> str | None:
+    """The team a settlement is spend of (see the module docstring), or None."""
+    if entry.team_id:
+        return entry.team_id
+    if entry.consumer_group and entry.consumer_group in mapping:
+        return mapping[entry.consumer_group]
+    if entry.scope is Scope.TEAM:
+        return entry.owner_id
+    return None
+
+
+def settlements(
+    ledger: Ledger, wallets: Iterable[Wallet], since: datetime, until: datetime
+) -> list[Transaction]:
+    found: list[Transaction] = []
+    for wallet in wallets:
+        found.extend(
+            e
+            for e in ledger.transactions(wallet.id, since=since, until=until)
+            if e.type is EntryType.SETTLEMENT
+        )
+    return found
+
+
+class _Tally:
+    """Sums of settlements: per team (period and daily history), per group key, in total."""
+
+    def __init__(self, mapping: dict[str, str], managed: set[str], period: Period, by: str):
+        self.mapping, self.managed, self.period, self.by = mapping, managed, period, by
+        self.spent: dict[str, int] = defaultdict(int)
+        self.own: dict[str, int] = defaultdict(int)
+        self.daily: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+        self.groups: dict[str, list[int]] = defaultdict(lambda: [0, 0])
+        self.total = self.unattributed = 0
+
+    def add(self, entry: Transaction) -> None:
+        found = attribute(entry, self.mapping)
+        owner = found if found in self.managed else None
+        cost = -entry.amount
+        if owner is not None:
+            self.daily[owner][entry.created_at.date()] += cost
+        if not self.period.contains(entry.created_at):
+            return
+        self.total += cost
+        key = entry.consumer_group if self.by == "consumer-group" else entry.user_id
+        self.groups[key or "(none)"][0] += cost
+        self.groups[key or "(none)"][1] += 1
+        if owner is None:
+            self.unattributed += cost
+            return
+        self.spent[owner] += cost
+        if entry.scope is Scope.TEAM and entry.owner_id == owner:
+            self.own[owner] += cost
+
+
+def compute(
+    desired: DesiredState, ledger: Ledger, period: Period, now: datetime, *, by: str = "team"
+) -> Usage:
+    """Usage of ``period`` as of ``now`` (the period's end for a past period)."""
+    as_of = min(now, period.end)
+    mapping = (
+        {g.id: g.wallet_team_id for g in desired.gateway.consumer_groups} if desired.gateway else {}
+    )
+    wallets = ledger.list_wallets()
+    history_start = period.start - timedelta(days=HISTORY_DAYS)
+    entries = settlements(ledger, wallets, history_start, as_of)
+    managed = {t.id for t in desired.teams if not t.removed}
+    tally = _Tally(mapping, managed, period, by)
+    for entry in entries:
+        tally.add(entry)
+    spent, own, daily, groups = tally.spent, tally.own, tally.daily, tally.groups
+    total, unattributed = tally.total, tally.unattributed
+    tickets = _tickets(ledger, period, as_of)
+    observed = ledger.observe(sorted(managed), period)
+    rows = []
+    for team in desired.teams:
+        if team.id not in managed:
+            continue
+        obs = observed[team.id]
+        team_spent = spent[team.id]
+        result = forecast(
+            start=period.start,
+            end=period.end,
+            now=as_of,
+            spent=team_spent,
+            limit=team.envelope,
+            series=daily[team.id],
+        )
+        rows.append(
+            TeamUsage(
+                team_id=team.id,
+                name=team.name,
+                envelope=team.envelope,
+                allocated=sum(f.amount for f in obs.flows),
+                spent=team_spent,
+                funded_by_team_wallet=own[team.id],
+                fell_through=team_spent - own[team.id],
+                reserved=obs.reserved,
+                available=obs.available,
+                utilization=(
+                    (Decimal(team_spent) / team.envelope).quantize(Decimal("0.0001"))
+                    if team.envelope
+                    else None
+                ),
+                forecast=result,
+                cost_tickets=None
+                if tickets is None
+                else sum(1 for t in tickets if t.team_id == team.id),
+                status=status_of(team.envelope - team_spent, team.envelope).value,
+            )
+        )
+    org = next(w for w in wallets if w.scope is Scope.ORGANIZATION)
+    return Usage(
+        org_id=desired.organization.id,
+        period=period,
+        now=as_of,
+        by=by,
+        teams=tuple(rows),
+        groups=tuple(
+            GroupUsage(k, v[0], v[1])
+            for k, v in sorted(groups.items(), key=lambda kv: (-kv[1][0], kv[0]))
+        )
+        if by != "team"
+        else (),
+        total_spent=total,
+        unattributed_spent=unattributed,
+        org_available=org.available,
+        unattributed_cost_tickets=None
+        if tickets is None
+        else sum(1 for t in tickets if t.team_id not in managed),
+    )
+
+
+def _tickets(ledger: Ledger, period: Period, as_of: datetime) -> list[CostTicket] | None:
+    if not isinstance(ledger, TicketSource):
+        return None
+    return ledger.cost_tickets(since=period.start, until=as_of)
