@@ -9,6 +9,7 @@ so a movement made twice and reversed later still fails.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
@@ -225,3 +226,61 @@ def test_concurrent_applies_move_each_amount_exactly_once(org: Org, kind: str, r
         assert final.returncode == 0, final.stderr
     assert_exactly_once(org.db)
     record(f"concurrent applies ({kind} ledger)", runs)
+
+
+def test_reclaims_racing_with_spend_never_take_reserved_funds(org: Org) -> None:
+    """Lower every envelope while simulated gateway traffic reserves and settles on the same
+    ledger: no reclaim takes a hold or pushes a wallet below zero, and what could not be taken
+    is reported (a failed step, then a deficit), never an error without a line."""
+    org.write({"team_eng": "50.00", "team_ops": "20.00", "team_qa": "100.00"})
+    org.repo.commit("envelopes down", when=T0 + timedelta(days=2))
+    env = {**os.environ, "RECONCILER_NOW": NOW}
+    traffic = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "reconciler",
+            "sandbox",
+            "traffic",
+            "--db",
+            str(org.db),
+            "budgets",
+            "--requests",
+            "3000",
+            "--seed",
+            "11",
+            "--days",
+            "3",
+            "--concurrency",
+            "4",
+        ],
+        cwd=org.repo.root,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    codes = []
+    for _ in range(4):
+        result = org.apply(None)
+        codes.append(result.returncode)
+        assert result.returncode in (0, 1, 3), result.stderr
+        assert "Traceback" not in result.stderr
+        if result.returncode == 0 and traffic.poll() is not None:
+            break
+    _out, err = traffic.communicate(timeout=120)
+    assert traffic.returncode == 0, err
+    final = org.apply(None)
+    assert final.returncode == 0, final.stderr
+    plan = org.run(None, "plan", "--format", "json")
+    with SqliteLedger(org.db, clock=lambda: T0) as ledger:
+        assert ledger.check() == []
+        for wallet in ledger.list_wallets():
+            assert wallet.balance >= 0, wallet
+            assert wallet.available >= 0, wallet
+            assert wallet.reserved >= 0, wallet
+    document = json.loads(plan.stdout)
+    assert document["changes"] == []  # nothing left that could be taken
+    for deficit in document["deficits"]:
+        assert deficit["reason"].startswith("cannot reclaim: ")
+    record("applies racing with simulated gateway traffic", len(codes) + 1)
