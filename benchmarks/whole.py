@@ -115,10 +115,11 @@ def built(root: Path, *, teams: int, spends: int) -> Org:
     done = subprocess.run(
         [sys.executable, "-c", script, str(root), str(teams), str(spends)],
         cwd=HERE.parent,
-        check=True,
         capture_output=True,
         text=True,
     )
+    if done.returncode != 0:
+        raise SystemExit(f"building the {teams}-team organization failed:\n{done.stderr}")
     facts = json.loads(done.stdout.splitlines()[-1])
     return Org(Path(facts["repo"]), facts["ledger_url"], facts["entries"], facts["now"])
 
