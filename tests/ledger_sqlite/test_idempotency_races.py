@@ -19,9 +19,9 @@ from tests.support.sqlite_ledger import ManualClock, seeded_ledger, usd
 WRITERS = 8
 
 
-def race(path: Path, clock: ManualClock, write: Callable[[SqliteLedger, int], Transaction]) -> (
-    tuple[list[Transaction], list[BaseException]]
-):
+def race(
+    path: Path, clock: ManualClock, write: Callable[[SqliteLedger, int], Transaction]
+) -> tuple[list[Transaction], list[BaseException]]:
     """Run ``write(ledger, index)`` in WRITERS threads, each with its own ledger object, released
     together by a barrier; returns the answers and the exceptions."""
     barrier = threading.Barrier(WRITERS)
@@ -69,9 +69,7 @@ def test_threads_sending_one_key_make_one_movement_and_the_rest_replay_it(
     answers, errors = race(
         path,
         clock,
-        lambda ledger, _: ledger.allocate(
-            "team_a", usd("100"), note="op=k1", idempotency_key="k1"
-        ),
+        lambda ledger, _: ledger.allocate("team_a", usd("100"), note="op=k1", idempotency_key="k1"),
     )
 
     assert errors == []
