@@ -171,7 +171,7 @@ def test_an_apply_killed_while_a_write_is_in_flight_then_rerun_moves_each_envelo
         killed = org.start(url)
         wait_for(lambda: org.teams_moved() == 1, "the first movement in the ledger")
         wait_for(lambda: killed.said("[1/6]"), "the killed run to go on to the second")
-        time.sleep(0.3)  # it reads the team's flows again, then sends the write
+        time.sleep(0.8)  # it reads the team's flows again, then sends the write (it sleeps 2.5 s)
         killed.proc.send_signal(signal.SIGKILL)
         code, _, _ = killed.finish()
         assert code == -signal.SIGKILL
@@ -210,7 +210,7 @@ def test_ctrl_c_during_an_apply_writes_the_result_and_says_a_write_may_be_in_fli
         interrupted = org.start(url, "--result", str(result))
         wait_for(lambda: org.teams_moved() == 1, "the first movement in the ledger")
         wait_for(lambda: interrupted.said("[1/6]"), "the run to go on to the second")
-        time.sleep(0.3)
+        time.sleep(0.8)  # the second write is sent, and sleeps 2.5 s in the server
         interrupted.proc.send_signal(signal.SIGINT)
         code, _, err = interrupted.finish()
 
