@@ -67,6 +67,7 @@ class Org:
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             text=True,
+            preexec_fn=hear_ctrl_c,
         )
         return Apply(proc)
 
@@ -104,6 +105,12 @@ class Apply:
             if stream is not None:
                 stream.close()
         return code, "".join(self.out), "".join(self.lines)
+
+
+def hear_ctrl_c() -> None:
+    """In the child: take SIGINT as Ctrl-C even when the test runs where it is ignored (a
+    background job of a shell without job control), as it is for a user at a terminal."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 
 def collect(stream: IO[str] | None, into: list[str]) -> None:
