@@ -7,6 +7,7 @@ exceptions (httpx, sqlite3, yaml, jsonschema, subprocess) are translated at the 
     ReconcilerError                 exit 1
     ├── ConfigError                 invalid budgets (carries every diagnostic)
     ├── UsageError                  exit 64: bad flags or arguments the parser could not catch
+    ├── MissingExtra                an optional extra (e.g. ``sandbox``) is not installed
     ├── GitError                    not a repository, git missing, bad revision
     │   ├── DirtyTreeError          uncommitted or untracked changes under the budgets directory
     │   ├── NoCommitError           the repository has no commit yet
@@ -32,6 +33,8 @@ exceptions (httpx, sqlite3, yaml, jsonschema, subprocess) are translated at the 
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+
 from reconciler.periods import Seconds
 
 EXIT_OK = 0
@@ -41,6 +44,25 @@ EXIT_PARTIAL = 3
 EXIT_USAGE = 64
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+
+EXIT_MEANINGS: Mapping[int, str] = {
+    EXIT_OK: "success, nothing to do",
+    EXIT_ERROR: "error: invalid budgets, ledger error, stale plan, guard refusal,\n"
+    "      dirty or commit-less tree, plain http to a non-loopback host",
+    EXIT_CHANGES: "success with changes pending (--detailed-exitcode)",
+    EXIT_PARTIAL: "partial apply: some movements made, some failed; re-run to resume",
+    EXIT_USAGE: "usage error",
+    EXIT_INTERNAL: "internal error (a crash log with the traceback is written)",
+    EXIT_INTERRUPTED: "interrupted",
+}
+
+
+def exit_codes_help(codes: Iterable[int], meanings: Mapping[int, str] | None = None) -> str:
+    """The ``Exit codes:`` epilog of a command: only ``codes`` (the ones it can return), each
+    with its meaning in ``meanings`` or the general one."""
+    own = meanings or {}
+    lines = [f"  {code:<3} {own.get(code, EXIT_MEANINGS[code])}" for code in codes]
+    return "\b\nExit codes:\n" + "\n".join(lines) + "\n"
 
 
 class ReconcilerError(Exception):
@@ -59,6 +81,10 @@ class ConfigError(ReconcilerError):
 
 class UsageError(ReconcilerError):
     exit_code = EXIT_USAGE
+
+
+class MissingExtra(ReconcilerError):
+    """A command needs packages of an optional extra; the message says what to install."""
 
 
 class GitError(ReconcilerError):

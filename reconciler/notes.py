@@ -24,6 +24,7 @@ import hashlib
 import re
 from dataclasses import dataclass
 
+from reconciler import text
 from reconciler.errors import UsageError
 
 NOTE_PREFIX = "reconciler/v1"
@@ -85,6 +86,11 @@ def _quote(reason: str) -> str:
 def check_override_reason(reason: str) -> str:
     """``reason`` as it will stand in every note; UsageError when it cannot fit (DESIGN §5)."""
     quoted = _quote(reason)
+    if not text.is_printable(" ".join(reason.split())):
+        raise UsageError(
+            f"--override-guards reason '{text.printable(reason)}' holds a control, bidi or "
+            "zero-width character that a ledger note may not carry: write it in plain text"
+        )
     if not quoted:
         raise UsageError("--override-guards needs a reason: say why the guard may be passed")
     if len(quoted) > MAX_OVERRIDE_REASON:

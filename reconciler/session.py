@@ -48,6 +48,15 @@ def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
         raise UsageError(f"{ENV_NOW}={text!r} is not an ISO-8601 time") from exc
     if fixed.tzinfo is None:
         raise UsageError(f"{ENV_NOW}={text!r} needs a UTC offset (e.g. 2026-11-28T12:00:00Z)")
+    earliest, latest = (
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC),
+    )
+    if not earliest <= fixed <= latest:  # every period around it must have a representable end
+        raise UsageError(
+            f"{ENV_NOW}={text!r} is out of range: use a UTC time from 1970-01-01T00:00:00Z to "
+            "9998-12-31T23:59:59Z"
+        )
     fixed = fixed.astimezone(UTC)
     return lambda: fixed
 

@@ -21,7 +21,7 @@ from pathlib import Path
 import pytest
 import time_machine
 
-from tests.support import golden
+from tests.support import golden, proof
 
 DEFAULT_WALL_CLOCK = "2037-06-15T09:30:00Z"
 WALLCLOCK_DIR = Path(__file__).resolve().parent / "support" / "wallclock"
@@ -37,6 +37,18 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         f"(default {DEFAULT_WALL_CLOCK}); no test outcome may depend on it",
     )
     parser.addoption(
+        "--reliability",
+        action="store_true",
+        help="the long versions of the reliability tests (more seeds, examples and kill points)",
+    )
+    parser.addoption(
+        "--fuzz-examples",
+        default=150,
+        type=int,
+        metavar="N",
+        help="examples per fuzz target in tests/fuzz (make fuzz runs many more)",
+    )
+    parser.addoption(
         golden.UPDATE_OPTION,
         action="store_true",
         help="rewrite the golden files under tests/fixtures instead of comparing (review the diff)",
@@ -45,6 +57,26 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     golden.set_updating(bool(config.getoption(golden.UPDATE_OPTION)))
+
+
+def pytest_ignore_collect(collection_path: Path, config: pytest.Config) -> bool | None:
+    """tests/reliability holds the long runs: collected only with --reliability."""
+    if collection_path.name == "reliability" and not config.getoption("--reliability"):
+        return True
+    return None
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    if proof.proved:
+        terminalreporter.section("what the reliability tests proved")
+        for what, count in sorted(proof.proved.items()):
+            terminalreporter.write_line(f"{count:>9,}  {what}")
+
+
+@pytest.fixture
+def reliability(pytestconfig: pytest.Config) -> bool:
+    """True under ``make reliability``: run the long versions."""
+    return bool(pytestconfig.getoption("--reliability"))
 
 
 def wall_clock_instant(config: pytest.Config) -> datetime:

@@ -45,7 +45,7 @@ def test_an_override_reason_either_fits_every_note_or_is_refused_before_use(
 ) -> None:
     flat = " ".join(reason.split())
     quoted = len(flat) + flat.count("\\") + flat.count('"')
-    if not 0 < quoted <= MAX_OVERRIDE_REASON:
+    if not flat.isprintable() or not 0 < quoted <= MAX_OVERRIDE_REASON:
         with pytest.raises(UsageError, match="--override-guards"):
             check_override_reason(reason)
         return
@@ -77,3 +77,12 @@ def test_op_key_is_deterministic_and_sensitive_to_every_input() -> None:
     for index, other in enumerate(others):
         changed = (*base[:index], other, *base[index + 1 :])
         assert op_key(*changed) != op_key(*base), f"op key ignores field {index}"
+
+
+def test_an_override_reason_with_an_invisible_character_is_refused_before_use() -> None:
+    with pytest.raises(UsageError) as refused:
+        check_override_reason("ok\u202etxt")
+    assert str(refused.value) == (
+        "--override-guards reason 'ok\\u202etxt' holds a control, bidi or zero-width character "
+        "that a ledger note may not carry: write it in plain text"
+    )

@@ -14,21 +14,48 @@ import os
 import signal
 import socket
 from pathlib import Path
-from types import FrameType
-from typing import Any
+from types import FrameType, ModuleType
+from typing import TYPE_CHECKING, Any
 
 import click
 import yaml
 
 from reconciler.commands.sandbox import DbPath
-from reconciler.errors import EXIT_INTERRUPTED, ConfigError, LedgerConfigError
+from reconciler.errors import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    ConfigError,
+    LedgerConfigError,
+    MissingExtra,
+    exit_codes_help,
+)
 from reconciler.ledger import is_loopback
 from reconciler.ledger.faults import FaultPlan, FaultSpecError
-from reconciler.ledger.server import GatewaySettings, create_app
+
+if TYPE_CHECKING:
+    from reconciler.ledger.server import GatewaySettings
 
 GRACE_SECONDS = 3
 TOKEN_VARIABLE = "RECONCILER_SANDBOX_TOKEN"
 READ_TOKEN_VARIABLE = "RECONCILER_SANDBOX_READ_TOKEN"
+
+
+INSTALL_HINT = (
+    "sandbox serve needs the sandbox extra (starlette and uvicorn): "
+    "pip install 'reconciler[sandbox]'"
+)
+
+
+def _server_modules() -> tuple[ModuleType, ModuleType]:
+    """``reconciler.ledger.server`` and ``uvicorn``; MissingExtra when the extra is missing."""
+    try:
+        import uvicorn
+
+        from reconciler.ledger import server
+    except ImportError as exc:
+        raise MissingExtra(INSTALL_HINT) from exc
+    return server, uvicorn
 
 
 class _OneLineLog(logging.Handler):
@@ -130,10 +157,21 @@ def load_gateway_settings(path: Path) -> GatewaySettings:
     flag = tracking.get("wallet_enforcement", "false") if isinstance(tracking, dict) else None
     if flag not in ("true", "false"):
         raise ConfigError(f"{path}: cost_tracking.wallet_enforcement must be true or false")
-    return GatewaySettings(mapping, flag == "true")
+    server, _uvicorn = _server_modules()
+    settings: GatewaySettings = server.GatewaySettings(mapping, flag == "true")
+    return settings
 
 
-@click.command()
+@click.command(
+    epilog=exit_codes_help(
+        (0, 1, 64, 70, 130),
+        {
+            EXIT_OK: "stopped by SIGTERM",
+            EXIT_ERROR: "error: cannot listen, bad gateway config, or the sandbox extra is missing",
+            EXIT_INTERRUPTED: "stopped with Ctrl-C (the normal way to stop it)",
+        },
+    )
+)
 @click.option(
     "--db",
     "db_path",
@@ -202,6 +240,7 @@ def serve(
       reconciler sandbox serve --db .reconciler/sandbox.db --port 8080
       KEEPTRUSTS_API_TOKEN=dev-billing reconciler plan --ledger http://127.0.0.1:8080
     """
+    server, uvicorn = _server_modules()
     _refuse_empty(token, "--token", TOKEN_VARIABLE)
     _refuse_empty(read_token, "--read-token", READ_TOKEN_VARIABLE)
     if not is_loopback(host) and not insecure:
@@ -215,14 +254,12 @@ def serve(
         raise click.BadParameter(str(exc), param_hint="--faults") from exc
     settings = load_gateway_settings(gateway_config) if gateway_config else None
 
-    import uvicorn
-
     from reconciler.ledger.sqlite import SqliteLedger
     from reconciler.session import clock_from_env
 
     ledger = SqliteLedger(db_path, clock=clock_from_env())
     try:
-        app = create_app(
+        app = server.create_app(
             ledger, token=token, read_token=read_token, faults=plan, gateway_config=settings
         )
         family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -175,15 +175,20 @@ def test_a_lowered_headroom_is_caught(saved: Workspace) -> None:
     )
 
 
+def edit_and_apply(workspace: Workspace, edit: Any, *options: str) -> Any:
+    """Edit plan.json with ``edit(document)`` (hashes left as they are) and apply it."""
+    path = Path("plan.json")
+    document = json.loads(path.read_text(encoding="utf-8"))
+    edit(document)
+    path.write_text(json.dumps(document), encoding="utf-8")
+    return workspace.invoke("apply", "plan.json", "--auto-approve", *options)
+
+
 def test_emptied_fingerprints_are_caught(saved: Workspace) -> None:
     def empty(document: dict[str, Any]) -> None:
         document["fingerprints"] = []
 
-    path = Path("plan.json")
-    document = json.loads(path.read_text(encoding="utf-8"))
-    empty(document)
-    path.write_text(json.dumps(document), encoding="utf-8")
-    result = saved.invoke("apply", "plan.json", "--auto-approve")
+    result = edit_and_apply(saved, empty)
     assert result.exit_code == 1
     assert "has no team fingerprint" in result.stderr
 
@@ -191,13 +196,9 @@ def test_emptied_fingerprints_are_caught(saved: Workspace) -> None:
 def test_a_duplicated_change_is_caught(saved: Workspace) -> None:
     def duplicate(document: dict[str, Any]) -> None:
         document["changes"].append(dict(document["changes"][-1]))
+        consistent_summary(document)
 
-    path = Path("plan.json")
-    document = json.loads(path.read_text(encoding="utf-8"))
-    duplicate(document)
-    consistent_summary(document)
-    path.write_text(json.dumps(document), encoding="utf-8")
-    result = saved.invoke("apply", "plan.json", "--auto-approve")
+    result = edit_and_apply(saved, duplicate)
     assert result.exit_code == 1
     assert "moves a team twice" in result.stderr
 
@@ -206,11 +207,7 @@ def test_an_added_override_reason_is_refused(saved: Workspace) -> None:
     def add_reason(document: dict[str, Any]) -> None:
         document["override_reason"] = "approved"
 
-    path = Path("plan.json")
-    document = json.loads(path.read_text(encoding="utf-8"))
-    add_reason(document)
-    path.write_text(json.dumps(document), encoding="utf-8")
-    plain = saved.invoke("apply", "plan.json", "--auto-approve")
+    plain = edit_and_apply(saved, add_reason)
     assert (plain.exit_code, "was edited: its content no longer matches its plan id") == (
         1,
         plain.stderr[plain.stderr.index("was edited") : -len("; run `reconciler plan` again\n")],

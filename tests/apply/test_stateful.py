@@ -175,7 +175,5 @@ class ReconcilerMachine(RuleBasedStateMachine):
         assert [op for op, count in seen.items() if count > 1] == []
 
 
-ReconcilerMachine.TestCase.settings = settings(
-    max_examples=60, stateful_step_count=40, deadline=None
-)
-TestReconciler = ReconcilerMachine.TestCase
+class TestReconciler(ReconcilerMachine.TestCase):  # type: ignore[name-defined, misc]
+    settings = settings(max_examples=60, stateful_step_count=40, deadline=None)
