@@ -425,6 +425,14 @@ class SqliteLedger:
         actor: str | None,
         write: sqlite_ops.Write,
     ) -> Transaction:
+        """Run ``write`` once per idempotency key.
+
+        The key is looked up, the movement made and the key claimed in one ``BEGIN IMMEDIATE``
+        transaction (the single writer, across threads, servers and processes on the file), so
+        two requests racing with one key never both move money: the later one replays the
+        earlier one's entry, or is a conflict when it asks for something else. Nothing waits
+        between the look-up and the write (the server's latency fault sleeps before both).
+        """
         if key is not None:
             check_key(key)
         with self._db.writing(actor) as (conn, ctx):
