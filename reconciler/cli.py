@@ -49,6 +49,10 @@ COMMANDS: dict[str, str] = {
     "plan": "reconciler.commands.plan:plan",
     "show": "reconciler.commands.show:show",
     "apply": "reconciler.commands.apply:apply",
+    # the gateway mapping and onboarding
+    "gateway": "reconciler.commands.gateway:gateway",
+    "import": "reconciler.commands.import_:import_",
+    "codeowners": "reconciler.commands.codeowners:codeowners",
 }
 
 

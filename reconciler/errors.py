@@ -24,6 +24,9 @@ exceptions (httpx, sqlite3, yaml, jsonschema, subprocess) are translated at the 
     │   ├── FundingError            allocations cannot be funded above headroom
     │   ├── GuardError              a guard is exceeded and not overridden
     │   └── StalePlanError          a saved plan no longer matches the ledger, commit or period
+    ├── GatewayError                the running gateway's config could not be read (unreachable,
+    │                               refused, malformed answer, plain http off loopback)
+    ├── ExistingFileError           a command would overwrite a file that exists (import)
     └── PartialApplyError           exit 3: some movements made, some failed (resumable)
 """
 
@@ -129,6 +132,14 @@ class GuardError(PlanError):
 
 
 class StalePlanError(PlanError):
+    pass
+
+
+class GatewayError(ReconcilerError):
+    pass
+
+
+class ExistingFileError(ReconcilerError):
     pass
 
 

@@ -51,6 +51,7 @@ _SPECIAL_FLOATS = {
     ".nan": Decimal("NaN"),
 }
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
+_BOOLS = frozenset({"true", "false"})
 _DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 
 
@@ -82,7 +83,9 @@ def scalar_value(tag: str, text: str) -> ScalarValue:
     if tag == _TAG + "null":
         return None
     if tag == _TAG + "bool":
-        flag = _CONSTRUCTOR.bool_values.get(text.lower())
+        # YAML 1.2 booleans only: yes/no/on/off (YAML 1.1) stay text, so the schema refuses
+        # them ("true or false") instead of reading a string as a switch (DESIGN §3).
+        flag = _CONSTRUCTOR.bool_values.get(text.lower()) if text.lower() in _BOOLS else None
         return text if flag is None else bool(flag)
     if tag == _TAG + "int":
         if _DECIMAL_INT.fullmatch(text):  # exact, and no int() digit limit
