@@ -5,12 +5,14 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 DEMO_DIR := .reconciler/demo
 
-.PHONY: help install test lint types unit bench demo clean
+.PHONY: help install test lint types unit clocks fuzz reliability bench bench-quick demo clean
 
 help:
 	@echo "make demo   plan and apply the sample budgets on a fresh sandbox ledger"
 	@echo "make test   lint, type-check and run the whole test suite"
 	@echo "make lint   ruff check + ruff format --check"
+	@echo "make clocks the suite with the wall clock at year end, new year and a leap day"
+	@echo "make reliability  long fault, kill, race and fuzz runs, with what they proved"
 	@echo "make bench  benchmarks"
 
 $(STAMP): pyproject.toml
@@ -33,8 +35,34 @@ unit: $(STAMP)
 
 test: lint types unit
 
+# The suite again with Python's clock at instants that broke date-dependent tests before: no
+# outcome may depend on the wall clock (tests/conftest.py moves it for every run).
+CLOCKS := 2026-12-31T23:59:50Z 2027-01-01T00:00:30Z 2028-02-29T12:00:00Z
+clocks: $(STAMP)
+	@set -e; for when in $(CLOCKS); do \
+	  echo "==> pytest --wall-clock $$when"; \
+	  $(BIN)/python -m pytest -n 2 -q --wall-clock $$when; \
+	done
+
+# Long runs, not part of make test: every fuzz target with many examples, and everything that
+# proves money safety under faults, kills, races and hostile input, with a summary of what ran.
+fuzz: $(STAMP)
+	$(BIN)/python -m pytest tests/fuzz -p no:xdist -q --fuzz-examples 20000
+
+reliability: $(STAMP)
+	$(BIN)/python -m pytest -p no:xdist -q --reliability --fuzz-examples 5000 \
+	  tests/reliability tests/fuzz tests/apply/test_crash_points.py \
+	  tests/apply/test_stateful.py tests/apply/test_money_safety.py \
+	  tests/apply/test_saved_plan_edits.py
+
+# Whole-process figures as ratios measured in one run (benchmarks/results.json), then the
+# in-process micro-benchmarks. bench-quick only checks that the harness works (CI runs it).
 bench: $(STAMP)
+	$(BIN)/python -m benchmarks.whole
 	$(BIN)/python -m pytest benchmarks -q -p no:xdist --benchmark-only
+
+bench-quick: $(STAMP)
+	$(BIN)/python -m benchmarks.whole --quick --out $(VENV)/bench-quick.json
 
 # The demo uses its own sandbox ledger (DEMO_DB), recreated on every run, so it never touches
 # .reconciler/sandbox.db (the sample Organization's default ledger) and is safe to run twice.

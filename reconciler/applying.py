@@ -10,8 +10,18 @@
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 from reconciler import money
-from reconciler.errors import DirtyTreeError, PartialApplyError, PlanError, UsageError
+from reconciler.errors import (
+    DirtyTreeError,
+    Interrupted,
+    PartialApplyError,
+    PlanError,
+    ReconcilerError,
+    UsageError,
+)
 from reconciler.executor import ApplyResult, StepResult, StepStatus
 from reconciler.model import DesiredState, Mode
 from reconciler.plan import Action, Change, Plan
@@ -60,15 +70,54 @@ def step_line(step: StepResult) -> str:
     return text
 
 
+def check_result_path(path: Path) -> None:
+    """UsageError unless the result document can be written there: checked before anything
+    moves, so a bad path never turns a successful apply into a crash."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UsageError(f"--result {path} is a directory: name a file")
+    if not parent.is_dir():
+        raise UsageError(f"--result {path}: no such directory {parent}: create it first")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"--result {path}: not writable: choose another path")
+
+
+def write_result(path: Path, result: ApplyResult) -> None:
+    try:
+        path.write_text(result.dumps(), encoding="utf-8")
+    except OSError as exc:
+        raise ReconcilerError(
+            f"the apply finished but its result document could not be written to {path} "
+            f"({exc.strerror}); the movements are in the ledger: re-run to see the plan is empty"
+        ) from exc
+
+
 def verdict(result: ApplyResult) -> None:
-    """Raise when the run did not complete: PartialApplyError (exit 3) if it moved anything."""
-    if result.complete:
+    """Raise when the run did not complete: Interrupted (exit 130) after Ctrl-C, PartialApplyError
+    (exit 3) if it moved anything or a write's outcome is unknown, else PlanError (exit 1)."""
+    if result.complete and not result.interrupted:
         return
+    unknown = result.unknown
     failed = result.failed
-    first = failed[0].detail if failed else "not attempted"
+    first = (unknown or failed)[0].detail if (unknown or failed) else "not attempted"
     moved = len(result.applied)
     pending = sum(1 for s in result.steps if s.status is not StepStatus.APPLIED)
     pending -= sum(1 for s in result.steps if s.status is StepStatus.SKIPPED)
+    if result.interrupted:
+        flight = (
+            f"the outcome of {len(unknown)} movement(s) is unknown: a write may still be in flight"
+            if unknown
+            else "no write was in flight"
+        )
+        raise Interrupted(
+            f"interrupted: applied {moved} of {len(result.steps)} movements; {flight}; re-run "
+            "the same apply to resume (it checks every op key first)"
+        )
+    if unknown:
+        raise PartialApplyError(
+            f"applied {moved} of {len(result.steps)} movements, {len(unknown)} with an unknown "
+            f"outcome, {pending - len(unknown)} not made: {first}"
+        )
     if moved:
         raise PartialApplyError(
             f"applied {moved} of {len(result.steps)} movements, {pending} not made: {first}"

@@ -23,21 +23,14 @@ from reconciler import __version__
 from reconciler.errors import (
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
+    EXIT_MEANINGS,
     EXIT_USAGE,
     ReconcilerError,
+    exit_codes_help,
 )
+from reconciler.text import printable
 
-EXIT_CODES_HELP = """\b
-Exit codes:
-  0   success, nothing to do
-  1   error: invalid budgets, ledger error, stale plan, guard refusal,
-      dirty or commit-less tree, plain http to a non-loopback host
-  2   success with changes pending (--detailed-exitcode; audit --strict findings)
-  3   partial apply: some movements made, some failed; re-run to resume
-  64  usage error
-  70  internal error (a crash log with the traceback is written)
-  130 interrupted
-"""
+EXIT_CODES_HELP = exit_codes_help(EXIT_MEANINGS)
 
 # name -> "module:attribute", imported only when the command runs (keeps --help fast).
 COMMANDS: dict[str, str] = {
@@ -108,12 +101,12 @@ def run(
         click.echo("interrupted", err=True)
         return EXIT_INTERRUPTED
     except ReconcilerError as exc:
-        click.echo(f"error: {exc}", err=True)
+        click.echo(f"error: {printable(str(exc))}", err=True)
         return exc.exit_code
     except Exception as exc:
         log = write_crash_log(exc)
         click.echo(
-            f"internal error: {type(exc).__name__}: {exc} (traceback in {log}); "
+            f"internal error: {type(exc).__name__}: {printable(str(exc))} (traceback in {log}); "
             "please report it with that file",
             err=True,
         )

@@ -7,9 +7,11 @@ exceptions (httpx, sqlite3, yaml, jsonschema, subprocess) are translated at the 
     ReconcilerError                 exit 1
     ├── ConfigError                 invalid budgets (carries every diagnostic)
     ├── UsageError                  exit 64: bad flags or arguments the parser could not catch
+    ├── MissingExtra                an optional extra (e.g. ``sandbox``) is not installed
     ├── GitError                    not a repository, git missing, bad revision
     │   ├── DirtyTreeError          uncommitted or untracked changes under the budgets directory
-    │   └── NoCommitError           the repository has no commit yet
+    │   ├── NoCommitError           the repository has no commit yet
+    │   └── ShallowCloneError       history is needed but the clone is shallow
     ├── LedgerError                 anything the ledger refused or could not do
     │   ├── LedgerConfigError       no ledger URL, an unsupported one, or plain http off loopback
     │   ├── LedgerUnavailable       network failure, timeout, 5xx after retries
@@ -23,14 +25,18 @@ exceptions (httpx, sqlite3, yaml, jsonschema, subprocess) are translated at the 
     ├── PlanError                   the plan cannot be made or applied as it is
     │   ├── FundingError            allocations cannot be funded above headroom
     │   ├── GuardError              a guard is exceeded and not overridden
-    │   └── StalePlanError          a saved plan no longer matches the ledger, commit or period
+    │   ├── StalePlanError          a saved plan no longer matches the ledger, commit or period
+    │   └── EditedPlanError         a saved plan states what the budgets and ledger do not give
     ├── GatewayError                the running gateway's config could not be read (unreachable,
     │                               refused, malformed answer, plain http off loopback)
     ├── ExistingFileError           a command would overwrite a file that exists (import)
-    └── PartialApplyError           exit 3: some movements made, some failed (resumable)
+    ├── PartialApplyError           exit 3: some movements made, some failed (resumable)
+    └── Interrupted                 exit 130: Ctrl-C during an apply, after its result was kept
 """
 
 from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
 
 from reconciler.periods import Seconds
 
@@ -41,6 +47,25 @@ EXIT_PARTIAL = 3
 EXIT_USAGE = 64
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
+
+EXIT_MEANINGS: Mapping[int, str] = {
+    EXIT_OK: "success, nothing to do",
+    EXIT_ERROR: "error: invalid budgets, ledger error, stale plan, guard refusal,\n"
+    "      dirty or commit-less tree, plain http to a non-loopback host",
+    EXIT_CHANGES: "success with changes pending (--detailed-exitcode)",
+    EXIT_PARTIAL: "partial apply: some movements made, some failed; re-run to resume",
+    EXIT_USAGE: "usage error",
+    EXIT_INTERNAL: "internal error (a crash log with the traceback is written)",
+    EXIT_INTERRUPTED: "interrupted",
+}
+
+
+def exit_codes_help(codes: Iterable[int], meanings: Mapping[int, str] | None = None) -> str:
+    """The ``Exit codes:`` epilog of a command: only ``codes`` (the ones it can return), each
+    with its meaning in ``meanings`` or the general one."""
+    own = meanings or {}
+    lines = [f"  {code:<3} {own.get(code, EXIT_MEANINGS[code])}" for code in codes]
+    return "\b\nExit codes:\n" + "\n".join(lines) + "\n"
 
 
 class ReconcilerError(Exception):
@@ -61,6 +86,10 @@ class UsageError(ReconcilerError):
     exit_code = EXIT_USAGE
 
 
+class MissingExtra(ReconcilerError):
+    """A command needs packages of an optional extra; the message says what to install."""
+
+
 class GitError(ReconcilerError):
     pass
 
@@ -71,6 +100,10 @@ class DirtyTreeError(GitError):
 
 class NoCommitError(GitError):
     pass
+
+
+class ShallowCloneError(GitError):
+    """Adoption and drift depend on history: a shallow clone would hide it (DESIGN §6)."""
 
 
 class LedgerError(ReconcilerError):
@@ -135,6 +168,10 @@ class StalePlanError(PlanError):
     pass
 
 
+class EditedPlanError(PlanError):
+    """A saved plan states something that the budgets and the ledger do not give."""
+
+
 class GatewayError(ReconcilerError):
     pass
 
@@ -147,3 +184,9 @@ class PartialApplyError(ReconcilerError):
     """Some movements were made and some were not; re-running the same apply resumes."""
 
     exit_code = EXIT_PARTIAL
+
+
+class Interrupted(ReconcilerError):
+    """Ctrl-C stopped a run after its result was recorded (the message says what is known)."""
+
+    exit_code = EXIT_INTERRUPTED

@@ -28,11 +28,12 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from reconciler import money, notes
+from reconciler import failpoints, money, notes
 from reconciler.errors import (
     AmbiguousWrite,
     LedgerAuthError,
     LedgerConfigError,
+    LedgerConflict,
     LedgerError,
     LedgerUnavailable,
 )
@@ -48,8 +49,9 @@ RESULT_FORMAT_VERSION = 1
 
 class StepStatus(enum.StrEnum):
     APPLIED = "applied"  # the movement was made by this run
-    SKIPPED = "skipped"  # already in the ledger (resumed or concurrent run), or nothing to reclaim
-    FAILED = "failed"
+    SKIPPED = "skipped"  # already in the ledger (another run made it), or nothing to reclaim
+    FAILED = "failed"  # refused or not sent: nothing was moved
+    UNKNOWN = "unknown"  # sent, outcome unknown (lost answer, interrupted): re-run to resume
     NOT_ATTEMPTED = "not_attempted"
 
 
@@ -67,6 +69,7 @@ class ApplyResult:
     plan_id: str
     commit: str
     steps: tuple[StepResult, ...]
+    interrupted: bool = False  # Ctrl-C (SIGINT) or SIGTERM stopped the run
 
     def _count(self, status: StepStatus) -> int:
         return sum(1 for s in self.steps if s.status is status)
@@ -78,6 +81,10 @@ class ApplyResult:
     @property
     def failed(self) -> tuple[StepResult, ...]:
         return tuple(s for s in self.steps if s.status is StepStatus.FAILED)
+
+    @property
+    def unknown(self) -> tuple[StepResult, ...]:
+        return tuple(s for s in self.steps if s.status is StepStatus.UNKNOWN)
 
     @property
     def complete(self) -> bool:
@@ -93,6 +100,7 @@ class ApplyResult:
             "plan_id": self.plan_id,
             "commit": self.commit,
             "complete": self.complete,
+            "interrupted": self.interrupted,
             "summary": {
                 **{status.value: self._count(status) for status in StepStatus},
                 "allocated_total": money.decimal_str(self.total(Action.ALLOCATE)),
@@ -144,6 +152,10 @@ class _Halt(Exception):
     """The ledger is unusable (auth, unreachable): fail this step, attempt nothing more."""
 
 
+class _Unknown(Exception):
+    """A write was sent and its outcome could not be learned: attempt nothing more."""
+
+
 def apply(
     plan: Plan,
     ledger: Ledger,
@@ -156,9 +168,14 @@ def apply(
     runner = _Runner(plan, ledger, clock, retry or RetryPolicy())
     steps: list[StepResult] = []
     halted: str | None = None
+    interrupted = False
     stopped: dict[str, str] = {}
     total = len(plan.changes)
+    previous: Action | None = None
     for change in plan.changes:
+        if previous is Action.RECLAIM and change.action is Action.ALLOCATE:
+            failpoints.hit("apply.between_waves")
+        previous = change.action
         if halted is not None:
             step = StepResult(change, StepStatus.NOT_ATTEMPTED, detail=halted)
         elif change.team_id in stopped:
@@ -169,13 +186,18 @@ def apply(
             except _StopTeam as exc:
                 step = StepResult(change, StepStatus.FAILED, detail=str(exc))
                 stopped[change.team_id] = f"not attempted: {change.team_id} was stopped"
-            except _Halt as exc:
-                step = StepResult(change, StepStatus.FAILED, detail=str(exc))
-                halted = f"not attempted: the run stopped at {change.team_id} ({exc})"
+            except (_Halt, _Unknown) as exc:
+                status = StepStatus.UNKNOWN if isinstance(exc, _Unknown) else StepStatus.FAILED
+                step = StepResult(change, status, detail=str(exc))
+                halted = f"not attempted: the run stopped at {change.team_id} (see above)"
+            except KeyboardInterrupt:
+                interrupted = True
+                step = runner.interrupted(change)
+                halted = "not attempted: the run was interrupted"
         steps.append(step)
         if progress is not None:
             progress(step, len(steps), total)
-    return ApplyResult(plan.plan_id, plan.commit, tuple(steps))
+    return ApplyResult(plan.plan_id, plan.commit, tuple(steps), interrupted)
 
 
 class _Runner:
@@ -186,14 +208,27 @@ class _Runner:
         self.retry = retry
         self.ops = frozenset(c.op_key for c in plan.changes)
         self.fingerprints: dict[str, TeamFingerprint] = {f.team_id: f for f in plan.fingerprints}
+        self.sending = False  # the current step's write has been sent (Ctrl-C: outcome unknown)
 
     def run(self, change: Change) -> StepResult:
+        self.sending = False
         try:
             return self._run(change)
         except (LedgerAuthError, LedgerConfigError, LedgerUnavailable) as exc:
             raise _Halt(str(exc)) from exc
         except LedgerError as exc:
             raise _StopTeam(f"{change.team_id}: {exc}") from exc
+
+    def interrupted(self, change: Change) -> StepResult:
+        """The step a Ctrl-C stopped: unknown when its write had been sent, else not made."""
+        if self.sending:
+            return StepResult(
+                change,
+                StepStatus.UNKNOWN,
+                detail=f"interrupted while op {change.op_key} was being sent: the movement may "
+                "still land; re-run apply, which checks the op key first",
+            )
+        return StepResult(change, StepStatus.NOT_ATTEMPTED, detail="interrupted before it was sent")
 
     def _run(self, change: Change) -> StepResult:
         period = self.plan.period
@@ -214,12 +249,18 @@ class _Runner:
         self._check_flows(change.team_id, obs)
         amount = change.amount
         if change.action is Action.RECLAIM:
-            amount = min(amount, max(obs.available, 0))
+            # never below what drift: warn keeps in place, also when spend lowered available
+            takeable = max(obs.available - change.drift_kept, 0)
+            amount = min(amount, takeable)
             if amount <= 0:
+                kept = ""
+                if change.drift_kept:
+                    kept = f", drift kept in place {money.format_usd(change.drift_kept)}"
                 return StepResult(
                     change,
                     StepStatus.SKIPPED,
-                    detail=f"nothing left to reclaim (available {money.format_usd(obs.available)})",
+                    detail="nothing left to reclaim (available "
+                    f"{money.format_usd(obs.available)}{kept})",
                 )
         else:
             self._check_headroom(change)
@@ -229,7 +270,8 @@ class _Runner:
                 change,
                 StepStatus.SKIPPED,
                 transaction_id=entry.id,
-                detail="already in the ledger (made by a concurrent run)",
+                detail=f"already in the ledger ({entry.id}): made by another run with the same "
+                "op key (an earlier run that was interrupted, or one running now)",
             )
         detail = ""
         if amount != change.amount:
@@ -286,28 +328,39 @@ class _Runner:
         """
         note = self._note(change)
         send = self.ledger.allocate if change.action is Action.ALLOCATE else self.ledger.reclaim
-        last: LedgerUnavailable | None = None
+        last: LedgerUnavailable | LedgerConflict | None = None
         maybe_written = False
         for attempt in range(self.retry.write_attempts):
             if attempt:
-                self.retry.pause(attempt - 1, at_least=last.retry_after if last else None)
+                after = last.retry_after if isinstance(last, LedgerUnavailable) else None
+                self.retry.pause(attempt - 1, at_least=after)
+            failpoints.hit("apply.before_write")
+            self.sending = True
             try:
                 entry = send(change.team_id, amount, note=note, idempotency_key=change.op_key)
+                failpoints.hit("apply.after_write")
                 return entry, maybe_written or not entry.replayed
             except LedgerUnavailable as exc:
                 last = exc
                 maybe_written = maybe_written or isinstance(exc, AmbiguousWrite)
-            found = self._search(change)
+            except LedgerConflict as exc:
+                # the op key is another request's (another run's note names another plan id):
+                # the movement is that run's, made or still in flight
+                last = exc
+            found = self._search(change, maybe_written)
             if found is not None:
                 return found, maybe_written
         assert last is not None
-        raise LedgerUnavailable(
+        what = (
             f"{change.action.value} {money.format_usd(amount)} to {change.team_id} failed "
             f"{self.retry.write_attempts} times, and op {change.op_key} is not in the ledger "
-            f"({last}): re-run apply to resume"
-        ) from last
+            f"({last})"
+        )
+        if maybe_written or isinstance(last, LedgerConflict):
+            raise _Unknown(f"{what}: a write may still land; re-run apply to resume") from last
+        raise LedgerUnavailable(f"{what}: re-run apply to resume") from last
 
-    def _search(self, change: Change) -> Transaction | None:
+    def _search(self, change: Change, maybe_written: bool) -> Transaction | None:
         """The team wallet's flow carrying ``change``'s op key, read with bounded retries."""
         last: LedgerUnavailable | None = None
         for attempt in range(self.retry.read_attempts):
@@ -321,11 +374,14 @@ class _Runner:
                 return _find_op(entries, change.op_key)
             except LedgerUnavailable as exc:
                 last = exc
-        raise LedgerUnavailable(
+        text = (
             f"cannot tell whether op {change.op_key} ({change.team_id}) was made: the ledger "
             f"did not answer {self.retry.read_attempts} reads ({last}); re-run apply, which "
             "checks the op key first"
-        ) from last
+        )
+        if maybe_written:
+            raise _Unknown(text) from last
+        raise LedgerUnavailable(text) from last
 
 
 def _find_op(entries: Iterable[Transaction], op_key: str) -> Transaction | None:

@@ -25,6 +25,7 @@ from reconciler.errors import GatewayError
 from reconciler.ledger import exactjson, is_loopback
 from reconciler.ledger.wire import GATEWAY_CONFIG
 from reconciler.model import GatewayConfig
+from reconciler.text import clip
 
 TIMEOUT_SECONDS = 10.0
 
@@ -183,9 +184,9 @@ def parse_running(body: object, where: str) -> GatewayMapping:
             raise bad(f"consumer_groups[{index}] has no id")
         team = group.get("wallet_team_id")
         if team is not None and not isinstance(team, str):
-            raise bad(f"consumer_groups[{exactjson.clip(group_id)}].wallet_team_id is not text")
+            raise bad(f"consumer_groups[{clip(group_id)}].wallet_team_id is not text")
         if group_id in mapping:
-            raise bad(f"consumer group id {exactjson.clip(group_id)!r} appears twice")
+            raise bad(f"consumer group id {clip(group_id)!r} appears twice")
         mapping[group_id] = team
     tracking = body.get("cost_tracking", {})
     if not isinstance(tracking, dict):

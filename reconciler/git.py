@@ -5,6 +5,7 @@ subclass with a one-line message. Paths handed back are relative to the reposito
 
 - ``repo_root`` / ``head_commit``: which repository, and the commit written into every note.
 - ``dirty_paths``: uncommitted or untracked files under the budgets directory (``apply`` refuses).
+- ``check_full_history``: refuse a shallow clone wherever history decides the outcome.
 - ``managed_since``: when each team came under management (its Team document first reached the
   branch), in one ``git log`` pass however many teams there are.
 - ``load_at``: the budgets directory as it was at a revision, loaded with the config loader.
@@ -23,7 +24,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from reconciler.errors import GitError, NoCommitError
+from reconciler.errors import GitError, NoCommitError, ShallowCloneError
 
 if TYPE_CHECKING:
     from reconciler.model import DesiredState
@@ -95,6 +96,21 @@ def head_commit(path: Path) -> str:
     if result.returncode != 0:
         raise NoCommitError(f"repository {root} has no commit yet: commit the budgets first")
     return result.stdout.strip()
+
+
+def check_full_history(path: Path) -> None:
+    """ShallowCloneError when the repository is a shallow clone (DESIGN §6): adoption and drift
+    are decided from history, and a shallow clone would make every team look newly managed."""
+    root = repo_root(path)
+    result = _git(root, ["rev-parse", "--is-shallow-repository"])
+    if result.returncode != 0:
+        raise GitError(f"git rev-parse failed in {root}: {_first_line(result.stderr)}")
+    if result.stdout.strip() == "true":
+        raise ShallowCloneError(
+            f"{root} is a shallow clone: reconciler needs the full history to tell its own "
+            "movements from drift; run `git fetch --unshallow` (CI: actions/checkout with "
+            "fetch-depth: 0)"
+        )
 
 
 def _relative(root: Path, path: Path) -> str:

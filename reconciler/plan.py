@@ -35,6 +35,10 @@ class Change:
     envelope: int
     allocated: int
     reason: str
+    # A reclaim never takes this much of the team's available balance: the period's net drift
+    # inflow left in place under ``drift: warn`` (DESIGN §4.4). Derived afresh from the ledger
+    # by every plan, so it is not part of the plan document.
+    drift_kept: int = 0
 
 
 @dataclass(frozen=True, slots=True)

@@ -8,6 +8,7 @@ the key.
 
 from __future__ import annotations
 
+import hashlib
 import json
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -75,6 +76,7 @@ def to_document(plan: Plan) -> Document:
                 "envelope": amount(c.envelope),
                 "allocated": amount(c.allocated),
                 "reason": c.reason,
+                "drift_kept": amount(c.drift_kept),
             }
             for c in plan.changes
         ],
@@ -114,6 +116,15 @@ def to_document(plan: Plan) -> Document:
         ],
         "warnings": list(plan.warnings),
     }
+
+
+def content_id(plan: Plan) -> str:
+    """The plan id: first 12 hex of sha256 over the whole document except the id itself, so a
+    saved plan whose any field was edited no longer matches its own id (DESIGN §8)."""
+    document = to_document(plan)
+    del document["plan_id"]
+    text = json.dumps(document, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
 
 
 def dumps(plan: Plan) -> str:
@@ -219,6 +230,7 @@ def _from_document(doc: Document, source: str) -> Plan:
                 envelope=_m(c["envelope"]),
                 allocated=_m(c["allocated"]),
                 reason=c["reason"],
+                drift_kept=_m(c.get("drift_kept", "0.00")),
             )
             for c in doc["changes"]
         ),

@@ -9,14 +9,14 @@ allocations above ``headroom``, applies the guards, and names every movement wit
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Collection, Iterable, Mapping
-from datetime import UTC, datetime
+from dataclasses import replace
+from datetime import datetime
 
-from reconciler import money, notes, periods
+from reconciler import money, notes, periods, plandoc
 from reconciler.errors import FundingError, GuardError, PlanError
 from reconciler.ledger.base import TeamObservation, Transaction
-from reconciler.model import DesiredState, GatewayConfig, Team
+from reconciler.model import DesiredState, GatewayConfig
 from reconciler.plan import (
     Action,
     Change,
@@ -30,6 +30,7 @@ from reconciler.plan import (
 from reconciler.rules import Decision, decide, is_managed
 
 OVERRIDE_HINT = '--override-guards "reason"'
+GUARD_OVERRIDDEN = "guard overridden"  # how a plan's warnings say a guard was passed
 
 
 def plan(
@@ -104,13 +105,22 @@ def plan(
         raise GuardError(
             f"{'; '.join(violations)}: review the plan, then re-run with {OVERRIDE_HINT}"
         )
-    warnings.extend(f"guard overridden ({override_reason}): {v}" for v in violations)
+    warnings.extend(f"{GUARD_OVERRIDDEN} ({override_reason}): {v}" for v in violations)
 
-    plan_id = _plan_id(desired, decisions, period, commit, dirty, override_reason, before)
+    touched = [d for d in decisions if d.action is not None or d.deficit is not None]
+    fingerprints = {
+        d.team.id: TeamFingerprint(d.team.id, *flows_digest(d.observation.flows)) for d in touched
+    }
     changes = tuple(
         Change(
             op_key=notes.op_key(
-                org.id, period.id, d.team.id, d.action.value, d.amount, commit, plan_id, index
+                org.id,
+                period.id,
+                d.team.id,
+                d.action.value,
+                d.amount,
+                commit,
+                fingerprints[d.team.id].flows_digest,
             ),
             team_id=d.team.id,
             action=d.action,
@@ -118,8 +128,9 @@ def plan(
             envelope=d.envelope,
             allocated=d.allocated,
             reason=d.reason,
+            drift_kept=d.drift_kept,
         )
-        for index, d in enumerate(ordered)
+        for d in ordered
         if d.action is not None
     )
     deficits = tuple(d.deficit for d in decisions if d.deficit is not None)
@@ -128,9 +139,8 @@ def plan(
     warnings.extend(
         f"{d.team_id}: deficit {money.format_usd(d.amount)} ({d.reason})" for d in deficits
     )
-    touched = [d for d in decisions if d.action is not None or d.deficit is not None]
-    return Plan(
-        plan_id=plan_id,
+    unnamed = Plan(
+        plan_id="",
         created_at=now,
         commit=commit,
         dirty=dirty,
@@ -142,13 +152,12 @@ def plan(
         drift=drift,
         unmanaged=_unmanaged(desired, observed),
         routing=routing,
-        fingerprints=tuple(
-            TeamFingerprint(d.team.id, *flows_digest(d.observation.flows)) for d in touched
-        ),
+        fingerprints=tuple(fingerprints.values()),
         override_reason=override_reason,
         ledger=ledger_url,
         warnings=tuple(warnings),
     )
+    return replace(unnamed, plan_id=plandoc.content_id(unnamed))
 
 
 def flows_digest(
@@ -253,48 +262,4 @@ def _unmanaged(desired: DesiredState, observed: Observed) -> tuple[UnmanagedWall
     )
 
 
-def _plan_id(
-    desired: DesiredState,
-    decisions: list[Decision],
-    period: periods.Period,
-    commit: str,
-    dirty: bool,
-    override_reason: str | None,
-    org_available: int,
-) -> str:
-    """First 12 hex of sha256 over what decides the plan (never the clock within the period)."""
-    teams = [_team_material(d.team, d.observation, d.managed_since) for d in decisions]
-    material = {
-        "org": desired.organization.id,
-        "period": period.id,
-        "commit": commit,
-        "dirty": dirty,
-        "override": override_reason,
-        "org_available": org_available,
-        "headroom": desired.organization.headroom,
-        "teams": teams,
-    }
-    text = json.dumps(material, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:12]
-
-
-def _team_material(team: Team, obs: TeamObservation, since: datetime | None) -> list[object]:
-    digest, count = flows_digest(obs.flows)
-    return [
-        team.id,
-        team.envelope,
-        team.mode.value,
-        team.rollover,
-        team.drift.value,
-        team.protect,
-        team.removed,
-        obs.carry,
-        obs.balance,
-        obs.reserved,
-        digest,
-        count,
-        since.astimezone(UTC).isoformat() if since else None,
-    ]
-
-
-__all__ = ["OVERRIDE_HINT", "flows_digest", "plan", "routing_changes"]
+__all__ = ["GUARD_OVERRIDDEN", "OVERRIDE_HINT", "flows_digest", "plan", "routing_changes"]

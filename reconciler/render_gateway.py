@@ -14,8 +14,8 @@ from typing import Any
 
 import yaml
 
-from reconciler.config.diagnostics import printable
 from reconciler.gateway import CHANGED, ONLY_IN_BUDGETS, Difference
+from reconciler.text import printable
 
 DIFF_FORMAT_VERSION = 1
 _PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")

@@ -13,7 +13,8 @@ import re
 
 from reconciler.money import format_usd
 from reconciler.plan import Plan
-from reconciler.render_text import NO_CHANGES, clean
+from reconciler.render_text import HELD_LEGEND, NO_CHANGES, held
+from reconciler.text import printable
 
 MAX_MARKDOWN = 60_000
 FULL_PLAN_HINT = "reconciler show plan.json --format json"
@@ -25,7 +26,7 @@ def escape(text: str | None) -> str:
     """Text safe inside a table cell or a paragraph: no markup, no HTML, one line."""
     if not text:
         return ""
-    flat = html.escape(" ".join(clean(text).split()), quote=False)
+    flat = html.escape(" ".join(printable(text).split()), quote=False)
     return _SPECIAL.sub(r"\\\1", flat)
 
 
@@ -82,16 +83,18 @@ def _render(plan: Plan, limit: int) -> str:
     if plan.changes:
         rows = [
             f"| {i} | {c.action.value} | {escape(c.team_id)} | {format_usd(c.amount)} | "
-            f"{format_usd(c.envelope)} | {format_usd(c.allocated)} | {escape(c.reason)} |"
+            f"{format_usd(c.envelope)} | {format_usd(held(plan, c))} | {escape(c.reason)} |"
             for i, c in enumerate(plan.changes[:limit], start=1)
         ]
         out += [
             "",
             f"<details><summary>{len(plan.changes)} change(s), in execution order</summary>",
             "",
-            "| # | Action | Team | Amount | Envelope | Allocated | Reason |",
+            "| # | Action | Team | Amount | Envelope | Held | Reason |",
             "|---:|---|---|---:|---:|---:|---|",
             *rows,
+            "",
+            f"<sub>{HELD_LEGEND}</sub>",
             "",
             "</details>",
         ]

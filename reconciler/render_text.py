@@ -1,18 +1,19 @@
 """The plan for a terminal: an aligned table in execution order, totals, then the other sections.
 
 Colour (ANSI) only when ``color=True``; the CLI decides from the TTY and ``NO_COLOR``. Text that
-comes from the ledger (notes, actors) is stripped of control characters so a note cannot drive
-the terminal.
+comes from the budgets or the ledger (ids, notes, actors) goes through ``text.printable``, so a
+note can neither drive the terminal nor forge a row.
 """
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Sequence
 from datetime import datetime
 
+from reconciler.ledger import redacted
 from reconciler.money import format_usd
-from reconciler.plan import Action, Plan
+from reconciler.plan import Action, Change, Plan
+from reconciler.text import printable
 
 NO_CHANGES = "No changes. The ledger matches the budgets."
 
@@ -30,11 +31,21 @@ class _Style:
         return f"\x1b[{codes}m{text}\x1b[0m"
 
 
-def clean(text: str | None) -> str:
-    """One printable line: control characters (ESC, CR, newlines...) become spaces."""
-    if text is None:
-        return ""
-    return "".join(" " if unicodedata.category(ch) == "Cc" else ch for ch in text)
+HELD_LEGEND = (
+    "held: already counted toward the envelope (allocated this period + carry not rolled over; "
+    "balance mode: available); the gap to the envelope is the amount plus any deficit."
+)
+
+
+def held(plan: Plan, change: Change) -> int:
+    """What the rule counted toward ``change``'s envelope: envelope - delta, in micros.
+
+    The delta is the movement (+ for an allocate, - for a reclaim) plus the team's deficit (what
+    a reclaim could not take), so the row's numbers add up on screen whatever the mode."""
+    if change.action is Action.ALLOCATE:
+        return change.envelope - change.amount
+    short = sum(d.amount for d in plan.deficits if d.team_id == change.team_id)
+    return change.envelope + change.amount + short
 
 
 def render_text(plan: Plan, *, color: bool) -> str:
@@ -61,7 +72,7 @@ def render_text(plan: Plan, *, color: bool) -> str:
             lines.extend(["", style(title, "bold"), *_table(rows, indent="  ")])
     if plan.warnings:
         lines.extend(["", style("Warnings:", "bold", "yellow")])
-        lines.extend(f"  - {clean(w)}" for w in plan.warnings)
+        lines.extend(f"  - {printable(w)}" for w in plan.warnings)
     return "\n".join(lines) + "\n"
 
 
@@ -74,27 +85,27 @@ def _header(plan: Plan, style: _Style) -> list[str]:
     )
     lines = [
         style(f"Plan {plan.plan_id}", "bold")
-        + f" for {clean(plan.org_id)}, period {period.id} ({span})",
+        + f" for {printable(plan.org_id)}, period {period.id} ({span})",
         f"commit {plan.commit[:12]}"
         + (style(" (dirty)", "yellow") if plan.dirty else "")
-        + (f", ledger {clean(plan.ledger)}" if plan.ledger else ""),
+        + (f", ledger {redacted(plan.ledger)}" if plan.ledger else ""),
     ]
     if plan.override_reason is not None:
-        lines.append(style(f"Guards overridden: {clean(plan.override_reason)}", "yellow"))
+        lines.append(style(f"Guards overridden: {printable(plan.override_reason)}", "yellow"))
     return lines
 
 
 def _changes(plan: Plan, style: _Style) -> list[str]:
-    header = ["#", "action", "team", "amount", "envelope", "allocated", "reason"]
+    header = ["#", "action", "team", "amount", "envelope", "held", "reason"]
     rows = [
         [
             str(index),
             change.action.value,
-            clean(change.team_id),
+            printable(change.team_id),
             format_usd(change.amount),
             format_usd(change.envelope),
-            format_usd(change.allocated),
-            clean(change.reason),
+            format_usd(held(plan, change)),
+            printable(change.reason),
         ]
         for index, change in enumerate(plan.changes, start=1)
     ]
@@ -104,25 +115,28 @@ def _changes(plan: Plan, style: _Style) -> list[str]:
     for line, colour, change in zip(table[1:], colours, plan.changes, strict=True):
         action = change.action.value
         out.append(line.replace(f"  {action}  ", f"  {style(action, colour)}  ", 1))
-    return out
+    return [*out, style(HELD_LEGEND, "dim")]
 
 
 def _sections(plan: Plan) -> list[tuple[str, list[list[str]]]]:
     return [
         (
             "Deficits (wanted back, cannot be reclaimed; not an error):",
-            [[clean(d.team_id), format_usd(d.amount), clean(d.reason)] for d in plan.deficits],
+            [
+                [printable(d.team_id), format_usd(d.amount), printable(d.reason)]
+                for d in plan.deficits
+            ],
         ),
         (
             "Drift (allocation flows made outside reconciler):",
             [
                 [
                     _when(d.created_at),
-                    clean(d.team_id),
+                    printable(d.team_id),
                     format_usd(d.amount, sign=True),
-                    clean(d.actor) or "-",
+                    printable(d.actor) or "-",
                     d.label,
-                    clean(d.note) or "-",
+                    printable(d.note) or "-",
                 ]
                 for d in plan.drift
             ],
@@ -131,7 +145,7 @@ def _sections(plan: Plan) -> list[tuple[str, list[list[str]]]]:
             "Unmanaged team wallets (no Team document; never touched):",
             [
                 [
-                    clean(u.team_id),
+                    printable(u.team_id),
                     f"balance {format_usd(u.balance)}",
                     f"available {format_usd(u.available)}",
                 ]
@@ -142,8 +156,8 @@ def _sections(plan: Plan) -> list[tuple[str, list[list[str]]]]:
             "Routing changes (consumer group → team wallet; no money moves):",
             [
                 [
-                    clean(r.consumer_group),
-                    f"{clean(r.before) or '(none)'} → {clean(r.after) or '(none)'}",
+                    printable(r.consumer_group),
+                    f"{printable(r.before) or '(none)'} → {printable(r.after) or '(none)'}",
                 ]
                 for r in plan.routing
             ],

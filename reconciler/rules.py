@@ -35,6 +35,7 @@ class Decision:
     reason: str
     deficit: Deficit | None
     drift: tuple[DriftItem, ...]
+    drift_kept: int = 0  # net drift inflow left in place (warn): no reclaim takes it
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,6 +84,10 @@ def decide(
         )
         delta, reason = _period(team, obs, flows, new_period, previous_envelope)
 
+    # drift: warn leaves outside money in place, so no reclaim may take it (DESIGN §4.4); a
+    # tombstone is the one rule that takes everything
+    kept = 0 if team.removed else max(sum(t.amount for t in flows.drift_left), 0)
+    takeable = max(available - kept, 0)
     action: Action | None = None
     amount = 0
     deficit: Deficit | None = None
@@ -91,11 +96,14 @@ def decide(
     elif delta < 0 and team.protect:
         deficit = Deficit(team.id, -delta, "protected: protect: true forbids any reclaim")
     elif delta < 0:
-        amount = min(-delta, available)
+        amount = min(-delta, takeable)
         action = Action.RECLAIM if amount > 0 else None
         remainder = -delta - amount
         if remainder > 0:
-            deficit = Deficit(team.id, remainder, _deficit_reason(remainder, obs.reserved))
+            held_drift = min(remainder, available - takeable)
+            deficit = Deficit(
+                team.id, remainder, _deficit_reason(remainder, obs.reserved, held_drift)
+            )
     drift = tuple(
         DriftItem(
             team_id=team.id,
@@ -122,6 +130,7 @@ def decide(
         reason=reason,
         deficit=deficit,
         drift=drift,
+        drift_kept=kept if action is Action.RECLAIM else 0,
     )
 
 
@@ -240,10 +249,19 @@ def _describe_drift(flows: tuple[Transaction, ...]) -> str:
     return f"reverse {len(flows)} outside movements (net {money.format_usd(net, sign=True)})"
 
 
-def _deficit_reason(remainder: int, reserved: int) -> str:
-    held = min(remainder, max(reserved, 0))
-    spent = remainder - held
+def _deficit_reason(remainder: int, reserved: int, drift: int = 0) -> str:
+    """Why ``remainder`` cannot be reclaimed: drift left in place, holds, then spend."""
+    rest = remainder - drift
+    held = min(rest, max(reserved, 0))
+    spent = rest - held
     usd = money.format_usd
+    if drift:
+        parts = [f"{usd(drift)} is drift left in place (drift: warn)"]
+        if spent:
+            parts.append(f"{usd(spent)} already spent")
+        if held:
+            parts.append(f"{usd(held)} reserved")
+        return "cannot reclaim: " + ", ".join(parts)
     if held and spent:
         return f"cannot reclaim: {usd(spent)} already spent, {usd(held)} reserved"
     if held:

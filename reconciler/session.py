@@ -19,7 +19,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from reconciler import git, notes, planner
-from reconciler.errors import ConfigError, GitError, LedgerConfigError, NoCommitError, UsageError
+from reconciler.errors import (
+    ConfigError,
+    GitError,
+    LedgerConfigError,
+    NoCommitError,
+    PlanError,
+    UsageError,
+)
 from reconciler.ledger import LedgerTarget, open_ledger, resolve_ledger_url
 from reconciler.ledger.base import Ledger, Scope, Wallet
 from reconciler.model import DesiredState
@@ -41,6 +48,15 @@ def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
         raise UsageError(f"{ENV_NOW}={text!r} is not an ISO-8601 time") from exc
     if fixed.tzinfo is None:
         raise UsageError(f"{ENV_NOW}={text!r} needs a UTC offset (e.g. 2026-11-28T12:00:00Z)")
+    earliest, latest = (
+        datetime(1970, 1, 1, tzinfo=UTC),
+        datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC),
+    )
+    if not earliest <= fixed <= latest:  # every period around it must have a representable end
+        raise UsageError(
+            f"{ENV_NOW}={text!r} is out of range: use a UTC time from 1970-01-01T00:00:00Z to "
+            "9998-12-31T23:59:59Z"
+        )
     fixed = fixed.astimezone(UTC)
     return lambda: fixed
 
@@ -76,6 +92,7 @@ def locate(directory: Path, *, require_commit: bool = True) -> Budgets:
     """
     desired, warnings = load_budgets(directory)
     repo = git.repo_root(directory)
+    git.check_full_history(directory)
     try:
         commit = git.head_commit(directory)
     except NoCommitError as exc:
@@ -211,6 +228,8 @@ def make_plan(
     with_routing: bool = True,
 ) -> tuple[Plan, tuple[str, ...]]:
     """Observe and plan; returns the plan and warnings for stderr (besides the plan's own)."""
+    if override_reason is not None:
+        notes.check_override_reason(override_reason)
     desired = budgets.desired
     period = period_at(desired.organization.period, now)
     observed = observe(ledger, desired, period)
@@ -244,8 +263,33 @@ def write_plan(path: Path, text: str) -> None:
 def read_plan(path: Path) -> Plan:
     from reconciler import plandoc
 
+    if path.suffix in {".yaml", ".yml"}:
+        raise UsageError(
+            f"{path} is a budgets file, not a plan: pass the budgets directory "
+            f"(reconciler apply {path.parent}) or a plan file made with `reconciler plan --out`"
+        )
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"cannot read the plan file {path}: {exc}") from exc
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read the plan file {path}: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PlanError(
+            f"{path} is not a plan document: it is not UTF-8 text (byte {exc.start}); make the "
+            "plan again with `reconciler plan --out`"
+        ) from exc
     return plandoc.loads(text, source=str(path))
+
+
+def plan_ledger(flag: str | None, saved: Plan, budgets: Budgets) -> LedgerTarget:
+    """The ledger a saved plan was made against; another one named by ``--ledger`` or
+    ``KEEPTRUSTS_API_URL`` is refused, naming both (DESIGN §8)."""
+    asked = ledger_target(flag, budgets.desired, budgets.repo, recorded=saved.ledger)
+    if saved.ledger is not None and asked.url != saved.ledger:
+        where = "--ledger" if asked.source == "flag" else "KEEPTRUSTS_API_URL"
+        raise LedgerConfigError(
+            f"plan {saved.plan_id} was made against the ledger {saved.ledger}, but {where} "
+            f"names {asked.url}: apply it to its own ledger, or make a new plan against this one"
+        )
+    return asked

@@ -1,9 +1,20 @@
 from __future__ import annotations
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from reconciler.notes import MAX_NOTE_LENGTH, Note, format_note, op_key, parse_note
+from reconciler.errors import UsageError
+from reconciler.notes import (
+    MAX_NOTE_LENGTH,
+    MAX_OVERRIDE_REASON,
+    MAX_TEAM_ID,
+    Note,
+    check_override_reason,
+    format_note,
+    op_key,
+    parse_note,
+)
 
 SHA = "0123456789abcdef0123456789abcdef01234567"
 
@@ -25,12 +36,20 @@ def test_foreign_notes_are_not_ours() -> None:
 
 
 @given(
-    reason=st.text(min_size=0, max_size=400),
+    reason=st.text(min_size=0, max_size=120),
     dirty=st.booleans(),
-    team=st.from_regex(r"team_[a-z0-9_]{1,40}", fullmatch=True),
+    team=st.from_regex(r"team_[a-z0-9_]{1,59}", fullmatch=True),
 )
-def test_override_reason_always_fits_and_parses(reason: str, dirty: bool, team: str) -> None:
-    note = Note(SHA, "a1b2c3d4e5f6", "00112233aabbccdd", team, "2026-Q4", dirty, reason)
+def test_an_override_reason_either_fits_every_note_or_is_refused_before_use(
+    reason: str, dirty: bool, team: str
+) -> None:
+    flat = " ".join(reason.split())
+    quoted = len(flat) + flat.count("\\") + flat.count('"')
+    if not flat.isprintable() or not 0 < quoted <= MAX_OVERRIDE_REASON:
+        with pytest.raises(UsageError, match="--override-guards"):
+            check_override_reason(reason)
+        return
+    note = Note(SHA, "a1b2c3d4e5f6", "00112233aabbccdd", team, "2026-W53", dirty, reason)
     text = format_note(note)
     assert len(text) <= MAX_NOTE_LENGTH
     assert "\n" not in text
@@ -38,11 +57,32 @@ def test_override_reason_always_fits_and_parses(reason: str, dirty: bool, team: 
     assert parsed is not None
     assert parsed.team_id == team
     assert parsed.dirty is dirty
-    assert parsed.override is not None
+    assert parsed.override == flat
 
 
-def test_op_key_is_deterministic_and_sensitive() -> None:
-    base = ("org", "2026-11", "team_a", "allocate", 5_000_000, SHA, "p1", 0)
+def test_the_longest_possible_note_fits_in_255_characters() -> None:
+    reason = "r" * MAX_OVERRIDE_REASON
+    team = "t" * MAX_TEAM_ID
+    text = format_note(Note(SHA, "a" * 12, "b" * 16, team, "2026-W53", True, reason))
+    assert len(text) == MAX_NOTE_LENGTH
+    with pytest.raises(UsageError, match=f"at most {MAX_OVERRIDE_REASON} fit in a ledger note"):
+        check_override_reason(reason + "r")
+
+
+def test_op_key_is_deterministic_and_sensitive_to_every_input() -> None:
+    base = ("org", "2026-11", "team_a", "allocate", 5_000_000, SHA, "d" * 64)
     assert op_key(*base) == op_key(*base)
     assert len(op_key(*base)) == 16
-    assert op_key(*base) != op_key(*base[:-1], 1)
+    others = ("org2", "2026-12", "team_b", "reclaim", 1, "f" * 40, "e" * 64)
+    for index, other in enumerate(others):
+        changed = (*base[:index], other, *base[index + 1 :])
+        assert op_key(*changed) != op_key(*base), f"op key ignores field {index}"
+
+
+def test_an_override_reason_with_an_invisible_character_is_refused_before_use() -> None:
+    with pytest.raises(UsageError) as refused:
+        check_override_reason("ok\u202etxt")
+    assert str(refused.value) == (
+        "--override-guards reason 'ok\\u202etxt' holds a control, bidi or zero-width character "
+        "that a ledger note may not carry: write it in plain text"
+    )

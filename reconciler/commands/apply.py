@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import applying, executor, session
+from reconciler import applying, executor, failpoints, notes, session, stale
 from reconciler.cli import EXIT_CODES_HELP
 from reconciler.commands import output
 from reconciler.commands.options import ledger_options
@@ -17,7 +17,6 @@ from reconciler.ledger.base import Ledger
 from reconciler.periods import Clock
 from reconciler.plan import Plan
 from reconciler.render import render_text
-from reconciler.stale import check_stale
 
 
 @click.command(epilog=EXIT_CODES_HELP)
@@ -39,7 +38,8 @@ from reconciler.stale import check_stale
     "--override-guards",
     "override_reason",
     metavar="REASON",
-    help="Apply past a guard; REASON is written into every ledger note (not with PLANFILE).",
+    help="Apply past a guard; REASON is written into every ledger note. With a PLANFILE made "
+    "with --override-guards, give the same REASON again.",
 )
 @click.option(
     "--result",
@@ -70,11 +70,13 @@ def apply(
 ) -> int:
     """Apply the budgets in DIR (plan, confirm, move), or a plan saved with `plan --out`.
 
-    Refuses uncommitted budgets (unless --allow-dirty) and a repository with no commit. A saved
-    plan is refused when it is stale: its period ended, HEAD moved, or a team it touches had
-    allocations made since. Movements already in the ledger are skipped, so re-running an
-    interrupted or partial apply resumes it. Without --auto-approve the plan is shown and you
-    type `yes`. After the run the plan is made again and must be empty.
+    Refuses uncommitted budgets (unless --allow-dirty), a repository with no commit and a shallow
+    clone. A saved plan is applied exactly or not at all: it is planned afresh against its own
+    ledger and refused when stale (its period ended, HEAD moved, a team it touches had
+    allocations made since) or edited (it states what the budgets and the ledger do not give).
+    Movements already in the ledger are skipped, so re-running an interrupted or partial apply
+    resumes it. Without --auto-approve the plan is shown and you type `yes`. After the run the
+    plan is made again and must be empty.
 
     \b
     Example:
@@ -84,37 +86,45 @@ def apply(
       reconciler apply budgets/ --auto-approve --result apply-result.json
     """
     clock = session.clock_from_env()
+    if result_file is not None:
+        applying.check_result_path(result_file)
+    if override_reason is not None:
+        notes.check_override_reason(override_reason)
     if target.suffix == ".json" and not target.exists():
         raise UsageError(f"no such plan file: {target} (make one with `reconciler plan --out`)")
     if target.is_file():
-        if override_reason is not None:
-            raise UsageError(
-                "--override-guards goes with `reconciler plan` when applying a plan file: the "
-                "reason is already in the plan"
-            )
         saved = session.read_plan(target)
+        stale.check_self_consistent(saved)
         budgets = session.locate(budgets_dir)
         output.warn(budgets.warnings)
         applying.check_tree(budgets, allow_dirty=allow_dirty, plan=saved)
         applying.check_same_organization(saved, budgets)
-        where = session.ledger_target(
-            ledger_url, budgets.desired, budgets.repo, recorded=saved.ledger
-        )
+        where = session.plan_ledger(ledger_url, saved, budgets)
         with session.opened(where, insecure=insecure, clock=clock) as ledger:
             session.organization_wallet(ledger, saved.org_id)
-            check_stale(saved, ledger, budgets.commit, clock())
+            stale.check_current(saved, budgets.commit, clock())
+            _check_same_reason(saved, override_reason)
+            fresh, _notes = session.make_plan(
+                budgets,
+                ledger,
+                now=clock(),
+                override_reason=override_reason,
+                ledger_url=saved.ledger,
+                with_routing=False,
+            )
+            checked = stale.verify(saved, fresh, ledger, budgets.desired)
             return _run(
-                saved, budgets, ledger, clock, auto_approve=auto_approve, result_file=result_file
+                checked, budgets, ledger, clock, auto_approve=auto_approve, result_file=result_file
             )
     budgets = session.locate(target)
     output.warn(budgets.warnings)
     applying.check_tree(budgets, allow_dirty=allow_dirty)
     where = session.ledger_target(ledger_url, budgets.desired, budgets.repo)
     with session.opened(where, insecure=insecure, clock=clock) as ledger:
-        plan, notes = session.make_plan(
+        plan, warnings = session.make_plan(
             budgets, ledger, now=clock(), override_reason=override_reason, ledger_url=where.url
         )
-        output.warn(notes)
+        output.warn(warnings)
         return _run(
             plan, budgets, ledger, clock, auto_approve=auto_approve, result_file=result_file
         )
@@ -139,8 +149,9 @@ def _run(
     with _progress(len(plan.changes)) as report:
         result = executor.apply(plan, ledger, clock=clock, progress=report)
     if result_file is not None:
-        result_file.write_text(result.dumps(), encoding="utf-8")
+        applying.write_result(result_file, result)
     applying.verdict(result)
+    failpoints.hit("apply.before_check")
     after, _notes = session.make_plan(
         budgets,
         ledger,
@@ -152,6 +163,21 @@ def _run(
     output.warn(applying.check_empty(after, result, budgets.desired))
     click.echo(applying.summary(result))
     return EXIT_OK
+
+
+def _check_same_reason(saved: Plan, given: str | None) -> None:
+    """The override reason is what a person reviewed and cannot be derived: apply PLANFILE
+    takes it again from the command line, and the two must agree (DESIGN §8)."""
+    if saved.override_reason is not None and given is None:
+        raise UsageError(
+            f"plan {saved.plan_id} passes a guard with the reason {saved.override_reason!r}: "
+            "apply it with --override-guards and that reason"
+        )
+    if saved.override_reason is None and given is not None:
+        raise UsageError(
+            f"plan {saved.plan_id} was made without --override-guards: apply it without one "
+            "(make a new plan with the reason if a guard must be passed)"
+        )
 
 
 def _confirmed() -> bool:

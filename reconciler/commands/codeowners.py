@@ -7,13 +7,12 @@ from pathlib import Path
 import click
 
 from reconciler import git, session
-from reconciler.cli import EXIT_CODES_HELP
 from reconciler.commands.options import budgets_dir_argument
 from reconciler.commands.output import warn
-from reconciler.errors import GitError
+from reconciler.errors import GitError, exit_codes_help
 
 
-@click.command(epilog=EXIT_CODES_HELP)
+@click.command(epilog=exit_codes_help((0, 1, 64, 70)))
 @budgets_dir_argument
 def codeowners(budgets_dir: Path) -> None:
     """Print a CODEOWNERS block: each team's budget file -> the team's owners.

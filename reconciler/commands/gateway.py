@@ -9,10 +9,9 @@ from pathlib import Path
 import click
 
 from reconciler import session
-from reconciler.cli import EXIT_CODES_HELP
 from reconciler.commands.options import budgets_dir_argument
 from reconciler.commands.output import warn
-from reconciler.errors import EXIT_CHANGES, EXIT_OK, ConfigError
+from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError, exit_codes_help
 from reconciler.model import DesiredState, GatewayConfig
 
 
@@ -42,7 +41,7 @@ def gateway() -> None:
     """
 
 
-@gateway.command(epilog=EXIT_CODES_HELP)
+@gateway.command(epilog=exit_codes_help((0, 1, 64, 70)))
 @budgets_dir_argument
 @click.option(
     "--format",
@@ -67,7 +66,16 @@ def render(budgets_dir: Path, fmt: str) -> None:
     click.echo(fragment_yaml(fragment) if fmt == "yaml" else fragment_json(fragment), nl=False)
 
 
-@gateway.command(epilog=EXIT_CODES_HELP)
+@gateway.command(
+    epilog=exit_codes_help(
+        (0, 1, 2, 64, 70),
+        {
+            EXIT_OK: "the mapping matches (or differs, without --detailed-exitcode)",
+            EXIT_ERROR: "invalid budgets; gateway unreachable, refusing or answering garbage",
+            EXIT_CHANGES: "the gateway's mapping differs from the budgets (--detailed-exitcode)",
+        },
+    )
+)
 @budgets_dir_argument
 @click.option(
     "--gateway-url",

@@ -7,14 +7,18 @@ from pathlib import Path
 import click
 
 from reconciler import git, session
-from reconciler.cli import EXIT_CODES_HELP
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.commands.output import warn
-from reconciler.errors import GitError
+from reconciler.errors import EXIT_ERROR, GitError, exit_codes_help
 from reconciler.ledger import resolve_ledger_url
 
 
-@click.command("import", epilog=EXIT_CODES_HELP)
+@click.command(
+    "import",
+    epilog=exit_codes_help(
+        (0, 1, 64, 70), {EXIT_ERROR: "invalid budgets, ledger error, or a file to write exists"}
+    ),
+)
 @budgets_dir_argument
 @ledger_options
 def import_(budgets_dir: Path, ledger_url: str | None, insecure: bool) -> None:

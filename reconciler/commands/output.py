@@ -8,6 +8,8 @@ from collections.abc import Iterable
 
 import click
 
+from reconciler.text import printable
+
 
 def color_for_stdout() -> bool:
     """ANSI colour only on a terminal, and never when NO_COLOR is set."""
@@ -16,7 +18,7 @@ def color_for_stdout() -> bool:
 
 def warn(lines: Iterable[str]) -> None:
     for line in lines:
-        click.echo(f"warning: {line}", err=True)
+        click.echo(f"warning: {printable(line)}", err=True)
 
 
 def stdin_is_interactive() -> bool:

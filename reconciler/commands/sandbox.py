@@ -14,7 +14,13 @@ from typing import Any, ClassVar
 
 import click
 
-from reconciler.errors import LedgerConfigError, LedgerNotFound
+from reconciler.errors import (
+    EXIT_ERROR,
+    EXIT_OK,
+    LedgerConfigError,
+    LedgerNotFound,
+    exit_codes_help,
+)
 from reconciler.ledger import jsonview, sqlite_path, textview
 from reconciler.ledger.base import Transaction
 from reconciler.ledger.sqlite import SqliteLedger
@@ -28,6 +34,16 @@ from reconciler.money import (
 from reconciler.session import clock_from_env
 
 CONSOLE_ACTOR = "console"
+EPILOG = exit_codes_help(
+    (0, 1, 64, 70),
+    {
+        EXIT_OK: "success",
+        EXIT_ERROR: "error: no such database, a refused movement or a ledger error",
+    },
+)
+CHECK_EPILOG = exit_codes_help(
+    (0, 1, 64, 70), {EXIT_OK: "every invariant holds", EXIT_ERROR: "a violation (each is listed)"}
+)
 
 
 class SandboxGroup(click.Group):
@@ -119,7 +135,7 @@ def sandbox() -> None:
     """
 
 
-@sandbox.command()
+@sandbox.command(epilog=EPILOG)
 @db_option
 @click.option("--org", "org_id", required=True, metavar="ID", help="Organization id.")
 @click.option("--credit", "amount", type=CentsAmount(), help="Credit the new org wallet.")
@@ -150,7 +166,7 @@ def init(db: Path, org_id: str, amount: int | None) -> None:
     click.echo(f"{verb} {db} for {org_id}: organization wallet balance {balance}")
 
 
-@sandbox.command()
+@sandbox.command(epilog=EPILOG)
 @db_option
 @note_option
 @click.argument("amount", type=CentsAmount())
@@ -171,7 +187,7 @@ def credit(db: Path, note: str, amount: int) -> None:
     )
 
 
-@sandbox.command()
+@sandbox.command(epilog=EPILOG)
 @db_option
 @click.option("--team", "team_id", required=True, metavar="ID", help="Team to fund.")
 @note_option
@@ -191,7 +207,7 @@ def allocate(db: Path, team_id: str, note: str, amount: int) -> None:
         click.echo(_moved("allocated", "to", team_id, entry, ledger))
 
 
-@sandbox.command()
+@sandbox.command(epilog=EPILOG)
 @db_option
 @click.option("--team", "team_id", required=True, metavar="ID", help="Team to take from.")
 @note_option
@@ -210,7 +226,7 @@ def reclaim(db: Path, team_id: str, note: str, amount: int) -> None:
         click.echo(_moved("reclaimed", "from", team_id, entry, ledger))
 
 
-@sandbox.command()
+@sandbox.command(epilog=EPILOG)
 @db_option
 @format_option
 def show(db: Path, output_format: str) -> None:
@@ -232,7 +248,7 @@ def show(db: Path, output_format: str) -> None:
         click.echo(textview.wallets_table(wallets, color=_color()), nl=False)
 
 
-@sandbox.command()
+@sandbox.command(epilog=EPILOG)
 @db_option
 @click.option("--team", "team_id", metavar="ID", help="Only this team's wallet.")
 @format_option
@@ -260,7 +276,7 @@ def transactions(db: Path, team_id: str | None, output_format: str) -> None:
         click.echo(textview.transactions_table(entries, color=_color()), nl=False)
 
 
-@sandbox.command()
+@sandbox.command(epilog=CHECK_EPILOG)
 @db_option
 def check(db: Path) -> int:
     """Verify the ledger's invariants (exit 1 on any violation).

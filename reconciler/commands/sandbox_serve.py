@@ -14,20 +14,46 @@ import os
 import signal
 import socket
 from pathlib import Path
-from types import FrameType
-from typing import Any
+from types import FrameType, ModuleType
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from reconciler.commands.sandbox import DbPath
-from reconciler.errors import EXIT_INTERRUPTED, LedgerConfigError
+from reconciler.errors import (
+    EXIT_ERROR,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    LedgerConfigError,
+    MissingExtra,
+    exit_codes_help,
+)
 from reconciler.ledger import is_loopback
 from reconciler.ledger.faults import FaultPlan, FaultSpecError
-from reconciler.ledger.server import GatewaySettings, create_app
+
+if TYPE_CHECKING:
+    from reconciler.ledger.server import GatewaySettings
 
 GRACE_SECONDS = 3
 TOKEN_VARIABLE = "RECONCILER_SANDBOX_TOKEN"
 READ_TOKEN_VARIABLE = "RECONCILER_SANDBOX_READ_TOKEN"
+
+
+INSTALL_HINT = (
+    "sandbox serve needs the sandbox extra (starlette and uvicorn): "
+    "pip install 'reconciler[sandbox]'"
+)
+
+
+def _server_modules() -> tuple[ModuleType, ModuleType]:
+    """``reconciler.ledger.server`` and ``uvicorn``; MissingExtra when the extra is missing."""
+    try:
+        import uvicorn
+
+        from reconciler.ledger import server
+    except ImportError as exc:
+        raise MissingExtra(INSTALL_HINT) from exc
+    return server, uvicorn
 
 
 class _OneLineLog(logging.Handler):
@@ -106,10 +132,23 @@ def load_gateway_settings(path: Path) -> GatewaySettings:
 
     config = load_gateway_file(path)
     mapping = {group.id: group.wallet_team_id for group in config.consumer_groups}
-    return GatewaySettings(mapping, config.wallet_enforcement, served=fragment(config))
+    server, _uvicorn = _server_modules()
+    settings: GatewaySettings = server.GatewaySettings(
+        mapping, config.wallet_enforcement, served=fragment(config)
+    )
+    return settings
 
 
-@click.command()
+@click.command(
+    epilog=exit_codes_help(
+        (0, 1, 64, 70, 130),
+        {
+            EXIT_OK: "stopped by SIGTERM",
+            EXIT_ERROR: "error: cannot listen, bad gateway config, or the sandbox extra is missing",
+            EXIT_INTERRUPTED: "stopped with Ctrl-C (the normal way to stop it)",
+        },
+    )
+)
 @click.option(
     "--db",
     "db_path",
@@ -131,7 +170,11 @@ def load_gateway_settings(path: Path) -> GatewaySettings:
     show_envvar=True,
     help="Read-only token (a write with it is a 403).",
 )
-@click.option("--faults", metavar="SPEC", help="Inject faults, e.g. 'allocate:lose@1,wallets:503'.")
+@click.option(
+    "--faults",
+    metavar="SPEC",
+    help="Inject faults, e.g. 'allocate:lose@1,wallets:503' or '*:503~0.2,seed=3'.",
+)
 @click.option(
     "--gateway-config",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
@@ -160,12 +203,14 @@ def serve(
     exit 130.
 
     \b
-    Faults (SPEC = comma-separated ROUTE:KIND[@N[,N..]|@N+]):
+    Faults (SPEC = comma-separated ROUTE:KIND[@N[,N..]|@N+|~P] and seed=S):
       ROUTE  allocate reclaim credit transactions wallets balance reserve settle *
       KIND   500|502|503 (no work done), 429 (Retry-After: 1),
              lose (work done, then 502), reset (work done, connection cut),
              latency=MS
       @N     only the Nth request to the route; @N+ from the Nth on; default all
+      ~P     each request independently with probability P (0 < P <= 1), drawn
+             from seed=S (default 0): the same seed, the same faulty run
 
     \b
     Example:
@@ -173,6 +218,7 @@ def serve(
       reconciler sandbox serve --db .reconciler/sandbox.db --port 8080
       KEEPTRUSTS_API_TOKEN=dev-billing reconciler plan --ledger http://127.0.0.1:8080
     """
+    server, uvicorn = _server_modules()
     _refuse_empty(token, "--token", TOKEN_VARIABLE)
     _refuse_empty(read_token, "--read-token", READ_TOKEN_VARIABLE)
     if not is_loopback(host) and not insecure:
@@ -186,14 +232,12 @@ def serve(
         raise click.BadParameter(str(exc), param_hint="--faults") from exc
     settings = load_gateway_settings(gateway_config) if gateway_config else None
 
-    import uvicorn
-
     from reconciler.ledger.sqlite import SqliteLedger
     from reconciler.session import clock_from_env
 
     ledger = SqliteLedger(db_path, clock=clock_from_env())
     try:
-        app = create_app(
+        app = server.create_app(
             ledger, token=token, read_token=read_token, faults=plan, gateway_config=settings
         )
         family = socket.AF_INET6 if ":" in host else socket.AF_INET

@@ -7,12 +7,16 @@ from pathlib import Path
 import click
 
 from reconciler import session
-from reconciler.cli import EXIT_CODES_HELP
 from reconciler.commands.output import color_for_stdout
+from reconciler.errors import EXIT_ERROR, EXIT_OK, exit_codes_help
 from reconciler.render import FORMATS, render
 
+EPILOG = exit_codes_help(
+    (0, 1, 64, 70), {EXIT_OK: "success", EXIT_ERROR: "error: no such file, or not a plan document"}
+)
 
-@click.command(epilog=EXIT_CODES_HELP)
+
+@click.command(epilog=EPILOG)
 @click.argument("plan_file", metavar="FILE", type=click.Path(dir_okay=False, path_type=Path))
 @click.option(
     "--format",

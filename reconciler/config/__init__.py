@@ -81,10 +81,13 @@ def validate_dir(budgets_dir: Path) -> Report:
 
 
 def load(budgets_dir: Path) -> tuple[DesiredState, tuple[Diagnostic, ...]]:
-    """The desired state and its warnings; ``ConfigError`` (every diagnostic) on any error."""
+    """The desired state and its warnings (not the ``validate_only`` ones); ``ConfigError``
+    (every diagnostic) on any error."""
     report = validate_dir(budgets_dir)
     if report.state is None:
         errors = report.errors
+        if errors and not Path(budgets_dir).is_dir():  # one plain line: there is nothing to list
+            raise ConfigError(str(errors[0]), report.diagnostics)
         first = f": {errors[0]}" if errors else ""
         count = report.error_count
         more = f" (and {plural(count - 1, 'more error')})" if count > 1 else ""
@@ -92,4 +95,4 @@ def load(budgets_dir: Path) -> tuple[DesiredState, tuple[Diagnostic, ...]]:
         raise ConfigError(
             f"{summary}; run 'reconciler validate' for the full list", report.diagnostics
         )
-    return report.state, report.warnings
+    return report.state, tuple(w for w in report.warnings if not w.validate_only)

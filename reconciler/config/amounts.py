@@ -1,8 +1,10 @@
 """Rules for the amounts written in budgets: finite, not negative, whole cents, not absurd.
 
-The schemas declare ``minimum: 0`` and ``multipleOf: 0.01`` for editors; this module enforces
-them with messages that say what the amount is for. Amounts are ``Decimal`` built from the
-scalar's text, so ``12000.10`` is exactly twelve thousand and ten cents.
+The schemas declare ``minimum: 0`` for editors and state the whole-cents rule in each amount's
+``description`` (not as ``multipleOf: 0.01``, which binary-float validators get wrong for about
+one value in nine); this module enforces both with messages that say what the amount is for.
+Amounts are ``Decimal`` built from the scalar's text, so ``12000.10`` is exactly twelve thousand
+and ten cents.
 """
 
 from __future__ import annotations
@@ -10,9 +12,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from reconciler.config.diagnostics import Diagnostic, clip
+from reconciler.config.diagnostics import Diagnostic
 from reconciler.config.nodes import Document, Mapping, PathElement, Scalar, readable_path, resolve
 from reconciler.money import is_exponent_notation
+from reconciler.text import clip
 
 MAX_AMOUNT = Decimal(10) ** 12  # a trillion credits: anything above is a typo
 _CENT = Decimal("0.01")

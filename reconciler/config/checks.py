@@ -10,10 +10,10 @@ A duplicate names every place it occurs.
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from reconciler.config.amounts import check_amounts
-from reconciler.config.diagnostics import Diagnostic, Severity, clip
+from reconciler.config.diagnostics import Diagnostic, Severity
 from reconciler.config.nodes import (
     Document,
     Mapping,
@@ -26,6 +26,7 @@ from reconciler.config.nodes import (
     scalar_str,
 )
 from reconciler.config.schema import SCHEMA_FILES, check_schema, suggestion
+from reconciler.text import clip
 
 API_VERSION = "reconciler/v1"
 KINDS = tuple(SCHEMA_FILES)
@@ -254,7 +255,10 @@ def _check_groups(
                     f"team '{target.value}' is removed: true; this group's traffic falls "
                     "through to the organization wallet"
                 )
-                found.append(_diag(gateway.doc, target.mark, path, message, "warning"))
+                warning = _diag(gateway.doc, target.mark, path, message, "warning")
+                # validate says it; plan/apply would repeat it on every run until the group is
+                # removed, burying the warnings that need action now
+                found.append(replace(warning, validate_only=True))
     for name, places in sorted(group_places.items()):
         found += _once(f"consumer group id '{name}'", places, "use each id once")
     if gateways:

@@ -15,9 +15,11 @@ A diagnostic points at ``file:line:col`` (1-based) and names the key by a readab
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Literal
+
+from reconciler.text import printable
 
 if TYPE_CHECKING:
     from reconciler.model import DesiredState
@@ -34,6 +36,8 @@ class Diagnostic:
     col: int
     key_path: str
     message: str
+    # Shown by ``validate`` only, not repeated by every plan/apply (a lasting, known state).
+    validate_only: bool = field(default=False, compare=False)
 
     def __str__(self) -> str:
         """The one-line text form, safe for a terminal (see ``printable``)."""
@@ -126,26 +130,6 @@ def sort_diagnostics(diagnostics: list[Diagnostic]) -> Sorted:
             kept.append(Diagnostic("notice", file, 0, 0, "", message))
     shown = tuple(sorted(kept, key=Diagnostic.sort_key))
     return Sorted(shown, hidden["error"], hidden["warning"])
-
-
-def printable(text: str) -> str:
-    """``text`` with every character a terminal would act on or not show escaped visibly.
-
-    Budgets files are untrusted input (a pull request), and diagnostics echo their keys and
-    values: ESC, BEL, NUL and other C0/C1 controls, line separators, bidi and zero-width format
-    characters become ``\\x1b``, ``\\u200b``, ... (as ``repr`` writes them).
-    """
-    if text.isprintable():
-        return text
-    return "".join(ch if ch.isprintable() else repr(ch)[1:-1] for ch in text)
-
-
-def clip(text: str, limit: int = 40) -> str:
-    """``text`` shortened for a one-line message (``1111…1111``)."""
-    if len(text) <= limit:
-        return text
-    half = (limit - 1) // 2
-    return f"{text[:half]}…{text[-half:]}"
 
 
 def plural(count: int, noun: str) -> str:

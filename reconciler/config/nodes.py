@@ -12,7 +12,7 @@ from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from reconciler.config.diagnostics import clip
+from reconciler.text import clip
 
 ScalarValue = str | Decimal | bool | None
 PlainValue = ScalarValue | list["PlainValue"] | dict[str, "PlainValue"]

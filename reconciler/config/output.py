@@ -2,7 +2,9 @@
 
 The JSON document is versioned (``format_version``) and carries amounts as decimal strings.
 GitHub annotations follow the workflow-command escaping rules: ``%``, ``\\r`` and ``\\n`` in the
-message; additionally ``:`` and ``,`` in the properties (file).
+message; additionally ``:`` and ``,`` in the properties (file). Annotations show file names,
+key paths and messages through ``text.printable`` like the text output; JSON keeps every
+character exactly except undecodable file-name bytes (``bad\\udcff.yaml``), so it is valid UTF-8.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from reconciler.config.diagnostics import Diagnostic, Report, plural
 from reconciler.model import DesiredState
 from reconciler.money import CURRENCY, decimal_str, format_usd
 from reconciler.periods import PeriodKind
+from reconciler.text import encodable, printable
 
 JSON_FORMAT_VERSION = 1
 _PER = {
@@ -60,11 +63,11 @@ def summary_dict(state: DesiredState) -> dict[str, Any]:
 def diagnostic_dict(diagnostic: Diagnostic) -> dict[str, Any]:
     return {
         "severity": diagnostic.severity,
-        "file": diagnostic.file,
+        "file": encodable(diagnostic.file),
         "line": diagnostic.line,
         "col": diagnostic.col,
-        "key_path": diagnostic.key_path,
-        "message": diagnostic.message,
+        "key_path": encodable(diagnostic.key_path),
+        "message": encodable(diagnostic.message),
     }
 
 
@@ -89,8 +92,9 @@ def _escape_property(text: str) -> str:
 
 def github_line(diagnostic: Diagnostic) -> str:
     """``::error file=…,line=…,col=…::key.path: message`` (line/col left out when 0)."""
-    props = [f"file={_escape_property(diagnostic.file)}"]
+    props = [f"file={_escape_property(printable(diagnostic.file))}"]
     if diagnostic.line > 0:
         props += [f"line={diagnostic.line}", f"col={diagnostic.col}"]
     key = f"{diagnostic.key_path}: " if diagnostic.key_path else ""
-    return f"::{diagnostic.severity} {','.join(props)}::{_escape_data(key + diagnostic.message)}"
+    message = _escape_data(printable(key + diagnostic.message))
+    return f"::{diagnostic.severity} {','.join(props)}::{message}"

@@ -12,10 +12,10 @@ declared, and the follow-on error stays.
 
 from __future__ import annotations
 
-import difflib
 import re
 
 from reconciler.config.nodes import Document, Mapping, scalar_str
+from reconciler.config.schema import closest
 
 _KINDS = ("Organization", "Team", "GatewayConfig")
 _SEPARATOR = re.compile(r"^(?:---|\.\.\.)(?:[ \t].*)?$", re.MULTILINE)
@@ -28,8 +28,8 @@ def may_be_team(kind: str | None) -> bool:
     kind is, or is close to, Organization or GatewayConfig."""
     if kind is None:
         return True
-    close = difflib.get_close_matches(kind.lower(), [k.lower() for k in _KINDS], n=1, cutoff=0.6)
-    return not close or close[0] == "team"
+    close = closest(kind, list(_KINDS))
+    return close is None or close == "Team"
 
 
 def document_team_id(doc: Document) -> str | None:

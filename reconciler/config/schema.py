@@ -1,15 +1,15 @@
 """Check a document against the JSON Schema of its kind (``schemas/*.schema.json``).
 
 The schemas ship inside the package (``reconciler/schemas`` links to the top-level ``schemas/``)
-and are read with ``importlib.resources``. Numeric rules (``minimum``, ``multipleOf``) stay in the
-schemas for editors but are not enforced here: ``amounts`` checks them with clearer messages.
+and are read with ``importlib.resources``. Numeric rules (``minimum``) stay in the schemas
+for editors but are not enforced here: ``amounts`` checks them with clearer messages.
 Each jsonschema error becomes a diagnostic at the line and column of the key it concerns.
 """
 
 from __future__ import annotations
 
-import difflib
 import json
+import re
 from collections.abc import Iterator
 from decimal import InvalidOperation, localcontext
 from functools import cache
@@ -19,9 +19,10 @@ from typing import Any
 import jsonschema
 from jsonschema.exceptions import ValidationError
 
-from reconciler.config.diagnostics import Diagnostic, clip
+from reconciler.config.diagnostics import Diagnostic
 from reconciler.config.nodes import Document, Mapping, Node, PathElement, Scalar, resolve, to_plain
 from reconciler.config.nodes import readable_path as _readable
+from reconciler.text import clip
 
 SCHEMA_FILES = {
     "Organization": "organization.schema.json",
@@ -64,8 +65,38 @@ def _validator(kind: str) -> Any:
 
 
 def suggestion(word: str, choices: list[str]) -> str:
-    close = difflib.get_close_matches(word, choices, n=1, cutoff=0.6)
-    return f"; did you mean '{close[0]}'?" if close else ""
+    """``; did you mean 'x'?`` when one choice is genuinely close to ``word``, else ``""``."""
+    close = closest(word, choices)
+    return f"; did you mean '{close}'?" if close else ""
+
+
+def closest(word: str, choices: list[str]) -> str | None:
+    """The choice within a few typos of ``word`` (ignoring case): at most one edit per four
+    characters (a transposition is one edit), so ``team_reserch`` finds ``team_research`` and
+    ``team_research`` does not find ``team_legal`` through their shared ``team_`` prefix."""
+    budget = max(1, len(word) // 4)
+    scored = [
+        (_edits(word.lower(), choice.lower()), choice)
+        for choice in choices
+        if abs(len(word) - len(choice)) <= budget
+    ]
+    near = sorted((edits, choice) for edits, choice in scored if edits <= budget)
+    return near[0][1] if near else None
+
+
+def _edits(a: str, b: str) -> int:
+    """Optimal-string-alignment distance: insertions, deletions, substitutions, transpositions."""
+    previous2: list[int] = []
+    previous = list(range(len(b) + 1))
+    for i, ca in enumerate(a, start=1):
+        row = [i]
+        for j, cb in enumerate(b, start=1):
+            cost = min(previous[j] + 1, row[j - 1] + 1, previous[j - 1] + (ca != cb))
+            if i > 1 and j > 1 and ca == b[j - 2] and a[i - 2] == cb:
+                cost = min(cost, previous2[j - 2] + 1)
+            row.append(cost)
+        previous2, previous = previous, row
+    return previous[-1]
 
 
 def _show(node: Node | None, value: object) -> str:
@@ -74,6 +105,31 @@ def _show(node: Node | None, value: object) -> str:
     if isinstance(node, Mapping):
         return "a mapping"
     return "a list" if node is not None else repr(value)
+
+
+_YAML11_BOOLEANS = {
+    "yes": "true",
+    "on": "true",
+    "y": "true",
+    "no": "false",
+    "off": "false",
+    "n": "false",
+}
+
+
+def _yaml11_boolean(error: ValidationError, node: Node | None) -> str | None:
+    """The fix for ``protect: yes``: YAML 1.1 read it as a boolean, YAML 1.2 tools as text."""
+    if error.validator != "type" or "boolean" not in str(error.validator_value):
+        return None
+    if not isinstance(node, Scalar) or node.quoted or not isinstance(node.value, str):
+        return None
+    fix = _YAML11_BOOLEANS.get(node.text.lower())
+    if fix is None:
+        return None
+    return (
+        f"'{clip(node.text)}' is a YAML 1.1 boolean, which YAML 1.2 tools (editors, CI) read as "
+        f"text; write {fix}"
+    )
 
 
 def _message(error: ValidationError, shown: str) -> str:
@@ -91,9 +147,11 @@ def _message(error: ValidationError, shown: str) -> str:
     if kind == "pattern":
         if "owners" in list(error.absolute_path):
             return f"{shown} is not a GitHub @user, @org/team or an email address"
+        longest = re.search(r"\{0,(\d+)\}", str(error.validator_value))
+        most = int(longest[1]) + 1 if longest else 128
         return (
             f"{shown} is not a valid id: use letters, digits, '_', '-', '.' and ':', "
-            "starting with a letter or digit (at most 128 characters)"
+            f"starting with a letter or digit (at most {most} characters)"
         )
     if kind == "minLength":
         return "must not be empty"
@@ -136,5 +194,6 @@ def check_schema(doc: Document, kind: str, prefix: str) -> list[Diagnostic]:
                     add(path, f"missing required key '{key}'{_REQUIRED_HINTS.get(key, '')}")
         else:
             node, _mark = resolve(doc.root, path)
-            add(path, _message(error, _show(node, error.instance)), at_value=True)
+            message = _yaml11_boolean(error, node) or _message(error, _show(node, error.instance))
+            add(path, message, at_value=True)
     return found

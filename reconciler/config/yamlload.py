@@ -23,7 +23,7 @@ from typing import Any
 
 import yaml
 
-from reconciler.config.diagnostics import Diagnostic, clip
+from reconciler.config.diagnostics import Diagnostic
 from reconciler.config.nodes import (
     Document,
     Duplicate,
@@ -35,6 +35,7 @@ from reconciler.config.nodes import (
     ScalarValue,
     Sequence,
 )
+from reconciler.text import clip
 
 LOADER: type[Any] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 MAX_ALIAS_EXPANSION = 10_000
@@ -43,6 +44,11 @@ MAX_DEPTH = 64
 _TAG = "tag:yaml.org,2002:"
 # Every explicit tag is refused, the standard ones too (!!str, !!float, ...): a tag changes how
 # a value is read, which a budgets file never needs, and one rule is easiest to review.
+_YAML12_BOOLS: dict[str, ScalarValue] = {
+    spelling: value
+    for word, value in (("true", True), ("false", False))
+    for spelling in (word, word.capitalize(), word.upper())
+}
 _TAG_FIX = "remove it (budgets files use no YAML tags; quote a value to make it text)"
 _SPECIAL_FLOATS = {
     ".inf": Decimal("Infinity"),
@@ -51,7 +57,6 @@ _SPECIAL_FLOATS = {
     ".nan": Decimal("NaN"),
 }
 _CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_BOOLS = frozenset({"true", "false"})
 _DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 
 
@@ -82,11 +87,8 @@ def scalar_value(tag: str, text: str) -> ScalarValue:
     """The value of a resolved scalar: numbers as exact Decimal, dates and others as text."""
     if tag == _TAG + "null":
         return None
-    if tag == _TAG + "bool":
-        # YAML 1.2 booleans only: yes/no/on/off (YAML 1.1) stay text, so the schema refuses
-        # them ("true or false") instead of reading a string as a switch (DESIGN §3).
-        flag = _CONSTRUCTOR.bool_values.get(text.lower()) if text.lower() in _BOOLS else None
-        return text if flag is None else bool(flag)
+    if tag == _TAG + "bool":  # YAML 1.2 booleans only: yes/no/on/off stay text (DESIGN §3)
+        return _YAML12_BOOLS.get(text, text)
     if tag == _TAG + "int":
         if _DECIMAL_INT.fullmatch(text):  # exact, and no int() digit limit
             return Decimal(text.replace("_", ""))

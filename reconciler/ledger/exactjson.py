@@ -17,6 +17,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from reconciler.text import clip
+
+__all__ = ["JSONSyntaxError", "Number", "clip", "dumps", "loads", "parse_int", "unique_keys"]
+
 
 class JSONSyntaxError(ValueError):
     """Text that is not JSON (or holds NaN/Infinity); the message says where."""
@@ -27,14 +31,6 @@ class Number:
     """An exact JSON number token, written as is by :func:`dumps`."""
 
     token: str
-
-
-CLIP = 40  # characters of a value echoed in a message
-
-
-def clip(text: str, limit: int = CLIP) -> str:
-    """``text`` cut to ``limit`` characters (``…`` marks the cut), for echoing in messages."""
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
 
 
 def loads(data: bytes | str) -> Any:

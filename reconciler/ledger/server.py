@@ -320,7 +320,12 @@ def _ledger_error(exc: LedgerError) -> Response:
 async def _http_exception(request: Request, exc: Exception) -> Response:
     status = exc.status_code if isinstance(exc, HTTPException) else 500
     code = {404: "not_found", 405: "method_not_allowed"}.get(status, "error")
-    return error_response(status, "invalid_request", code, f"{request.method} {request.url.path}")
+    message = f"{request.method} {request.url.path}"
+    headers = exc.headers if isinstance(exc, HTTPException) and exc.headers else {}
+    allow = [v for k, v in headers.items() if k.lower() == "allow"]  # RFC 9110 §15.5.6
+    return error_response(
+        status, "invalid_request", code, message, {"Allow": allow[0]} if allow else None
+    )
 
 
 def create_app(

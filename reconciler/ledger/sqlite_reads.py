@@ -14,7 +14,6 @@ from datetime import datetime
 
 from reconciler.errors import LedgerNotFound, LedgerRequestInvalid
 from reconciler.ledger.base import Scope, TeamObservation, Transaction, Wallet
-from reconciler.ledger.exactjson import clip
 from reconciler.ledger.sqlite_rows import (
     ENTRY_SELECT,
     WALLET_COLUMNS,
@@ -24,6 +23,7 @@ from reconciler.ledger.sqlite_rows import (
 )
 from reconciler.ledger.sqlite_schema import format_timestamp, parse_timestamp
 from reconciler.periods import Period
+from reconciler.text import clip
 
 MAX_PAGE = 1000
 _ORDER = " ORDER BY e.created_at, e.seq"

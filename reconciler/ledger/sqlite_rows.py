@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+import unicodedata
 from collections.abc import Sequence
 from typing import Any
 
@@ -20,6 +21,7 @@ from reconciler.errors import LedgerRequestInvalid
 from reconciler.ledger.base import EntryType, Scope, Transaction, Wallet, WalletStatus
 from reconciler.ledger.sqlite_schema import parse_timestamp
 from reconciler.money import MICROS_PER_UNIT, format_usd
+from reconciler.text import is_printable
 
 MAX_AMOUNT = 1_000_000_000 * MICROS_PER_UNIT  # one movement: at most 1,000,000,000.00
 MAX_TOTAL_CREDITS = 100 * MAX_AMOUNT  # keeps every sum far inside SQLite's 64-bit integers
@@ -141,14 +143,26 @@ def check_text(value: object, what: str, *, limit: int = MAX_NOTE_LENGTH) -> str
                 f"{what} must be valid UTF-8 text: character {position} is U+{code:04X}, "
                 "half of a surrogate pair"
             )
-        if code < 32 or code == 127:
+        if not is_printable(char):
             raise LedgerRequestInvalid(
                 f"{what} must be one line without control characters: character {position} "
-                f"is U+{code:04X}"
+                f"is U+{code:04X} ({_kind(char)})"
             )
     if len(value) > limit:
         raise LedgerRequestInvalid(f"{what} is {len(value)} characters long; the limit is {limit}")
     return value
+
+
+def _kind(char: str) -> str:
+    """What a refused character is, in words (``unicodedata`` categories Cc, Cf, Zl, Zp, Zs...)."""
+    category = unicodedata.category(char)
+    if category == "Cf":
+        return "an invisible format character (bidi control or zero-width)"
+    if category in {"Zl", "Zp"}:
+        return "a line or paragraph separator"
+    if category == "Zs":
+        return "a space other than U+0020"
+    return "a control character" if category == "Cc" else "an unassigned or private character"
 
 
 def check_key(key: object, what: str = "idempotency key") -> str:

@@ -1,7 +1,8 @@
 """Wallets and transactions as aligned text tables (rich; colour only on a TTY without NO_COLOR).
 
 Tables are rendered to a string with no wrapping and no trailing spaces, so the text output of
-a ledger is stable (tests compare it exactly) and greps well.
+a ledger is stable (tests compare it exactly) and greps well. Ids, actors and notes go through
+``text.printable``: a note cannot forge a row or drive the terminal.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from rich.table import Table
 
 from reconciler.ledger.base import Transaction, Wallet
 from reconciler.money import format_usd
+from reconciler.text import printable
 
 
 def render_table(
@@ -56,7 +58,7 @@ def wallets_table(wallets: Iterable[Wallet], *, color: bool = False) -> str:
     rows = [
         (
             w.scope.value,
-            w.owner_id,
+            printable(w.owner_id),
             format_usd(w.balance),
             format_usd(w.reserved),
             format_usd(w.available),
@@ -73,15 +75,15 @@ def transactions_table(entries: Iterable[Transaction], *, color: bool = False) -
     headers = ("ID", "TIME (UTC)", "SCOPE", "OWNER", "TYPE", "AMOUNT", "BALANCE", "ACTOR", "NOTE")
     rows = [
         (
-            e.id,
+            printable(e.id),
             e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
             e.scope.value if e.scope else "",
-            e.owner_id or "",
+            printable(e.owner_id),
             e.type.value,
             format_usd(e.amount, sign=True),
             format_usd(e.balance_after),
-            e.actor or "",
-            e.note or (f"request {e.request_id}" if e.request_id else ""),
+            printable(e.actor),
+            printable(e.note or (f"request {e.request_id}" if e.request_id else "")),
         )
         for e in entries
     ]

@@ -22,7 +22,7 @@ from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT202012
 
 from reconciler.ledger import wire
-from reconciler.ledger.exactjson import clip
+from reconciler.text import clip
 
 DOCUMENT_URI = "urn:reconciler:wallet-api"
 MAX_LIMIT = 1000

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -13,10 +13,12 @@ from click.testing import CliRunner, Result
 from reconciler.cli import cli
 from reconciler.ledger.sqlite import SqliteLedger
 from tests.support.budgets import organization_doc, team_doc, write_budgets
+from tests.support.clocks import TickingClock
 from tests.support.git_repo import GitRepo
 from tests.support.planning import m
 
 NOW = "2026-11-15T12:00:00Z"
+NOW_AT = datetime(2026, 11, 15, 12, 0, tzinfo=UTC)
 COMMITTED = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
 LEDGER_URL = "sqlite:///.reconciler/sandbox.db"
 
@@ -25,6 +27,7 @@ LEDGER_URL = "sqlite:///.reconciler/sandbox.db"
 class Workspace:
     repo: GitRepo
     runner: CliRunner
+    clock: TickingClock = field(default_factory=lambda: TickingClock(NOW_AT))
 
     @property
     def budgets(self) -> Path:
@@ -38,7 +41,8 @@ class Workspace:
         return self.runner.invoke(cli, list(args), input=input)
 
     def ledger(self) -> SqliteLedger:
-        return SqliteLedger(self.db)
+        """The workspace's ledger as a console would write to it: just after ``NOW``."""
+        return SqliteLedger(self.db, clock=self.clock)
 
     def team_notes(self, team_id: str) -> list[str | None]:
         with self.ledger() as ledger:

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from reconciler import planner, session
+from reconciler import planner, session, stale
 from reconciler.ledger.base import Ledger
 from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.model import DesiredState
@@ -53,3 +53,29 @@ def make_plan(
         managed_since=managed_since or {},
         override_reason=override_reason,
     )
+
+
+def check_saved(
+    saved: Plan,
+    ledger: Ledger,
+    head: str,
+    now: datetime,
+    state: DesiredState,
+    *,
+    override_reason: str | None = None,
+) -> Plan:
+    """What ``apply PLANFILE`` checks, in its order: the file alone, period and HEAD, then a
+    fresh plan of ``state`` at ``now`` compared with the file. Returns the plan to execute."""
+    stale.check_self_consistent(saved)
+    stale.check_current(saved, head, now)
+    observed = session.observe(ledger, state, period_at(state.organization.period, now))
+    fresh = planner.plan(
+        state,
+        observed,
+        commit=head,
+        dirty=saved.dirty,
+        now=now,
+        managed_since={},
+        override_reason=override_reason,
+    )
+    return stale.verify(saved, fresh, ledger, state)

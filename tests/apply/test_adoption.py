@@ -33,6 +33,6 @@ def test_a_flow_in_the_next_second_is_drift(workspace: Workspace) -> None:
     result = workspace.invoke("plan", "--detailed-exitcode")
     assert result.exit_code == 2, result.output
     assert "left in place  console: pre-existing" in result.stdout
-    assert "allocate  team_new  1,000.00  1,000.00       0.00" in result.stdout
+    assert "allocate  team_new  1,000.00  1,000.00  0.00" in result.stdout
     # managed since this period: not a "new period", just nothing counted yet
     assert "0.00  nothing allocated this period yet: allocate envelope 1,000.00" in result.stdout

@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -15,7 +16,7 @@ from reconciler import notes
 from reconciler.cli import cli
 from reconciler.commands import output
 from reconciler.ledger.sqlite import SqliteLedger
-from tests.apply.conftest import Workspace
+from tests.apply.conftest import COMMITTED, Workspace
 
 HEADER = "for org_acme, period 2026-11 (2026-11-01 → 2026-12-01, UTC)"
 
@@ -201,7 +202,7 @@ def test_a_saved_plan_is_refused_once_head_moves(workspace: Workspace) -> None:
     workspace.invoke("plan", "--out", "plan.json")
     old = workspace.repo.head()
     workspace.write_teams(team_eng="1300.00", team_ops="300.00")
-    new = workspace.repo.commit("raise eng")
+    new = workspace.repo.commit("raise eng", when=COMMITTED + timedelta(minutes=1))
     result = workspace.invoke("apply", "plan.json", "--auto-approve")
     assert result.exit_code == 1
     plan_id = json.loads((workspace.repo.root / "plan.json").read_text())["plan_id"]
@@ -239,7 +240,7 @@ def test_guards_are_enforced_and_the_override_reason_lands_in_the_notes(
     workspace: Workspace,
 ) -> None:
     workspace.write_teams(team_eng="4900.00", team_ops="300.00")
-    workspace.repo.commit("big raise")
+    workspace.repo.commit("big raise", when=COMMITTED + timedelta(minutes=2))
     refused = workspace.invoke("apply", "--auto-approve")
     assert refused.exit_code == 1
     assert refused.stderr == (
@@ -254,9 +255,10 @@ def test_guards_are_enforced_and_the_override_reason_lands_in_the_notes(
     assert workspace.invoke("plan", "--out", "plan.json").exit_code == 0
     with_file = workspace.invoke("apply", "plan.json", "--override-guards", "x")
     assert with_file.exit_code == 64
+    plan_id = json.loads(Path("plan.json").read_text(encoding="utf-8"))["plan_id"]
     assert with_file.stderr == (
-        "error: --override-guards goes with `reconciler plan` when applying a plan file: the "
-        "reason is already in the plan\n"
+        f"error: plan {plan_id} was made without --override-guards: apply it without one "
+        "(make a new plan with the reason if a guard must be passed)\n"
     )
 
 
@@ -318,7 +320,9 @@ def test_routing_changes_are_shown_against_the_last_applied_commit_or_base(
         ),
         encoding="utf-8",
     )
-    workspace.repo.commit("route ops traffic to the eng wallet")
+    workspace.repo.commit(
+        "route ops traffic to the eng wallet", when=COMMITTED + timedelta(minutes=3)
+    )
     result = workspace.invoke("plan", "--detailed-exitcode")
     assert result.exit_code == 0  # routing moves no money
     assert "  team_ops  team_ops → team_eng" in result.stdout.splitlines()
@@ -378,7 +382,9 @@ def test_every_help_has_an_example_and_the_exit_codes(command: str) -> None:
     assert result.exit_code == 0
     assert "\nExample:\n" in result.stdout.replace("  Example:", "Example:")
     assert f"  reconciler {command} " in result.stdout
-    assert "3   partial apply: some movements made, some failed; re-run to resume" in result.stdout
+    assert "\nExit codes:\n" in result.stdout.replace("  Exit codes:", "Exit codes:")
+    partial = "3   partial apply: some movements made, some failed; re-run to resume"
+    assert (partial in result.stdout) == (command != "show")  # show never applies
     assert "RECONCILER_NOW" not in result.stdout
 
 

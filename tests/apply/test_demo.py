@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -35,7 +36,7 @@ def clone(tmp_path: Path, repo_root: Path) -> GitRepo:
     shutil.copy(repo_root / "Makefile", repo.root / "Makefile")
     shutil.copy(repo_root / ".gitignore", repo.root / ".gitignore")
     shutil.copytree(repo_root / "budgets", repo.root / "budgets")
-    repo.commit("sample budgets")
+    repo.commit("sample budgets", when=datetime(2026, 11, 1, 9, 0, tzinfo=UTC))
     return repo
 
 

@@ -10,6 +10,8 @@ from reconciler.errors import GitError, NoCommitError
 from tests.support.budgets import gateway_doc, organization_doc, team_doc, write_budgets
 from tests.support.git_repo import GitRepo
 
+T0 = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+
 
 def team_text(team_id: str, envelope: str = "1000.00") -> str:
     return (
@@ -21,7 +23,7 @@ def team_text(team_id: str, envelope: str = "1000.00") -> str:
 def test_head_commit_is_the_full_sha(tmp_path: Path) -> None:
     repo = GitRepo.init(tmp_path / "repo")
     repo.write("budgets/a.yaml", team_text("team_a"))
-    sha = repo.commit("add a")
+    sha = repo.commit("add a", when=T0)
     assert git.head_commit(repo.root / "budgets") == sha
     assert len(sha) == 40
     assert git.repo_root(repo.root / "budgets") == repo.root.resolve()
@@ -50,7 +52,7 @@ def test_dirty_paths_lists_modified_staged_and_untracked_under_budgets_only(
     repo.write("budgets/a.yaml", team_text("team_a"))
     repo.write("budgets/b.yaml", team_text("team_b"))
     repo.write("README.md", "hello\n")
-    repo.commit("start")
+    repo.commit("start", when=T0)
     assert git.dirty_paths(repo.root / "budgets") == []
 
     repo.write("budgets/a.yaml", team_text("team_a", "2000.00"))  # modified
@@ -69,7 +71,7 @@ def test_dirty_paths_ignores_git_ignored_files(tmp_path: Path) -> None:
     repo = GitRepo.init(tmp_path / "repo")
     repo.write(".gitignore", "*.bak\n")
     repo.write("budgets/a.yaml", team_text("team_a"))
-    repo.commit("start")
+    repo.commit("start", when=T0)
     repo.write("budgets/a.yaml.bak", "backup\n")
     assert git.dirty_paths(repo.root / "budgets") == []
 
@@ -121,7 +123,7 @@ def test_managed_since_in_a_repository_without_commits(tmp_path: Path) -> None:
 def test_resolve_revision_refuses_unknown_revisions(tmp_path: Path) -> None:
     repo = GitRepo.init(tmp_path / "repo")
     repo.write("budgets/a.yaml", team_text("team_a"))
-    sha = repo.commit("a")
+    sha = repo.commit("a", when=T0)
     assert git.resolve_revision(repo.root, "main") == sha
     with pytest.raises(GitError) as err:
         git.resolve_revision(repo.root, "nope")
@@ -133,21 +135,21 @@ def test_resolve_revision_refuses_unknown_revisions(tmp_path: Path) -> None:
 def test_load_at_reads_the_budgets_as_they_were_at_a_revision(tmp_path: Path) -> None:
     repo = GitRepo.init(tmp_path / "repo")
     repo.write("README.md", "before the budgets\n")
-    empty = repo.commit("no budgets yet")
+    empty = repo.commit("no budgets yet", when=T0)
     write_budgets(
         repo.root / "budgets",
         organization=organization_doc("org_x"),
         teams=[team_doc("team_a", "100.00"), team_doc("team_b", "50.00")],
         gateway=gateway_doc({"eng": "team_a"}),
     )
-    first = repo.commit("eng -> team_a")
+    first = repo.commit("eng -> team_a", when=T0)
     write_budgets(
         repo.root / "budgets",
         organization=organization_doc("org_x"),
         teams=[team_doc("team_a", "100.00"), team_doc("team_b", "75.00")],
         gateway=gateway_doc({"eng": "team_b", "ops": "team_a"}),
     )
-    repo.commit("eng -> team_b")
+    repo.commit("eng -> team_b", when=T0)
     repo.write("budgets/teams/team_a.yaml", "not: [valid")  # the working tree does not matter
 
     then = git.load_at(repo.root / "budgets", first)

@@ -10,18 +10,18 @@ from reconciler import executor
 from reconciler.errors import StalePlanError
 from reconciler.executor import StepStatus
 from reconciler.plan import Action
-from reconciler.stale import check_stale
-from tests.apply.helpers import Clock, make_plan, sandbox
+from tests.apply.helpers import Clock, check_saved, make_plan, sandbox
 from tests.support.planning import COMMIT, OTHER_COMMIT, desired, m, organization, team
 
 
 def test_a_plan_for_an_ended_period_is_stale(tmp_path: Path) -> None:
     clock = Clock()
     ledger = sandbox(tmp_path / "l.db", clock)
-    plan = make_plan(desired(organization(), team("team_eng", 100)), ledger, clock)
-    check_stale(plan, ledger, COMMIT, clock())
+    state = desired(organization(), team("team_eng", 100))
+    plan = make_plan(state, ledger, clock)
+    check_saved(plan, ledger, COMMIT, clock(), state)
     with pytest.raises(StalePlanError) as err:
-        check_stale(plan, ledger, COMMIT, datetime(2026, 12, 1, tzinfo=UTC))
+        check_saved(plan, ledger, COMMIT, datetime(2026, 12, 1, tzinfo=UTC), state)
     assert str(err.value) == (
         f"plan {plan.plan_id} is for period 2026-11, which ended 2026-12-01: "
         "run `reconciler plan` again"
@@ -31,9 +31,10 @@ def test_a_plan_for_an_ended_period_is_stale(tmp_path: Path) -> None:
 def test_a_plan_made_at_another_commit_is_stale(tmp_path: Path) -> None:
     clock = Clock()
     ledger = sandbox(tmp_path / "l.db", clock)
-    plan = make_plan(desired(organization(), team("team_eng", 100)), ledger, clock)
+    state = desired(organization(), team("team_eng", 100))
+    plan = make_plan(state, ledger, clock)
     with pytest.raises(StalePlanError) as err:
-        check_stale(plan, ledger, OTHER_COMMIT, clock())
+        check_saved(plan, ledger, OTHER_COMMIT, clock(), state)
     assert str(err.value) == (
         f"plan {plan.plan_id} was made at commit c0ffee0 but HEAD is now beefbee: "
         "run `reconciler plan` again"
@@ -47,7 +48,7 @@ def test_a_console_allocation_on_a_touched_team_makes_the_plan_stale(tmp_path: P
     plan = make_plan(state, ledger, clock)
     ledger.allocate("team_ops", m(5), note="console", actor="bob")
     with pytest.raises(StalePlanError) as err:
-        check_stale(plan, ledger, COMMIT, clock())
+        check_saved(plan, ledger, COMMIT, clock(), state)
     assert str(err.value) == (
         f"plan {plan.plan_id} is stale: team_ops's allocation flows changed since the plan "
         "(0 flow(s) then, 1 now; newest: allocation_in +5.00 at 2026-11-15T12:00:00+00:00 by "
@@ -65,7 +66,7 @@ def test_spend_alone_never_makes_a_plan_stale(tmp_path: Path) -> None:
     hold = ledger.reserve("r1", m(300), team_id="team_eng")
     ledger.settle(hold.reservation_id, m(250))
     ledger.reserve("r2", m(100), team_id="team_eng")  # still held
-    check_stale(plan, ledger, COMMIT, clock())
+    check_saved(plan, ledger, COMMIT, clock(), lowered)
 
 
 def test_a_partly_applied_plan_is_not_stale(tmp_path: Path) -> None:
@@ -74,7 +75,7 @@ def test_a_partly_applied_plan_is_not_stale(tmp_path: Path) -> None:
     state = desired(organization(), team("team_eng", 100), team("team_ops", 50))
     plan = make_plan(state, ledger, clock)
     executor.apply(replace(plan, changes=plan.changes[:1]), ledger, clock=clock)
-    check_stale(plan, ledger, COMMIT, clock())
+    check_saved(plan, ledger, COMMIT, clock(), state)
 
 
 def test_a_new_month_funds_each_team_again_without_rollover(tmp_path: Path) -> None:
@@ -89,7 +90,7 @@ def test_a_new_month_funds_each_team_again_without_rollover(tmp_path: Path) -> N
     assert make_plan(state, ledger, clock).changes == ()  # spend never moves money in-period
     clock.now = datetime(2026, 12, 1, 0, 0, 1, tzinfo=UTC)
     with pytest.raises(StalePlanError, match="period 2026-11, which ended 2026-12-01"):
-        check_stale(november, ledger, COMMIT, clock())
+        check_saved(november, ledger, COMMIT, clock(), state)
     december = make_plan(state, ledger, clock)
 
     assert december.period.id == "2026-12"

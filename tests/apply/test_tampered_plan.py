@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 
 from reconciler import notes
-from tests.apply.conftest import Workspace
+from tests.apply.conftest import COMMITTED, Workspace
 from tests.support.planning import m
 
 
@@ -39,8 +40,8 @@ def test_an_edited_change_is_refused_before_anything_moves(
     result = workspace.invoke("apply", "plan.json", "--auto-approve")
     assert (result.exit_code, result.stderr) == (
         1,
-        f"error: plan {doc['plan_id']}: change 1 ({shown}) does not match its op key "
-        f"{first['op_key']}: the plan file was modified; run `reconciler plan` again\n",
+        f"error: plan {doc['plan_id']} was edited: change 1 ({shown}) does not match its op "
+        "key; run `reconciler plan` again\n",
     )
     assert workspace.team_notes("team_eng") == []
     assert workspace.team_notes("team_ops") == []
@@ -58,7 +59,7 @@ def test_the_reason_claims_an_envelope_change_only_when_one_happened(
 ) -> None:
     assert workspace.invoke("apply", "--auto-approve").exit_code == 0
     workspace.write_teams(team_eng="1500.00", team_ops="300.00")
-    head = workspace.repo.commit("eng +300")
+    head = workspace.repo.commit("eng +300", when=COMMITTED + timedelta(minutes=1))
     raised = workspace.invoke("plan")
     assert "1  allocate  team_eng  300.00" in raised.stdout
     assert raised.stdout.count("envelope raised 1,200.00 → 1,500.00") == 1

@@ -355,3 +355,16 @@ def test_long_keys_are_clipped(check: Check) -> None:
         f"budgets/team_a.yaml:5:1: teams[team_a].{'k' * 19}…{'k' * 19}: unknown key "
         f"'{'k' * 19}…{'k' * 19}'"
     ]
+
+
+def test_a_tombstoned_teams_group_is_warned_by_validate_not_by_every_plan(
+    check: Check, budgets: Path
+) -> None:
+    warning = (
+        "budgets/gw.yaml:5:21: gateway.consumer_groups[group_a].wallet_team_id: team 'team_a' "
+        "is removed: true; this group's traffic falls through to the organization wallet"
+    )
+    tomb = TEAM_A.replace("envelope: 10.00\n", "removed: true\n")
+    assert check({"team_a.yaml": tomb}) == [warning]
+    _state, warnings = load(Path("budgets"))
+    assert warning not in [str(w) for w in warnings]

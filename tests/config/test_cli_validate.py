@@ -118,13 +118,13 @@ def test_github_annotations_are_escaped(check: Check) -> None:
     ]
 
 
-def test_github_escapes_percent_and_newlines(check: Check) -> None:
+def test_github_escapes_percent_and_shows_newlines_as_the_text_output_does(check: Check) -> None:
     check({"team_a.yaml": TEAM_A + "name: ''\n\"100%\\nx\": 1\n"})
     result = CliRunner().invoke(cli, ["validate", "--format", "github"])
     assert result.stdout.splitlines() == [
         "::error file=budgets/team_a.yaml,line=5,col=7::teams[team_a].name: must not be empty",
-        "::error file=budgets/team_a.yaml,line=6,col=1::teams[team_a].100%25%0Ax: unknown key "
-        "'100%25%0Ax'",
+        "::error file=budgets/team_a.yaml,line=6,col=1::teams[team_a].100%25\\nx: unknown key "
+        "'100%25\\nx'",
     ]
 
 

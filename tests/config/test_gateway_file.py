@@ -1,4 +1,4 @@
-"""One file's GatewayConfig (``sandbox serve --gateway-config``), and YAML 1.1 booleans."""
+"""One file's GatewayConfig (``sandbox serve --gateway-config``)."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.config import validate_dir
 from reconciler.config.gateway_file import load_gateway_file
 from reconciler.errors import ConfigError
 from tests.support.budgets import dump_documents, organization_doc
@@ -39,18 +38,3 @@ def test_other_documents_in_the_file_are_ignored_and_teams_need_not_be_declared(
     config = load_gateway_file(path)
     assert [(g.id, g.wallet_team_id) for g in config.consumer_groups] == [("eng", "team_elsewhere")]
     assert config.wallet_enforcement is False
-
-
-@pytest.mark.parametrize("spelling", ["yes", "no", "on", "off", "y", "n"])
-def test_yaml_1_1_booleans_are_refused_by_validate(tmp_path: Path, spelling: str) -> None:
-    root = tmp_path / "budgets"
-    root.mkdir()
-    (root / "all.yaml").write_text(
-        dump_documents(organization_doc())
-        + "---\napiVersion: reconciler/v1\nkind: GatewayConfig\nconsumer_groups: []\n"
-        f"cost_tracking:\n  wallet_enforcement: {spelling}\n",
-        encoding="utf-8",
-    )
-    report = validate_dir(root)
-    assert report.state is None
-    assert [d.message for d in report.errors] == [f"expected true or false, got '{spelling}'"]

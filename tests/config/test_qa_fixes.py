@@ -67,7 +67,7 @@ def test_qa8_text_escapes_control_and_invisible_characters(check: Check) -> None
         "'bad\\x1b]0;pwned\\x07key'",
         "budgets/team_b.yaml:3:5: teams[team\\u200bb\\x00\\x85\\u202e].id: "
         "'team\\u200bb\\x00\\x85\\u202e' is not a valid id: use letters, digits, '_', '-', '.' "
-        "and ':', starting with a letter or digit (at most 128 characters)",
+        "and ':', starting with a letter or digit (at most 64 characters)",
     ]
     assert all(ch.isprintable() for ch in result.stderr.replace("\n", ""))
 

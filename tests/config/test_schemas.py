@@ -76,13 +76,41 @@ def test_sample_budgets_satisfy_the_full_schemas(repo_root: Path) -> None:
         assert _editor_errors(path) == [], path
 
 
-def test_editors_flag_negative_and_sub_cent_amounts(tmp_path: Path) -> None:
+def test_editors_flag_negative_amounts_and_leave_whole_cents_to_validate(
+    tmp_path: Path,
+) -> None:
     path = tmp_path / "t.yaml"
     path.write_text(
         "apiVersion: reconciler/v1\nkind: Team\nid: t\nenvelope: -1.00\nenvelope_min: 0.001\n",
         encoding="utf-8",
     )
-    assert _editor_errors(path) == [
-        "Decimal('-1.00') is less than the minimum of 0",
-        "Decimal('0.001') is not a multiple of 0.01",
-    ]
+    assert _editor_errors(path) == ["Decimal('-1.00') is less than the minimum of 0"]
+
+
+def _amount_schemas() -> list[tuple[str, dict[str, Any]]]:
+    found: list[tuple[str, dict[str, Any]]] = []
+    for kind in SCHEMA_FILES:
+        plain: dict[str, Any] = json.loads(schema_text(kind))  # ordinary float parsing
+        for where, sub in _property_schemas(plain, kind):
+            if sub.get("type") == "number":
+                found.append((where, sub))
+    return found
+
+
+def test_every_amount_keyword_is_one_a_binary_float_validator_agrees_with() -> None:
+    amounts = _amount_schemas()
+    assert len(amounts) == 6
+    for where, sub in amounts:
+        assert "multipleOf" not in sub, where
+        assert "whole cents" in sub["description"], where
+
+
+@pytest.mark.parametrize(("where", "sub"), _amount_schemas())
+def test_every_cent_value_up_to_1000_validates_with_float_parsing(
+    where: str, sub: dict[str, Any]
+) -> None:
+    text = "[" + ", ".join(f"{cents // 100}.{cents % 100:02d}" for cents in range(100_001)) + "]"
+    values = json.loads(text)  # 19.99, 0.07, ... as binary floats, as every standard tool reads
+    assert isinstance(values[1999], float)  # float-ok: what standard validators see
+    validator = jsonschema.Draft202012Validator({"type": "array", "items": sub})
+    assert [error.message for error in validator.iter_errors(values)][:3] == [], where

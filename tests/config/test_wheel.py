@@ -30,11 +30,12 @@ def test_installed_wheel_validates_the_sample_budgets(repo_root: Path, tmp_path:
     # A copy of the sources, so the build leaves nothing in the worktree.
     source = tmp_path / "src"
     source.mkdir()
-    for name in ("pyproject.toml", "README.md"):
+    for name in ("pyproject.toml", "README.md", "LICENSE", "MANIFEST.in"):
         shutil.copy2(repo_root / name, source / name)
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
     shutil.copytree(repo_root / "reconciler", source / "reconciler", symlinks=True, ignore=ignore)
     shutil.copytree(repo_root / "schemas", source / "schemas")
+    shutil.copytree(repo_root / "tests", source / "tests", ignore=ignore)
     assert (source / "reconciler" / "schemas").is_symlink()
 
     # The default build makes the sdist, then the wheel from the sdist: both must carry them.
@@ -44,6 +45,16 @@ def test_installed_wheel_validates_the_sample_budgets(repo_root: Path, tmp_path:
     with tarfile.open(sdist) as archive:
         names = archive.getnames()
     assert f"reconciler-{__version__}/reconciler/schemas/team.schema.json" in names
+    assert f"reconciler-{__version__}/LICENSE" in names
+    assert [name for name in names if "/tests/" in name or name.endswith("/tests")] == []
+    with tarfile.open(sdist) as archive:
+        member = archive.extractfile(f"reconciler-{__version__}/PKG-INFO")
+        assert member is not None
+        metadata = member.read().decode("utf-8")
+    assert "License-Expression: Apache-2.0" in metadata
+    assert "License-File: LICENSE" in metadata
+    assert "Requires-Dist: referencing" in metadata
+    assert 'Requires-Dist: starlette>=0.37; extra == "sandbox"' in metadata
     (wheel,) = (tmp_path / "dist").glob("reconciler-*.whl")
     with zipfile.ZipFile(wheel) as archive:
         assert "reconciler/schemas/team.schema.json" in archive.namelist()

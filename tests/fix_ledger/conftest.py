@@ -11,7 +11,8 @@ import httpx
 import pytest
 
 from reconciler.ledger.sqlite import SqliteLedger
-from tests.apply.conftest import Workspace, workspace
+from tests.apply.conftest import NOW_AT, Workspace, workspace
+from tests.support.clocks import TickingClock
 from tests.support.sandbox_server import BILLING_TOKEN, running_server
 
 __all__ = ["Served", "Workspace", "envelope", "served", "workspace"]
@@ -37,16 +38,17 @@ class Served:
         )
 
     def entries(self) -> int:
-        with SqliteLedger(self.db) as ledger:
+        with SqliteLedger(self.db, clock=TickingClock(NOW_AT)) as ledger:
             return ledger.entry_count()
 
 
 @pytest.fixture
 def served(tmp_path: Path) -> Iterator[Served]:
     db = tmp_path / "served.db"
-    with SqliteLedger.create(db, "org_acme") as ledger:
+    clock = TickingClock(NOW_AT)
+    with SqliteLedger.create(db, "org_acme", clock=clock) as ledger:
         ledger.credit(1_000_000_000_000, note="seed")
-    with running_server(db) as url, httpx.Client(base_url=url, timeout=10) as http:
+    with running_server(db, clock=clock) as url, httpx.Client(base_url=url, timeout=10) as http:
         yield Served(url, db, http)
 
 

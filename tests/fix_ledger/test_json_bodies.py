@@ -13,7 +13,7 @@ def test_an_integer_over_the_digit_limit_is_a_422(served: Served) -> None:
     assert envelope(response) == (
         422,
         "validation_error",
-        "the number 1111111111111111111\u2026 has 4301 digits; at most 4300 are allowed",
+        "the number 111111111\u2026111111111 has 4301 digits; at most 4300 are allowed",
     )
     assert served.entries() == 1
 
@@ -37,7 +37,7 @@ def test_a_plan_file_with_a_huge_integer_is_exit_1_naming_the_file(workspace: Wo
     assert '"format_version": 1' in document
     path.write_text(document.replace('"format_version": 1', f'"format_version": {"9" * 5000}'))
     expected = (
-        "error: plan.json: not a JSON plan document (the number 9999999999999999999\u2026 has "
+        "error: plan.json: not a JSON plan document (the number 999999999\u2026999999999 has "
         "5000 digits; at most 4300 are allowed): write one with `reconciler plan --out FILE`"
     )
     for args in (("show", "plan.json"), ("apply", "plan.json", "--auto-approve")):

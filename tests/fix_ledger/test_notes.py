@@ -23,7 +23,21 @@ from tests.fix_ledger.conftest import Served, envelope
             "ok\\udfff",
             "note must be valid UTF-8 text: character 3 is U+DFFF, half of a surrogate pair",
         ),
-        ("a\\nb", "note must be one line without control characters: character 2 is U+000A"),
+        (
+            "a\\nb",
+            "note must be one line without control characters: character 2 is U+000A (a control "
+            "character)",
+        ),
+        (
+            "a\\u2028b",
+            "note must be one line without control characters: character 2 is U+2028 (a line or "
+            "paragraph separator)",
+        ),
+        (
+            "\\u202eevil",
+            "note must be one line without control characters: character 1 is U+202E (an "
+            "invisible format character (bidi control or zero-width))",
+        ),
         ("x" * 300, "note is 300 characters long; the limit is 255"),
     ],
 )
@@ -41,8 +55,26 @@ def test_the_server_refuses_a_bad_note_with_a_422_saying_why(
     ("note", "message"),
     [
         ("\udcff", "note must be valid UTF-8 text: character 1 is the undecodable byte 0xFF"),
-        ("line1\nline2", "note must be one line without control characters: character 6 is U+000A"),
-        ("tab\there", "note must be one line without control characters: character 4 is U+0009"),
+        (
+            "line1\nline2",
+            "note must be one line without control characters: character 6 is U+000A (a control "
+            "character)",
+        ),
+        (
+            "tab\there",
+            "note must be one line without control characters: character 4 is U+0009 (a control "
+            "character)",
+        ),
+        (
+            "row\x85forged",
+            "note must be one line without control characters: character 4 is U+0085 (a control "
+            "character)",
+        ),
+        (
+            "zero\u200bwidth",
+            "note must be one line without control characters: character 5 is U+200B (an "
+            "invisible format character (bidi control or zero-width))",
+        ),
         ("y" * 256, "note is 256 characters long; the limit is 255"),
     ],
 )

@@ -27,12 +27,12 @@ MOVE = '{{"team_id":"team_x","amount":{amount}}}'
         (
             "/v1/wallets/allocate",
             MOVE.format(amount="1." + "1" * 4000),
-            "amount: 1.1111111111111111111111111111111111111\u2026 has more than 6 decimal places",
+            "amount: 1.11111111111111111\u20261111111111111111111 has more than 6 decimal places",
         ),
         (
             "/v1/wallets/allocate",
             '{"team_id":"' + "t" * 300 + '","amount":1}',
-            'team_id: "tttttttttttttttttttttttttttttttttttttt\u2026 does not match '
+            'team_id: "tttttttttttttttttt\u2026tttttttttttttttttt" does not match '
             "^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$",
         ),
         (

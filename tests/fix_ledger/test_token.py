@@ -10,7 +10,9 @@ import pytest
 from reconciler.errors import LedgerConfigError, LedgerUnavailable
 from reconciler.ledger.http import HttpLedger
 from reconciler.ledger.sqlite import SqliteLedger
+from tests.apply.conftest import NOW_AT
 from tests.fix_ledger.conftest import Workspace
+from tests.support.clocks import TickingClock
 from tests.support.sandbox_server import running_server
 
 SECRET = "MySecretToken123"
@@ -33,9 +35,8 @@ def test_a_bad_token_is_one_line_exit_1_and_never_shown(
     expected: str,
     command: tuple[str, ...],
 ) -> None:
-    monkeypatch.delenv("RECONCILER_NOW")
     monkeypatch.setenv("KEEPTRUSTS_API_TOKEN", token)
-    with running_server(workspace.db) as url:
+    with running_server(workspace.db, clock=workspace.clock) as url:
         result = workspace.invoke(*command, "--ledger", url)
     assert result.exit_code == 1, result.output
     assert result.stderr.splitlines() == [expected]
@@ -54,8 +55,8 @@ def test_the_client_refuses_the_token_before_it_exists() -> None:
 
 def test_a_protocol_error_never_carries_a_header_value(tmp_path: Path) -> None:
     # A header h11 refuses to send: the error text would hold its value; the message must not.
-    SqliteLedger.create(tmp_path / "s.db", "org_acme").close()
-    with running_server(tmp_path / "s.db") as url:
+    SqliteLedger.create(tmp_path / "s.db", "org_acme", clock=TickingClock(NOW_AT)).close()
+    with running_server(tmp_path / "s.db", clock=TickingClock(NOW_AT)) as url:
         client = httpx.Client(base_url=url, headers={"X-Probe": f"{SECRET}\r"})
         ledger = HttpLedger(client, read_attempts=2, sleep=lambda _seconds: None)
         with pytest.raises(LedgerUnavailable) as info:

@@ -95,8 +95,9 @@ def test_concurrent_movements_through_http_keep_the_ledger_sound(
 
 def test_running_server_support_serves_a_database_with_faults(tmp_path: Path) -> None:
     db = tmp_path / "ledger.db"
-    SqliteLedger.create(db, "org_acme").close()
-    with running_server(db, faults="credit:lose@1") as url:
+    clock = FakeClock()
+    SqliteLedger.create(db, "org_acme", clock=clock).close()
+    with running_server(db, faults="credit:lose@1", clock=clock) as url:
         assert url.startswith("http://127.0.0.1:")
         writer = HttpLedger.from_url(url, token=BILLING_TOKEN, timeout=10)
         reader = HttpLedger.from_url(url, token=READ_TOKEN, timeout=10)
@@ -108,7 +109,7 @@ def test_running_server_support_serves_a_database_with_faults(tmp_path: Path) ->
             reader.credit(1, note="")
         writer.close()
         reader.close()
-    with SqliteLedger(db) as after:
+    with SqliteLedger(db, clock=clock) as after:
         assert [e.note for e in after.transactions(after.organization_wallet().id)] == [
             "lost",
             "seen",

@@ -34,7 +34,7 @@ def test_the_server_serves_exactly_the_documented_routes(sandbox: SqliteLedger) 
         ("CreditRequest", wire.movement_body(1, "n")),
         ("MovementRequest", wire.movement_body(5_000_000_000, "Q2 2026", "team_engineering")),
         ("ReserveRequest", wire.reserve_body("r1", 1, user_id="u", team_id="t", timeout_seconds=9)),
-        ("ReserveRequest", wire.reserve_body("r1", 0, consumer_group="engineering")),
+        ("ReserveRequest", wire.reserve_body("r1", 1, consumer_group="engineering")),
         ("SettleRequest", wire.settle_body("res_1", 0)),
     ],
 )

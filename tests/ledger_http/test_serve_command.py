@@ -52,7 +52,7 @@ def db(tmp_path: Path) -> Path:
 def test_help_documents_the_faults_grammar_and_an_example() -> None:
     code, output = invoke("--help")
     assert code == 0
-    assert "ROUTE:KIND[@N[,N..]|@N+]" in output
+    assert "ROUTE:KIND[@N[,N..]|@N+|~P]" in output
     assert "lose (work done, then 502)" in output
     assert "Example:\n    export RECONCILER_SANDBOX_TOKEN=dev-billing\n" in output
     assert "RECONCILER_SANDBOX_READ_TOKEN" in output
@@ -71,7 +71,7 @@ def test_a_bad_fault_spec_is_a_usage_error(db: Path) -> None:
     assert code == 64
     assert (
         "Invalid value for --faults: fault spec 'allocate:teapot': 'allocate:teapot' is not "
-        "ROUTE:KIND[@N[,N..]|@N+]" in output
+        "ROUTE:KIND[@N[,N..]|@N+|~P]" in output
     )
 
 
@@ -166,7 +166,8 @@ def test_gateway_settings_refuse_a_non_boolean_switch(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         load_gateway_settings(path)
     assert str(info.value) == (
-        f"{path}:3:23: gateway.cost_tracking.wallet_enforcement: expected true or false, got 'yes'"
+        f"{path}:3:23: gateway.cost_tracking.wallet_enforcement: 'yes' is a YAML 1.1 boolean, "
+        "which YAML 1.2 tools (editors, CI) read as text; write true"
     )
     path.write_text("consumer_groups: []\n", encoding="utf-8")
     assert load_gateway_settings(path) == GatewaySettings(

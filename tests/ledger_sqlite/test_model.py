@@ -166,7 +166,8 @@ def test_bad_ids_and_notes_are_refused(ledger: SqliteLedger) -> None:
     with pytest.raises(LedgerRequestInvalid) as err:
         ledger.allocate("team_a", usd("1"), note="two\nlines")
     assert str(err.value) == (
-        "note must be one line without control characters: character 4 is U+000A"
+        "note must be one line without control characters: character 4 is U+000A (a control "
+        "character)"
     )
     with pytest.raises(
         LedgerRequestInvalid, match=r"^note is 256 characters long; the limit is 255$"

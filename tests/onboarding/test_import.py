@@ -59,7 +59,7 @@ def ledger_url(backend: str, db: Path) -> Iterator[tuple[str, dict[str, str]]]:
     if backend == "sqlite":
         yield f"sqlite:///{db}", {}
     else:
-        with running_server(db) as url:
+        with running_server(db, clock=ManualClock(PLANNED)) as url:
             yield url, {"KEEPTRUSTS_API_TOKEN": BILLING_TOKEN}
 
 

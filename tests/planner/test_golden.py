@@ -1,6 +1,6 @@
 """Golden renderings of every scenario: text, JSON and markdown (errors: the one-line message).
 
-Regenerate with ``RECONCILER_UPDATE_GOLDEN=1 pytest tests/planner/test_golden.py`` and review
+Regenerate with ``pytest tests/planner/test_golden.py --update-golden`` and review
 the diff.
 """
 

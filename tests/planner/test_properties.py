@@ -280,3 +280,27 @@ def test_guards_refuse_without_override(world: World) -> None:
     lower |= {d.team_id for d in p.deficits}
     everyone = len(live) >= 2 and p.reclaim_total > 0 and lower >= live
     assert refused == (over or everyone)
+
+
+@common
+@given(worlds())
+def test_drift_left_in_place_is_never_reclaimed(world: World) -> None:
+    """DESIGN §4.4: under drift: warn no reclaim takes the period's net drift inflow."""
+    p = plan_or_none(world)
+    if p is None:
+        return
+    for change in p.changes:
+        t = world.desired.team(change.team_id)
+        assert t is not None
+        if change.action is not Action.RECLAIM or t.removed or t.drift is not DriftPolicy.WARN:
+            continue
+        obs = world.observed.teams[change.team_id]
+        since = world.managed_since.get(t.id) or NOW
+        cutoff = since.replace(microsecond=0) + timedelta(seconds=1)
+        drift_in = sum(
+            f.amount
+            for f in obs.flows
+            if notes.parse_note(f.note) is None and f.created_at >= cutoff
+        )
+        assert change.amount <= obs.available - max(drift_in, 0)
+        assert change.drift_kept == max(drift_in, 0)

@@ -60,7 +60,21 @@ def test_ledger_text_cannot_drive_the_terminal() -> None:
     text = render_text(replace(plan, drift=(evil, *plan.drift[1:])), color=False)
     assert "\x1b" not in text
     assert "\x07" not in text
-    assert "ok ]0;pwned  second line" in text
+    assert "ok\\x1b]0;pwned\\x07\\nsecond line" in text
+
+
+@pytest.mark.parametrize("char", ["\u2028", "\x85", "\u202e", "\u200b", "\u2066", "\r"])
+def test_a_note_cannot_forge_a_row_in_text_or_markdown(char: str) -> None:
+    plan = _plan("drift_warn")
+    evil = replace(plan.drift[0], note=f"ok{char}team_x  +9,999.00")
+    forged = replace(plan, drift=(evil, *plan.drift[1:]))
+    shown = repr(char)[1:-1]
+    text = render_text(forged, color=False)
+    assert char not in text
+    assert f"ok{shown}team_x  +9,999.00" in text
+    markdown = render_markdown(forged)
+    assert char not in markdown
+    assert f"ok\\{shown}team\\_x +9,999.00" in markdown
 
 
 @pytest.mark.parametrize(
@@ -70,7 +84,8 @@ def test_ledger_text_cannot_drive_the_terminal() -> None:
         ("`rm -rf`", "\\`rm -rf\\`"),
         ("<script>alert(1)</script>", "&lt;script&gt;alert(1)&lt;/script&gt;"),
         ("[link](http://x) & *bold*", "\\[link\\](http://x) &amp; \\*bold\\*"),
-        ("two\nlines", "two lines"),
+        ("two\nlines", "two\\\\nlines"),
+        ("bidi\u202eflip", "bidi\\\\u202eflip"),
         (None, ""),
     ],
 )
@@ -148,3 +163,30 @@ def test_any_plan_renders_within_limits(plan: Plan) -> None:
     text = render_text(plan, color=False)
     assert "\x1b" not in text
     assert render_text(plan, color=True).count("\n") == text.count("\n")
+
+
+def _row(text: str, team: str) -> list[str]:
+    (line,) = [line for line in text.splitlines() if line[:1].isdigit() and f"  {team}  " in line]
+    return line.split()
+
+
+def test_the_change_row_shows_the_numbers_that_add_up_to_the_amount() -> None:
+    plan = _plan("new_period_with_carry")  # allocated 0 this period, carry not rolled over
+    text = render_text(plan, color=False)
+    assert text.splitlines()[3].split() == [
+        "#", "action", "team", "amount", "envelope", "held", "reason"
+    ]  # fmt: skip
+    assert _row(text, "team_support")[3:6] == ["500.00", "3,000.00", "3,500.00"]
+    assert _row(text, "team_eng")[3:6] == ["10,800.00", "12,000.00", "1,200.00"]
+    assert "| 1 | reclaim | team\\_support | 500.00 | 3,000.00 | 3,500.00 |" in render_markdown(
+        plan
+    )
+
+
+def test_a_short_reclaim_adds_up_with_its_deficit() -> None:
+    plan = _plan("deficit_spent_and_reserved")
+    (change,) = plan.changes
+    (deficit,) = plan.deficits
+    row = _row(render_text(plan, color=False), "team_eng")
+    assert row[3:6] == ["1,800.00", "2,000.00", "10,000.00"]
+    assert (change.amount, deficit.amount) == (1_800_000_000, 6_200_000_000)

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reconciler import planner
+from reconciler import plandoc, planner
 from reconciler.errors import FundingError, GuardError, PlanError
 from reconciler.model import ConsumerGroup, DesiredState, DriftPolicy, GatewayConfig, Mode
 from reconciler.plan import Action, Observed, Plan, RoutingChange, TeamFingerprint
@@ -352,7 +352,7 @@ def test_empty_set_guard_ignores_a_plan_that_moves_nothing() -> None:
     assert [x.team_id for x in p.deficits] == ["team_a", "team_b"]
 
 
-def test_plan_id_ignores_the_clock_within_the_period() -> None:
+def test_the_op_keys_ignore_the_clock_within_the_period_and_the_plan_id_names_the_content() -> None:
     d = desired(organization(), team("team_a", 100))
     obs = Ledger().add("team_a", balance=0).observed()
     first = make(d, obs)
@@ -364,9 +364,10 @@ def test_plan_id_ignores_the_clock_within_the_period() -> None:
         now=datetime(2026, 11, 29, tzinfo=UTC),
         managed_since={},
     )
-    assert first.plan_id == later.plan_id
-    assert first.changes == later.changes
+    assert first.changes == later.changes  # same movement, same op key: a rerun is idempotent
     assert first.changes[0].action is Action.ALLOCATE
+    assert first.plan_id != later.plan_id  # another document (created_at differs)
+    assert first.plan_id == plandoc.content_id(first)
 
 
 def test_a_listed_but_unobserved_wallet_is_refused_not_refunded() -> None:

@@ -38,7 +38,9 @@ class GitRepo:
         path.write_text(text, encoding="utf-8")
         return path
 
-    def commit(self, message: str, *, when: datetime | None = None) -> str:
+    def commit(self, message: str, *, when: datetime) -> str:
+        """Stage everything and commit at ``when`` (author and committer time: tests choose every
+        instant, so adoption and history never depend on the day the suite runs)."""
         self.git("add", "-A")
         self.git("commit", "--quiet", "--allow-empty", "-m", message, when=when)
         return self.head()

@@ -1,20 +1,26 @@
 """Golden files: compare a rendering with ``tests/fixtures/...``; regenerate on request.
 
-Set ``RECONCILER_UPDATE_GOLDEN=1`` to (re)write the files instead of comparing. Never on by
-default: a missing golden file fails the test with the command that creates it.
+Run pytest with ``--update-golden`` to (re)write the files instead of comparing (an option, not
+an environment variable, so a shell can never change a result by accident). Never on by default:
+a missing golden file fails the test with the command that creates it.
 """
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-UPDATE_ENV = "RECONCILER_UPDATE_GOLDEN"
+UPDATE_OPTION = "--update-golden"
 FIXTURES = Path(__file__).resolve().parent.parent / "fixtures"
+_updating = False
+
+
+def set_updating(on: bool) -> None:
+    global _updating
+    _updating = on
 
 
 def updating() -> bool:
-    return os.environ.get(UPDATE_ENV, "") not in ("", "0")
+    return _updating
 
 
 def assert_golden(relative: str, actual: str) -> None:
@@ -24,6 +30,6 @@ def assert_golden(relative: str, actual: str) -> None:
         path.write_text(actual, encoding="utf-8")
         return
     if not path.exists():
-        raise AssertionError(f"missing golden file {path}: run with {UPDATE_ENV}=1 to create it")
+        raise AssertionError(f"missing golden file {path}: run pytest {UPDATE_OPTION} to create it")
     expected = path.read_text(encoding="utf-8")
-    assert actual == expected, f"{relative} differs (regenerate with {UPDATE_ENV}=1 and review)"
+    assert actual == expected, f"{relative} differs (regenerate with {UPDATE_OPTION} and review)"

@@ -18,6 +18,7 @@ from starlette.applications import Starlette
 
 from reconciler.ledger.faults import FaultPlan
 from reconciler.ledger.server import create_app
+from reconciler.periods import Clock
 
 BILLING_TOKEN = "test-billing-token"
 READ_TOKEN = "test-read-token"
@@ -67,12 +68,16 @@ def running_server(
     token: str | None = BILLING_TOKEN,
     read_token: str | None = READ_TOKEN,
     faults: str | None = None,
+    clock: Clock,
 ) -> Iterator[str]:
     """Serve the sandbox ledger at ``db_path`` (created with ``sandbox init`` or
-    ``SqliteLedger.create``); yield the base URL (``http://127.0.0.1:PORT``)."""
+    ``SqliteLedger.create``); yield the base URL (``http://127.0.0.1:PORT``).
+
+    ``clock`` stamps every entry the server writes: tests choose the instant (required, so a
+    server never writes at the wall clock)."""
     from reconciler.ledger.sqlite import SqliteLedger
 
-    ledger = SqliteLedger(db_path)
+    ledger = SqliteLedger(db_path, clock=clock)
     try:
         plan = FaultPlan.parse(faults) if faults else None
         with serving(create_app(ledger, token=token, read_token=read_token, faults=plan)) as url:
