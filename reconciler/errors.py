@@ -27,6 +27,9 @@ exceptions (httpx, sqlite3, yaml, jsonschema, subprocess) are translated at the 
     │   ├── GuardError              a guard is exceeded and not overridden
     │   ├── StalePlanError          a saved plan no longer matches the ledger, commit or period
     │   └── EditedPlanError         a saved plan states what the budgets and ledger do not give
+    ├── GatewayError                the running gateway's config could not be read (unreachable,
+    │                               refused, malformed answer, plain http off loopback)
+    ├── ExistingFileError           a command would overwrite a file that exists (import)
     ├── PartialApplyError           exit 3: some movements made, some failed (resumable)
     └── Interrupted                 exit 130: Ctrl-C during an apply, after its result was kept
 """
@@ -167,6 +170,14 @@ class StalePlanError(PlanError):
 
 class EditedPlanError(PlanError):
     """A saved plan states something that the budgets and the ledger do not give."""
+
+
+class GatewayError(ReconcilerError):
+    pass
+
+
+class ExistingFileError(ReconcilerError):
+    pass
 
 
 class PartialApplyError(ReconcilerError):

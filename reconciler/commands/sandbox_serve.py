@@ -18,14 +18,12 @@ from types import FrameType, ModuleType
 from typing import TYPE_CHECKING, Any
 
 import click
-import yaml
 
 from reconciler.commands.sandbox import DbPath
 from reconciler.errors import (
     EXIT_ERROR,
     EXIT_INTERRUPTED,
     EXIT_OK,
-    ConfigError,
     LedgerConfigError,
     MissingExtra,
     exit_codes_help,
@@ -126,39 +124,18 @@ def _refuse_empty(value: str | None, option: str, variable: str) -> None:
 
 
 def load_gateway_settings(path: Path) -> GatewaySettings:
-    """``consumer_groups[].id/wallet_team_id`` and ``cost_tracking.wallet_enforcement`` of the
-    GatewayConfig document in ``path`` (a budgets file or the rendered fragment).
+    """The mapping of the GatewayConfig in ``path`` (a budgets file, or the fragment
+    ``gateway render`` prints), read by the one config loader; the fragment is also served at
+    ``GET /keeptrusts/config``, as a running gateway serves its configuration."""
+    from reconciler.config.gateway_file import load_gateway_file
+    from reconciler.gateway import fragment
 
-    Read with PyYAML's BaseLoader: every scalar stays text (no float is ever made from an
-    amount elsewhere in the file); the full GatewayConfig loader belongs to ``config/``.
-    """
-    try:
-        text = path.read_text(encoding="utf-8")
-        documents = [d for d in yaml.load_all(text, Loader=yaml.BaseLoader) if d]
-    except (OSError, UnicodeDecodeError, yaml.YAMLError) as exc:
-        raise ConfigError(f"{path}: cannot read the gateway config: {exc}") from exc
-    found: Any = next(
-        (
-            d
-            for d in documents
-            if isinstance(d, dict) and (d.get("kind") == "GatewayConfig" or "consumer_groups" in d)
-        ),
-        None,
-    )
-    if found is None:
-        raise ConfigError(f"{path}: no GatewayConfig document (with consumer_groups) found")
-    mapping: dict[str, str] = {}
-    groups = found.get("consumer_groups") or []
-    for index, group in enumerate(groups if isinstance(groups, list) else [groups]):
-        if not isinstance(group, dict) or not group.get("id") or not group.get("wallet_team_id"):
-            raise ConfigError(f"{path}: consumer_groups[{index}] needs both id and wallet_team_id")
-        mapping[str(group["id"])] = str(group["wallet_team_id"])
-    tracking = found.get("cost_tracking") or {}
-    flag = tracking.get("wallet_enforcement", "false") if isinstance(tracking, dict) else None
-    if flag not in ("true", "false"):
-        raise ConfigError(f"{path}: cost_tracking.wallet_enforcement must be true or false")
+    config = load_gateway_file(path)
+    mapping = {group.id: group.wallet_team_id for group in config.consumer_groups}
     server, _uvicorn = _server_modules()
-    settings: GatewaySettings = server.GatewaySettings(mapping, flag == "true")
+    settings: GatewaySettings = server.GatewaySettings(
+        mapping, config.wallet_enforcement, served=fragment(config)
+    )
     return settings
 
 
@@ -201,7 +178,8 @@ def load_gateway_settings(path: Path) -> GatewaySettings:
 @click.option(
     "--gateway-config",
     type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="GatewayConfig YAML: consumer-group -> team mapping for reserve.",
+    help="GatewayConfig YAML: consumer-group -> team mapping for reserve, also served at "
+    "GET /keeptrusts/config.",
 )
 @click.option("--insecure", is_flag=True, help="Allow listening on a non-loopback address.")
 def serve(

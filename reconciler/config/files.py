@@ -160,6 +160,12 @@ def _read(path: Path) -> SourceFile | Diagnostic | tuple[Diagnostic, SourceFile]
     return SourceFile(display_path(path), text)
 
 
+def read_file(path: Path) -> SourceFile | Diagnostic:
+    """One budgets file, or the problem that keeps it from being read (size, encoding)."""
+    result = _read(path)
+    return result[0] if isinstance(result, tuple) else result
+
+
 def _too_large(path: Path, size: int) -> Diagnostic:
     return _error(
         path,

@@ -50,10 +50,12 @@ OPEN_ACTOR = "sandbox-open"
 
 @dataclass(frozen=True, slots=True)
 class GatewaySettings:
-    """The consumer-group → team mapping and the enforcement switch of a GatewayConfig."""
+    """The consumer-group → team mapping and the enforcement switch of a GatewayConfig;
+    ``served``, when given, is the body of ``GET /keeptrusts/config`` (the gateway fragment)."""
 
     mapping: dict[str, str]
     wallet_enforcement: bool
+    served: object | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -353,4 +355,8 @@ def create_app(
         Route(wire.RESERVE, write("reserve", api.reserve), methods=["POST"]),
         Route(wire.SETTLE, write("settle", api.settle), methods=["POST"]),
     ]
+    if gateway_config is not None and gateway_config.served is not None:
+        served = gateway_config.served
+        config = read("gateway-config", lambda request, raw, actor: served)
+        routes.append(Route(wire.GATEWAY_CONFIG, config, methods=["GET"]))
     return Starlette(routes=routes, exception_handlers={HTTPException: _http_exception})

@@ -35,6 +35,7 @@ RESERVE = "/v1/gateway/wallets/reserve"
 SETTLE = "/v1/gateway/wallets/settle"
 CONSOLE_ALLOCATE = "/api/wallets/allocate"
 CONSOLE_RECLAIM = "/api/wallets/reclaim"
+GATEWAY_CONFIG = "/keeptrusts/config"  # served by a running gateway, not the control plane
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 REPLAYED_HEADER = "Idempotent-Replayed"  # "true" on an answer that replays an earlier write
 

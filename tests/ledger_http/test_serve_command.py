@@ -78,11 +78,20 @@ def test_a_bad_fault_spec_is_a_usage_error(db: Path) -> None:
 def test_gateway_settings_from_a_budgets_file(tmp_path: Path) -> None:
     path = tmp_path / "gateway.yaml"
     path.write_text(GATEWAY, encoding="utf-8")
-    assert load_gateway_settings(path) == GatewaySettings({"engineering": "team_engineering"}, True)
+    fragment = {
+        "consumer_groups": [{"id": "engineering", "wallet_team_id": "team_engineering"}],
+        "cost_tracking": {"wallet_enforcement": True},
+    }
+    assert load_gateway_settings(path) == GatewaySettings(
+        {"engineering": "team_engineering"}, True, served=fragment
+    )
     path.write_text("consumer_groups:\n  - id: support\n", encoding="utf-8")
     with pytest.raises(ConfigError) as info:
         load_gateway_settings(path)
-    assert str(info.value) == f"{path}: consumer_groups[0] needs both id and wallet_team_id"
+    assert str(info.value) == (
+        f"{path}:2:5: gateway.consumer_groups[support]: missing required key 'wallet_team_id'; "
+        "name the Team whose wallet pays for this group"
+    )
     path.write_text("kind: Team\nid: x\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="no GatewayConfig document"):
         load_gateway_settings(path)
@@ -113,6 +122,13 @@ def test_serves_for_real_with_tokens_from_the_environment(db: Path, tmp_path: Pa
         assert held.scope is Scope.TEAM
         assert ledger.team_wallet("team_engineering").reserved == 5_000_000  # type: ignore[union-attr]
         ledger.close()
+        served = httpx.get(
+            f"{url}/keeptrusts/config", headers={"Authorization": "Bearer env-billing-token"}
+        )
+        assert served.json() == {
+            "consumer_groups": [{"id": "engineering", "wallet_team_id": "team_engineering"}],
+            "cost_tracking": {"wallet_enforcement": True},
+        }
     finally:
         proc.terminate()
         _, rest = proc.communicate(timeout=10)
@@ -145,11 +161,15 @@ def test_without_tokens_the_server_is_open_and_says_so(db: Path) -> None:
 def test_gateway_settings_refuse_a_non_boolean_switch(tmp_path: Path) -> None:
     path = tmp_path / "gateway.yaml"
     path.write_text(
-        "kind: GatewayConfig\nconsumer_groups: []\ncost_tracking:\n  wallet_enforcement: yes\n",
-        encoding="utf-8",
+        "consumer_groups: []\ncost_tracking:\n  wallet_enforcement: yes\n", encoding="utf-8"
     )
     with pytest.raises(ConfigError) as info:
         load_gateway_settings(path)
-    assert str(info.value) == f"{path}: cost_tracking.wallet_enforcement must be true or false"
-    path.write_text("kind: GatewayConfig\nconsumer_groups: []\n", encoding="utf-8")
-    assert load_gateway_settings(path) == GatewaySettings({}, False)
+    assert str(info.value) == (
+        f"{path}:3:23: gateway.cost_tracking.wallet_enforcement: 'yes' is a YAML 1.1 boolean, "
+        "which YAML 1.2 tools (editors, CI) read as text; write true"
+    )
+    path.write_text("consumer_groups: []\n", encoding="utf-8")
+    assert load_gateway_settings(path) == GatewaySettings(
+        {}, False, served={"consumer_groups": [], "cost_tracking": {"wallet_enforcement": False}}
+    )
