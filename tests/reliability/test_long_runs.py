@@ -17,6 +17,4 @@ def test_many_stateful_interleavings_keep_every_invariant() -> None:
         ReconcilerMachine,
         settings=settings(max_examples=RUNS, stateful_step_count=STEPS, deadline=None),
     )
-    record(
-        f"stateful interleavings of the reconciler and the sandbox ({RUNS} runs, <= {STEPS} steps)"
-    )
+    record(f"stateful runs of up to {STEPS} steps (reconciler and sandbox interleaved)", RUNS)
