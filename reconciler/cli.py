@@ -42,6 +42,8 @@ COMMANDS: dict[str, str] = {
     "plan": "reconciler.commands.plan:plan",
     "show": "reconciler.commands.show:show",
     "apply": "reconciler.commands.apply:apply",
+    # the audit trail
+    "audit": "reconciler.commands.audit:audit",
 }
 
 
