@@ -23,7 +23,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 
 from reconciler import money, notes, rules
-from reconciler.history import CommitLog, EnvelopeChange
+from reconciler.history import CommitFacts, CommitLog, EnvelopeChange
 from reconciler.ledger.base import EntryType, Ledger, Scope, Transaction
 
 FORMAT_VERSION = 1
@@ -255,3 +255,42 @@ def unapplied(
 
 def strict_failures(findings: Iterable[Finding]) -> list[Finding]:
     return [f for f in findings if f.kind not in NOT_STRICT]
+
+
+@dataclass(frozen=True, slots=True)
+class BlameEntry:
+    """One envelope change of a team, the movements that carried it and the drift until the next."""
+
+    change: EnvelopeChange
+    facts: CommitFacts
+    movements: tuple[Movement, ...]
+    drift: tuple[Movement, ...]
+
+
+def blame(
+    team_id: str,
+    changes: Sequence[EnvelopeChange],
+    movements: Sequence[Movement],
+    log: CommitLog,
+) -> list[BlameEntry]:
+    """``team_id``'s envelope history, each change with the reconciler movements whose commit is
+    that change or a later commit before the next change, and the out-of-band flows between."""
+    position = {sha: i for i, sha in enumerate(log.branch_order)}
+    starts = [position[c.commit] for c in changes]
+    carried: list[list[Movement]] = [[] for _ in changes]
+    drift: list[list[Movement]] = [[] for _ in changes]
+    for move in movements:
+        if move.team_id != team_id or not changes:
+            continue
+        if move.klass == "reconciler" and move.commit in position:
+            at = position[move.commit]
+            slot = max((i for i, s in enumerate(starts) if s <= at), default=None)
+            if slot is not None:
+                carried[slot].append(move)
+        elif move.klass == "out_of_band":
+            slot = max((i for i, c in enumerate(changes) if c.date <= move.created_at), default=0)
+            drift[slot].append(move)
+    return [
+        BlameEntry(c, log.commits[c.commit], tuple(carried[i]), tuple(drift[i]))
+        for i, c in enumerate(changes)
+    ]

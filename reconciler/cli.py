@@ -44,6 +44,7 @@ COMMANDS: dict[str, str] = {
     "apply": "reconciler.commands.apply:apply",
     # the audit trail
     "audit": "reconciler.commands.audit:audit",
+    "blame": "reconciler.commands.blame:blame",
 }
 
 

@@ -13,7 +13,7 @@ import json
 from collections.abc import Callable, Sequence
 
 from reconciler import money, text
-from reconciler.audit import FORMAT_VERSION, Finding, Movement
+from reconciler.audit import FORMAT_VERSION, BlameEntry, Finding, Movement
 
 FORMATS = ("table", "json", "csv", "markdown")
 FIELDS = (
@@ -171,3 +171,59 @@ def render(moves: Sequence[Movement], findings: Sequence[Finding], fmt: str) -> 
         "markdown": render_markdown,
     }
     return renderers[fmt](moves, findings)
+
+
+def _envelope(micros: int | None) -> str:
+    return "none" if micros is None else money.format_usd(micros)
+
+
+def _json_envelope(micros: int | None) -> str | None:
+    return None if micros is None else money.decimal_str(micros)
+
+
+def render_blame_json(team_id: str, entries: Sequence[BlameEntry]) -> str:
+    document = {
+        "format_version": FORMAT_VERSION,
+        "team_id": team_id,
+        "changes": [
+            {
+                "commit": e.change.commit,
+                "date": e.change.date.isoformat().replace("+00:00", "Z"),
+                "author": e.facts.author,
+                "pr": e.facts.pr,
+                "subject": e.facts.subject,
+                "old_envelope": _json_envelope(e.change.old),
+                "new_envelope": _json_envelope(e.change.new),
+                "movements": [movement_record(m) for m in e.movements],
+                "drift": [movement_record(m) for m in e.drift],
+            }
+            for e in entries
+        ],
+    }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _blame_line(move: Movement) -> str:
+    sign = "+" if move.action == "allocate" else "-"
+    return (
+        f"{stamp(move)}  {move.action:<8} {sign}{money.format_usd(move.amount)}"
+        f"  {_shown(move.actor or '-')}"
+    )
+
+
+def render_blame_text(team_id: str, entries: Sequence[BlameEntry]) -> str:
+    if not entries:
+        return f"{_shown(team_id)}: no envelope in the branch's history\n"
+    lines: list[str] = [f"Envelope history of {_shown(team_id)}", ""]
+    for e in entries:
+        pr = f" (PR #{e.facts.pr})" if e.facts.pr is not None else ""
+        lines.append(
+            f"{e.change.commit[:7]} {e.change.date.date().isoformat()} {_shown(e.facts.author)}"
+            f"{pr}: {_envelope(e.change.old)} -> {_envelope(e.change.new)}"
+        )
+        lines.append(f"    {_shown(e.facts.subject)}")
+        if not e.movements:
+            lines.append("    no movement carried this change")
+        lines.extend(f"    applied  {_blame_line(m)}" for m in e.movements)
+        lines.extend(f"    drift    {_blame_line(m)}  {_shown(m.note)}" for m in e.drift)
+    return "\n".join(lines) + "\n"

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
 from reconciler import audit as auditing
-from reconciler import git, history, notes, session
+from reconciler import git, history, notes, session, text
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_CHANGES, EXIT_OK, UsageError, exit_codes_help
 from reconciler.render_audit import FORMATS, render
@@ -42,10 +43,17 @@ def window(since: str | None, until: str | None) -> tuple[datetime | None, datet
     return start, end
 
 
-def run_audit(
-    budgets_dir: Path, ledger_url: str | None, insecure: bool, branch: str
-) -> tuple[list[auditing.Movement], list[auditing.Finding], set[str]]:
-    """Every movement and finding over the whole ledger, and the team ids known anywhere."""
+@dataclass(frozen=True, slots=True)
+class AuditRun:
+    movements: list[auditing.Movement]
+    findings: list[auditing.Finding]
+    teams: set[str]  # every team id the budgets, the ledger or the history knows
+    log: history.CommitLog
+    changes: dict[str, list[history.EnvelopeChange]]
+
+
+def run_audit(budgets_dir: Path, ledger_url: str | None, insecure: bool, branch: str) -> AuditRun:
+    """Every movement and finding over the whole ledger, with the history they were read from."""
     clock = session.clock_from_env()
     budgets = session.locate(budgets_dir)
     target = session.ledger_target(ledger_url, budgets.desired, budgets.repo)
@@ -59,7 +67,16 @@ def run_audit(
     moves, findings = auditing.classify(entries, log, managed)
     changes = history.envelope_history(budgets.directory, branch)
     findings += auditing.unapplied(changes, moves, log)
-    return moves, findings, teams | set(changes)
+    return AuditRun(moves, findings, teams | set(changes), log, changes)
+
+
+def check_team(team_id: str | None, run: AuditRun) -> None:
+    if team_id is not None and team_id not in run.teams:
+        known = ", ".join(sorted(run.teams)[:5]) or "none"
+        raise UsageError(
+            f"unknown team {text.printable(team_id)!r}: name a team of the budgets or the "
+            f"ledger (known: {known})"
+        )
 
 
 @click.command(epilog=EPILOG)
@@ -107,9 +124,9 @@ def audit(
       reconciler audit --team team_eng --strict
     """
     start, end = window(since, until)
-    moves, findings, teams = run_audit(budgets_dir, ledger_url, insecure, branch)
-    if team_id is not None and team_id not in teams:
-        raise UsageError(f"unknown team {team_id!r}: name a team of the budgets or the ledger")
+    run = run_audit(budgets_dir, ledger_url, insecure, branch)
+    check_team(team_id, run)
+    moves, findings = run.movements, run.findings
     kept = [
         m
         for m in moves
