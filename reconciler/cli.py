@@ -45,6 +45,7 @@ COMMANDS: dict[str, str] = {
     # the audit trail
     "audit": "reconciler.commands.audit:audit",
     "blame": "reconciler.commands.blame:blame",
+    "drift": "reconciler.commands.drift:drift",
 }
 
 

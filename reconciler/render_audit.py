@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from reconciler import money, text
 from reconciler.audit import FORMAT_VERSION, BlameEntry, Finding, Movement
+from reconciler.plan import DriftItem
 
 FORMATS = ("table", "json", "csv", "markdown")
 FIELDS = (
@@ -226,4 +227,54 @@ def render_blame_text(team_id: str, entries: Sequence[BlameEntry]) -> str:
             lines.append("    no movement carried this change")
         lines.extend(f"    applied  {_blame_line(m)}" for m in e.movements)
         lines.extend(f"    drift    {_blame_line(m)}  {_shown(m.note)}" for m in e.drift)
+    return "\n".join(lines) + "\n"
+
+
+def _drift_record(item: DriftItem) -> dict[str, object]:
+    return {
+        "transaction_id": item.transaction_id,
+        "created_at": item.created_at.isoformat().replace("+00:00", "Z"),
+        "team_id": item.team_id,
+        "amount": money.decimal_str(item.amount),
+        "actor": item.actor,
+        "note": item.note,
+        "policy": item.policy,
+        "status": item.status,
+        "effect": item.label,
+    }
+
+
+def render_drift(period_id: str, items: Sequence[DriftItem], fmt: str) -> str:
+    """The current period's out-of-band flows on managed teams, as the planner classifies them."""
+    if fmt == "json":
+        document = {
+            "format_version": FORMAT_VERSION,
+            "period": period_id,
+            "drift": [_drift_record(i) for i in items],
+        }
+        return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+    if fmt == "markdown":
+        lines = [f"## Drift in {period_id}", ""]
+        if not items:
+            return "\n".join([*lines, "No out-of-band flow on a managed team."]) + "\n"
+        lines += [
+            "| Time | Team | Amount | Actor | Note | Policy | Effect |",
+            "| --- | --- | ---: | --- | --- | --- | --- |",
+        ]
+        lines += [
+            f"| {_drift_record(i)['created_at']} | {_md(i.team_id)} "
+            f"| {money.format_usd(i.amount, sign=True)} | {_md(i.actor or '-')} "
+            f"| {_md(i.note or '-')} | {i.policy} | {i.label} |"
+            for i in items
+        ]
+        return "\n".join(lines) + "\n"
+    if not items:
+        return f"No out-of-band flow on a managed team in {period_id}.\n"
+    lines = [f"Out-of-band flows in {period_id}:"]
+    lines += [
+        f"  {_drift_record(i)['created_at']}  {_shown(i.team_id)}  "
+        f"{money.format_usd(i.amount, sign=True)}  by {_shown(i.actor or 'unknown')}  "
+        f"note {_shown(i.note or '-')!s}  drift: {i.policy} -> {i.label}"
+        for i in items
+    ]
     return "\n".join(lines) + "\n"
