@@ -49,6 +49,10 @@ COMMANDS: dict[str, str] = {
     "gateway": "reconciler.commands.gateway:gateway",
     "import": "reconciler.commands.import_:import_",
     "codeowners": "reconciler.commands.codeowners:codeowners",
+    # the audit trail
+    "audit": "reconciler.commands.audit:audit",
+    "blame": "reconciler.commands.blame:blame",
+    "drift": "reconciler.commands.drift:drift",
 }
 
 

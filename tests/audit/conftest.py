@@ -1,0 +1,7 @@
+"""A budgets repository applied by the real CLI, then touched outside git."""
+
+from __future__ import annotations
+
+from tests.apply.conftest import NOW, NOW_AT, Workspace, workspace
+
+__all__ = ["NOW", "NOW_AT", "Workspace", "workspace"]
