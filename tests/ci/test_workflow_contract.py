@@ -104,7 +104,7 @@ def test_apply_runs_after_merge_at_each_period_start_and_by_hand() -> None:
 
 def test_apply_is_serialised_protected_and_reported() -> None:
     job = workflow("budgets-apply.yml")["jobs"]["apply"]
-    assert job["concurrency"] == {"group": "budgets-apply", "cancel-in-progress": False}
+    assert job["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
     assert job["environment"] == "budgets"
     assert job["permissions"] == {"contents": "read", "statuses": "write"}
     (apply,) = reconciler_steps("budgets-apply.yml")[:1]
