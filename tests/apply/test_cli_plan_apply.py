@@ -9,7 +9,6 @@ from datetime import timedelta
 from pathlib import Path
 
 import pytest
-import yaml
 from click.testing import CliRunner
 
 from reconciler import notes
@@ -277,30 +276,6 @@ def test_plan_works_before_the_first_commit_and_says_apply_will_not(
         "(this plan uses commit 0000000)\n"
     )
     assert result.stdout.splitlines()[1].startswith("commit 000000000000 (dirty), ledger ")
-
-
-def test_the_shipped_workflow_plans_on_pull_requests_and_applies_one_at_a_time(
-    repo_root: Path,
-) -> None:
-    workflow = yaml.safe_load(
-        (repo_root / ".github" / "workflows" / "budgets.yml").read_text(encoding="utf-8")
-    )
-    plan, apply = workflow["jobs"]["plan"], workflow["jobs"]["apply"]
-    assert apply["concurrency"] == {"group": "reconciler-apply", "cancel-in-progress": False}
-    for job in (plan, apply):
-        checkout = job["steps"][0]
-        assert checkout["uses"].startswith("actions/checkout@")
-        assert checkout["with"]["fetch-depth"] == 0
-    plan_step = next(s for s in plan["steps"] if s.get("id") == "plan")
-    assert "--format markdown --detailed-exitcode" in plan_step["run"]
-    assert "secrets." in plan_step["env"]["KEEPTRUSTS_API_TOKEN"]
-    apply_step = next(s for s in apply["steps"] if s.get("name") == "Apply")
-    assert apply_step["run"] == (
-        "reconciler apply budgets --auto-approve --result apply-result.json"
-    )
-    assert apply_step["env"] == {"KEEPTRUSTS_API_TOKEN": "${{ secrets.KEEPTRUSTS_API_TOKEN }}"}
-    keep = apply["steps"][-1]
-    assert (keep["if"], keep["with"]["path"]) == ("always()", "apply-result.json")
 
 
 def test_routing_changes_are_shown_against_the_last_applied_commit_or_base(
