@@ -21,8 +21,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from reconciler import audit, git, history, notes
-from reconciler.ledger.sqlite import SqliteLedger
-from reconciler.render_audit import render_json
+from reconciler.render.audit import render_json
+from reconciler.sandbox.ledger import SqliteLedger
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 TEAMS = 100

@@ -21,9 +21,11 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from reconciler import executor, planner, session
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler import executor
+from reconciler import workflow as session
 from reconciler.periods import PeriodKind, period_at
+from reconciler.planning import planner
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.budgets import gateway_doc, organization_doc, team_doc, write_budgets
 from tests.support.git_repo import GitRepo
 

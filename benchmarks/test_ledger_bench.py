@@ -13,8 +13,8 @@ from pytest_benchmark.fixture import BenchmarkFixture
 
 from reconciler.ledger.base import observe_from_transactions
 from reconciler.ledger.http import HttpLedger
-from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.periods import PeriodKind, period_at
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.sandbox_server import BILLING_TOKEN, running_server
 
 TEAMS = 200

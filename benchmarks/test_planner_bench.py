@@ -6,10 +6,11 @@ from datetime import UTC, datetime, timedelta
 
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from reconciler import plandoc, planner
 from reconciler.model import DesiredState
-from reconciler.plan import Observed
-from reconciler.render import render_markdown, render_text
+from reconciler.planning import document as plandoc
+from reconciler.planning import planner
+from reconciler.planning.types import Observed
+from reconciler.render.plan import render_markdown, render_text
 from tests.support.planning import COMMIT, NOW, Ledger, desired, organization, our_flow, team
 
 TEAMS = 500

@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 from pytest_benchmark.fixture import BenchmarkFixture
 
-from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.sandbox import traffic
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.sqlite_ledger import seeded_ledger
 
 START = datetime(2026, 11, 1, tzinfo=UTC)

@@ -24,8 +24,8 @@ from reconciler.errors import (
 )
 from reconciler.executor import ApplyResult, StepResult, StepStatus
 from reconciler.model import DesiredState, Mode
-from reconciler.plan import Action, Change, Plan
-from reconciler.session import Budgets
+from reconciler.planning.types import Action, Change, Plan
+from reconciler.workflow import Budgets
 
 _LISTED = 5
 

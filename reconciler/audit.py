@@ -22,9 +22,10 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from reconciler import money, notes, rules
+from reconciler import money, notes
 from reconciler.history import CommitFacts, CommitLog, EnvelopeChange
 from reconciler.ledger.base import EntryType, Ledger, Scope, Transaction
+from reconciler.planning import rules
 
 FORMAT_VERSION = 1
 ACTIONS = {EntryType.ALLOCATION_IN: "allocate", EntryType.ALLOCATION_OUT: "reclaim"}

@@ -40,9 +40,9 @@ from reconciler.errors import (
 from reconciler.ledger.base import Ledger, TeamObservation, Transaction
 from reconciler.ledger.retry import DEFAULT_BACKOFF, Backoff
 from reconciler.periods import Clock, Seconds
-from reconciler.plan import Action, Change, Plan, TeamFingerprint
-from reconciler.planner import flows_digest
-from reconciler.stale import describe_flow_change
+from reconciler.planning.planner import flows_digest
+from reconciler.planning.staleness import describe_flow_change
+from reconciler.planning.types import Action, Change, Plan, TeamFingerprint
 
 RESULT_FORMAT_VERSION = 1
 

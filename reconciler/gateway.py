@@ -21,8 +21,9 @@ from urllib.parse import urlsplit, urlunsplit
 import httpx
 from deepdiff import DeepDiff
 
+from reconciler import exactjson
 from reconciler.errors import GatewayError
-from reconciler.ledger import exactjson, is_loopback
+from reconciler.ledger import is_loopback
 from reconciler.ledger.wire import GATEWAY_CONFIG
 from reconciler.model import GatewayConfig
 from reconciler.text import clip

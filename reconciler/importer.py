@@ -28,8 +28,8 @@ from reconciler.errors import ExistingFileError
 from reconciler.ledger.base import Ledger, Scope, TeamObservation, Wallet
 from reconciler.model import DesiredState, DriftPolicy, Guards, Mode, Organization, Team
 from reconciler.periods import Period, PeriodKind, iso_utc, period_at
-from reconciler.render_gateway import yaml_scalar
-from reconciler.rules import decide
+from reconciler.planning.rules import decide
+from reconciler.render.gateway import yaml_scalar
 
 TEAM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 SCHEMA_LINE = "# yaml-language-server: $schema={path}"

@@ -24,9 +24,9 @@ from typing import Protocol, runtime_checkable
 
 from reconciler.forecast import Forecast, forecast
 from reconciler.ledger.base import CostTicket, EntryType, Ledger, Scope, Transaction, Wallet
-from reconciler.ledger.sqlite_rows import status_of
 from reconciler.model import DesiredState
 from reconciler.periods import Period
+from reconciler.sandbox.rows import status_of
 
 HISTORY_DAYS = 56  # settlements before the period feed the smoothed forecast (8 weeks)
 BY = ("team", "consumer-group", "user")

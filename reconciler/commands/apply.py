@@ -8,15 +8,17 @@ from pathlib import Path
 
 import click
 
-from reconciler import applying, executor, failpoints, notes, session, stale
+from reconciler import applying, executor, failpoints, notes
+from reconciler import workflow as session
 from reconciler.cli import EXIT_CODES_HELP
-from reconciler.commands import output
+from reconciler.commands import console as output
 from reconciler.commands.options import ledger_options
 from reconciler.errors import EXIT_ERROR, EXIT_OK, ReconcilerError, UsageError
 from reconciler.ledger.base import Ledger
 from reconciler.periods import Clock
-from reconciler.plan import Plan
-from reconciler.render import render_text
+from reconciler.planning import staleness as stale
+from reconciler.planning.types import Plan
+from reconciler.render.plan import render_text
 
 
 @click.command(epilog=EXIT_CODES_HELP)

@@ -9,10 +9,11 @@ from pathlib import Path
 import click
 
 from reconciler import audit as auditing
-from reconciler import git, history, notes, session, text
+from reconciler import git, history, notes, text
+from reconciler import workflow as session
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_CHANGES, EXIT_OK, UsageError, exit_codes_help
-from reconciler.render_audit import FORMATS, render
+from reconciler.render.audit import FORMATS, render
 
 EPILOG = exit_codes_help(
     (0, 1, 2, 64, 70),

@@ -10,7 +10,7 @@ from reconciler import audit as auditing
 from reconciler.commands.audit import check_team, run_audit
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_OK, exit_codes_help
-from reconciler.render_audit import render_blame_json, render_blame_text
+from reconciler.render.audit import render_blame_json, render_blame_text
 
 EPILOG = exit_codes_help((0, 1, 64, 70), {EXIT_OK: "success"})
 

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from reconciler import git, session
+from reconciler import git
+from reconciler import workflow as session
+from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument
-from reconciler.commands.output import warn
 from reconciler.errors import GitError, exit_codes_help
 
 

@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from reconciler import session
+from reconciler import workflow as session
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_CHANGES, EXIT_OK, exit_codes_help
-from reconciler.render_audit import render_drift
+from reconciler.render.audit import render_drift
 
 EPILOG = exit_codes_help(
     (0, 1, 2, 64, 70),

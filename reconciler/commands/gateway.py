@@ -8,9 +8,9 @@ from pathlib import Path
 
 import click
 
-from reconciler import session
+from reconciler import workflow as session
+from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument
-from reconciler.commands.output import warn
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError, exit_codes_help
 from reconciler.model import DesiredState, GatewayConfig
 
@@ -60,7 +60,7 @@ def render(budgets_dir: Path, fmt: str) -> None:
       reconciler gateway render budgets/
     """
     from reconciler import gateway as mapping
-    from reconciler.render_gateway import fragment_json, fragment_yaml
+    from reconciler.render.gateway import fragment_json, fragment_yaml
 
     fragment = mapping.fragment(_gateway_of(budgets_dir))
     click.echo(fragment_yaml(fragment) if fmt == "yaml" else fragment_json(fragment), nl=False)
@@ -111,7 +111,7 @@ def diff(
     """
     from reconciler import gateway as mapping
     from reconciler.ledger import ENV_TOKEN
-    from reconciler.render_gateway import diff_json, diff_text
+    from reconciler.render.gateway import diff_json, diff_text
 
     desired = mapping.mapping_of(_gateway_of(budgets_dir))
     url = mapping.config_url(gateway_url, insecure=insecure)

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import click
 
-from reconciler import git, session
+from reconciler import git
+from reconciler import workflow as session
+from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
-from reconciler.commands.output import warn
 from reconciler.errors import EXIT_ERROR, GitError, exit_codes_help
 from reconciler.ledger import resolve_ledger_url
 

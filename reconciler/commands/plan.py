@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from reconciler import plandoc, session
+from reconciler import workflow as session
 from reconciler.cli import EXIT_CODES_HELP
+from reconciler.commands.console import color_for_stdout, warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
-from reconciler.commands.output import color_for_stdout, warn
 from reconciler.errors import EXIT_CHANGES, EXIT_OK
-from reconciler.render import FORMATS, render
+from reconciler.planning import document as plandoc
+from reconciler.render.plan import FORMATS, render
 
 
 @click.command(epilog=EXIT_CODES_HELP)

@@ -21,9 +21,8 @@ from reconciler.errors import (
     LedgerNotFound,
     exit_codes_help,
 )
-from reconciler.ledger import jsonview, sqlite_path, textview
+from reconciler.ledger import sqlite_path
 from reconciler.ledger.base import Transaction
-from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.money import (
     AmountError,
     format_usd,
@@ -31,7 +30,10 @@ from reconciler.money import (
     parse_amount,
     to_micros,
 )
-from reconciler.session import clock_from_env
+from reconciler.render import wallets as textview
+from reconciler.render import wallets_json as jsonview
+from reconciler.sandbox.ledger import SqliteLedger
+from reconciler.workflow import clock_from_env
 
 CONSOLE_ACTOR = "console"
 EPILOG = exit_codes_help(

@@ -29,10 +29,10 @@ from reconciler.errors import (
     exit_codes_help,
 )
 from reconciler.ledger import is_loopback
-from reconciler.ledger.faults import FaultPlan, FaultSpecError
+from reconciler.sandbox.faults import FaultPlan, FaultSpecError
 
 if TYPE_CHECKING:
-    from reconciler.ledger.server import GatewaySettings
+    from reconciler.sandbox.server import GatewaySettings
 
 GRACE_SECONDS = 3
 TOKEN_VARIABLE = "RECONCILER_SANDBOX_TOKEN"
@@ -46,11 +46,11 @@ INSTALL_HINT = (
 
 
 def _server_modules() -> tuple[ModuleType, ModuleType]:
-    """``reconciler.ledger.server`` and ``uvicorn``; MissingExtra when the extra is missing."""
+    """``reconciler.sandbox.server`` and ``uvicorn``; MissingExtra when the extra is missing."""
     try:
         import uvicorn
 
-        from reconciler.ledger import server
+        from reconciler.sandbox import server
     except ImportError as exc:
         raise MissingExtra(INSTALL_HINT) from exc
     return server, uvicorn
@@ -232,8 +232,8 @@ def serve(
         raise click.BadParameter(str(exc), param_hint="--faults") from exc
     settings = load_gateway_settings(gateway_config) if gateway_config else None
 
-    from reconciler.ledger.sqlite import SqliteLedger
-    from reconciler.session import clock_from_env
+    from reconciler.sandbox.ledger import SqliteLedger
+    from reconciler.workflow import clock_from_env
 
     ledger = SqliteLedger(db_path, clock=clock_from_env())
     try:

@@ -9,11 +9,11 @@ import click
 
 from reconciler.commands.sandbox import db_option
 from reconciler.errors import LedgerConfigError, UsageError
-from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.money import format_usd
 from reconciler.periods import PeriodKind, period_at
 from reconciler.sandbox import traffic
-from reconciler.session import clock_from_env, load_budgets
+from reconciler.sandbox.ledger import SqliteLedger
+from reconciler.workflow import clock_from_env, load_budgets
 
 
 @click.command()

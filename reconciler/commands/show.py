@@ -6,10 +6,10 @@ from pathlib import Path
 
 import click
 
-from reconciler import session
-from reconciler.commands.output import color_for_stdout
+from reconciler import workflow as session
+from reconciler.commands.console import color_for_stdout
 from reconciler.errors import EXIT_ERROR, EXIT_OK, exit_codes_help
-from reconciler.render import FORMATS, render
+from reconciler.render.plan import FORMATS, render
 
 EPILOG = exit_codes_help(
     (0, 1, 64, 70), {EXIT_OK: "success", EXIT_ERROR: "error: no such file, or not a plan document"}

@@ -8,12 +8,11 @@ from pathlib import Path
 
 import click
 
-from reconciler import session
+from reconciler import workflow as session
+from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
-from reconciler.commands.output import warn
 from reconciler.commands.usage import _repo_root
 from reconciler.config.writer import group_by_file, write_envelopes
-from reconciler.ledger.textview import render_table
 from reconciler.model import DesiredState
 from reconciler.money import (
     AmountError,
@@ -22,6 +21,7 @@ from reconciler.money import (
     is_exponent_notation,
     parse_amount,
 )
+from reconciler.render.wallets import render_table
 from reconciler.suggest import DEFAULT_BUFFER, DEFAULT_PERIODS, Suggestion, suggest
 
 

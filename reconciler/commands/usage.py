@@ -7,12 +7,13 @@ from pathlib import Path
 
 import click
 
-from reconciler import git, session
+from reconciler import git
+from reconciler import workflow as session
+from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
-from reconciler.commands.output import warn
 from reconciler.errors import GitError, UsageError
 from reconciler.periods import Period, period_at, period_from_id
-from reconciler.render_usage import FORMATS, render_usage
+from reconciler.render.usage import FORMATS, render_usage
 from reconciler.usage import BY, compute
 
 
@@ -84,7 +85,7 @@ def usage(
         result = compute(desired, ledger, period, now, by=by)
     click.echo(render_usage(result, fmt), nl=False)
     if html_file is not None:
-        from reconciler.render_usage_html import write_html
+        from reconciler.render.usage_html import write_html
 
         write_html(result, html_file)
         click.echo(f"Wrote the usage report to {html_file}", err=True)

@@ -9,8 +9,8 @@ import click
 from reconciler.commands.options import budgets_dir_argument
 from reconciler.config import validate_dir
 from reconciler.config.diagnostics import Diagnostic, plural
-from reconciler.config.output import github_line, json_document, summary_line
 from reconciler.errors import EXIT_ERROR, EXIT_OK
+from reconciler.render.validation import github_line, json_document, summary_line
 
 EPILOG = """\b
 Output:

@@ -136,7 +136,7 @@ def open_ledger(
     url = target.url
     scheme = scheme_of(url)
     if scheme == "sqlite":
-        from reconciler.ledger.sqlite import SqliteLedger
+        from reconciler.sandbox.ledger import SqliteLedger
 
         return SqliteLedger(sqlite_path(url, target.base_dir), clock=clock, actor="reconciler")
     if scheme in {"http", "https"}:

@@ -25,7 +25,7 @@ from urllib.parse import quote
 
 import httpx
 
-from reconciler import __version__
+from reconciler import __version__, exactjson
 from reconciler.errors import (
     AmbiguousWrite,
     LedgerConfigError,
@@ -33,7 +33,7 @@ from reconciler.errors import (
     LedgerNotFound,
     LedgerUnavailable,
 )
-from reconciler.ledger import exactjson, wire
+from reconciler.ledger import wire
 from reconciler.ledger.base import (
     Reservation,
     Scope,
@@ -42,13 +42,13 @@ from reconciler.ledger.base import (
     Wallet,
     observation_from_entries,
 )
+from reconciler.ledger.http_errors import error_for
 from reconciler.ledger.retry import (
     DEFAULT_BACKOFF,
     RETRYABLE_STATUSES,
     Backoff,
     parse_retry_after,
 )
-from reconciler.ledger.statuses import error_for
 from reconciler.periods import Period, Seconds
 
 DEFAULT_TIMEOUT = 30.0

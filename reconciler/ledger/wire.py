@@ -18,10 +18,10 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from reconciler.ledger import exactjson
+from reconciler import exactjson
+from reconciler.exactjson import Number as Number
+from reconciler.exactjson import dumps as dumps
 from reconciler.ledger.base import EntryType, Reservation, Scope, Transaction, Wallet, WalletStatus
-from reconciler.ledger.exactjson import Number as Number
-from reconciler.ledger.exactjson import dumps as dumps
 from reconciler.money import CURRENCY, AmountError, decimal_str, to_micros
 
 # Routes (path templates) and the idempotency header.

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from reconciler.errors import BudgetExceeded, LedgerConflict
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 
 #: model -> (input, output) price in micro-USD per million tokens.
 PRICES: dict[str, tuple[int, int]] = {

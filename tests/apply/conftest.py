@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reconciler.cli import cli
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.budgets import organization_doc, team_doc, write_budgets
 from tests.support.clocks import TickingClock
 from tests.support.git_repo import GitRepo

@@ -6,12 +6,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from reconciler import planner, session, stale
+from reconciler import workflow as session
 from reconciler.ledger.base import Ledger
-from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.model import DesiredState
 from reconciler.periods import period_at
-from reconciler.plan import Plan
+from reconciler.planning import planner
+from reconciler.planning import staleness as stale
+from reconciler.planning.types import Plan
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.planning import COMMIT, NOW, m
 
 

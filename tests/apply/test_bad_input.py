@@ -6,8 +6,8 @@ from dataclasses import replace
 
 import pytest
 
-from reconciler import planner
-from reconciler.render import render_text
+from reconciler.planning import planner
+from reconciler.render.plan import render_text
 from tests.apply.conftest import Workspace
 from tests.planner.scenarios import SCENARIOS
 from tests.support.planning import COMMIT, NOW

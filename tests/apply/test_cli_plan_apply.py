@@ -13,8 +13,8 @@ from click.testing import CliRunner
 
 from reconciler import notes
 from reconciler.cli import cli
-from reconciler.commands import output
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.commands import console as output
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.apply.conftest import COMMITTED, Workspace
 
 HEADER = "for org_acme, period 2026-11 (2026-11-01 → 2026-12-01, UTC)"

@@ -8,7 +8,7 @@ from decimal import Decimal
 
 import pytest
 
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.apply.conftest import COMMITTED, LEDGER_URL, Workspace
 from tests.support.budgets import organization_doc, team_doc, write_budgets
 from tests.support.planning import m

@@ -12,8 +12,8 @@ from reconciler import executor, notes
 from reconciler.errors import StalePlanError
 from reconciler.executor import RetryPolicy, StepStatus
 from reconciler.ledger.http import HttpLedger
-from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.model import DesiredState
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.apply.helpers import Clock, check_saved, make_plan
 from tests.support.planning import COMMIT, desired, m, organization, team
 from tests.support.sandbox_server import BILLING_TOKEN, running_server

@@ -8,8 +8,8 @@ from reconciler import executor, notes
 from reconciler.errors import AmbiguousWrite, LedgerUnavailable
 from reconciler.executor import RetryPolicy, StepStatus
 from reconciler.ledger.base import EntryType, Transaction
-from reconciler.ledger.sqlite import SqliteLedger
-from reconciler.plan import Action
+from reconciler.planning.types import Action
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.apply.helpers import Clock, make_plan, sandbox
 from tests.support.planning import COMMIT, desired, m, organization, team
 

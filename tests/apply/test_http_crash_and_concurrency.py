@@ -29,7 +29,7 @@ import pytest
 
 from reconciler import notes
 from reconciler.ledger.base import Scope
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.budgets import organization_doc, team_doc, write_budgets
 from tests.support.git_repo import GitRepo
 from tests.support.ledger_asserts import (

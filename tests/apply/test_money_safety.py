@@ -17,7 +17,7 @@ import pytest
 from reconciler import executor
 from reconciler.executor import StepStatus
 from reconciler.ledger.base import EntryType
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.apply.conftest import COMMITTED, LEDGER_URL, Workspace
 from tests.apply.helpers import Clock, make_plan, sandbox
 from tests.support.budgets import organization_doc, team_doc, write_budgets

@@ -7,7 +7,7 @@ from datetime import datetime
 
 import pytest
 
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.apply.conftest import Workspace
 from tests.support.planning import m
 

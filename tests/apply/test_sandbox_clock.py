@@ -14,7 +14,7 @@ from click.testing import CliRunner
 
 from reconciler.cli import cli
 from reconciler.ledger.http import HttpLedger
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 
 FIXED = "2026-12-02T10:00:00Z"
 

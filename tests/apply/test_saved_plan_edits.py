@@ -19,7 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler import notes, plandoc
+from reconciler import notes
+from reconciler.planning import document as plandoc
 from tests.apply.conftest import COMMITTED, Workspace
 
 Path_ = tuple[str | int, ...]

@@ -9,7 +9,7 @@ import pytest
 from reconciler import executor
 from reconciler.errors import StalePlanError
 from reconciler.executor import StepStatus
-from reconciler.plan import Action
+from reconciler.planning.types import Action
 from tests.apply.helpers import Clock, check_saved, make_plan, sandbox
 from tests.support.planning import COMMIT, OTHER_COMMIT, desired, m, organization, team
 

@@ -21,7 +21,8 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from reconciler import executor, notes, planner, session
+from reconciler import executor, notes
+from reconciler import workflow as session
 from reconciler.errors import (
     BudgetExceeded,
     FundingError,
@@ -32,9 +33,10 @@ from reconciler.errors import (
 )
 from reconciler.executor import RetryPolicy
 from reconciler.ledger.base import EntryType
-from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.periods import period_at
-from reconciler.plan import Action, Plan
+from reconciler.planning import planner
+from reconciler.planning.types import Action, Plan
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.planning import COMMIT, desired, m, organization, team
 
 TEAMS = ("team_a", "team_b", "team_c")

@@ -6,7 +6,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from reconciler import audit, git, history, notes
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.git_repo import GitRepo
 from tests.support.sqlite_ledger import ManualClock, usd
 

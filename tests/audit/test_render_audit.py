@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from reconciler.audit import Finding, Movement
-from reconciler.render_audit import render
+from reconciler.render.audit import render
 
 MOVE = Movement(
     transaction_id="tx_1",

@@ -14,7 +14,7 @@ import click
 import pytest
 
 from reconciler.cli import cli
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.ci.workflows import ACTION, BUDGET_WORKFLOWS, load, reconciler_steps
 from tests.support.budgets import organization_doc, team_doc, write_budgets
 from tests.support.git_repo import GitRepo

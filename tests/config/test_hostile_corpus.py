@@ -19,7 +19,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.clocks import TickingClock
 from tests.support.golden import FIXTURES, assert_golden
 from tests.support.planning import NOW, m

@@ -10,7 +10,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.apply.conftest import NOW_AT, Workspace, workspace
 from tests.support.clocks import TickingClock
 from tests.support.sandbox_server import BILLING_TOKEN, running_server

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from reconciler.ledger.server import MAX_BODY_BYTES
+from reconciler.sandbox.server import MAX_BODY_BYTES
 from tests.fix_ledger.conftest import Served, envelope
 from tests.support.sandbox_server import BILLING_TOKEN
 

@@ -11,8 +11,8 @@ import pytest
 from reconciler import executor
 from reconciler.executor import ApplyResult, RetryPolicy, StepStatus
 from reconciler.ledger.http import HttpLedger
-from reconciler.ledger.sqlite import SqliteLedger
-from reconciler.plan import Action
+from reconciler.planning.types import Action
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.apply.helpers import Clock, make_plan
 from tests.support.clocks import TickingClock
 from tests.support.planning import NOW, desired, m, organization, team

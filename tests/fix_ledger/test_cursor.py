@@ -6,7 +6,7 @@ import base64
 
 import pytest
 
-from reconciler.ledger.exactjson import clip
+from reconciler.exactjson import clip
 from tests.fix_ledger.conftest import Served, envelope
 from tests.support.sandbox_server import READ_TOKEN
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.fix_ledger.conftest import Workspace
 
 

@@ -13,7 +13,7 @@ from pathlib import Path
 import httpx
 import pytest
 
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 
 EMPTY = (
     "Error: Invalid value for {option}: the token is empty (from {option} or {variable}): "

@@ -9,7 +9,7 @@ import pytest
 
 from reconciler.errors import LedgerConfigError, LedgerUnavailable
 from reconciler.ledger.http import HttpLedger
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.apply.conftest import NOW_AT
 from tests.fix_ledger.conftest import Workspace
 from tests.support.clocks import TickingClock

@@ -16,10 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler import config, notes, plandoc
+from reconciler import config, notes
 from reconciler.errors import ConfigError, ReconcilerError
+from reconciler.exactjson import JSONSyntaxError
 from reconciler.ledger import wire
-from reconciler.ledger.exactjson import JSONSyntaxError
+from reconciler.planning import document as plandoc
 from tests.support.proof import record
 
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=30)

@@ -12,8 +12,8 @@ from click.testing import CliRunner
 
 from reconciler.cli import cli
 from reconciler.commands.sandbox_serve import load_gateway_settings
-from reconciler.ledger.server import create_app
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
+from reconciler.sandbox.server import create_app
 from tests.support.budgets import gateway_doc, team_doc, write_budgets
 from tests.support.sandbox_server import BILLING_TOKEN, READ_TOKEN, serving
 from tests.support.sqlite_ledger import ManualClock

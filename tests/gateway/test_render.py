@@ -9,7 +9,7 @@ import pytest
 import yaml
 
 from reconciler.config.gateway_file import load_gateway_file
-from reconciler.render_gateway import yaml_scalar
+from reconciler.render.gateway import yaml_scalar
 from tests.gateway.conftest import run
 from tests.support.budgets import gateway_doc, team_doc, write_budgets
 

@@ -11,8 +11,8 @@ import pytest
 
 from reconciler.ledger.base import Ledger
 from reconciler.ledger.http import HttpLedger
-from reconciler.ledger.server import create_app
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
+from reconciler.sandbox.server import create_app
 from tests.support.sandbox_server import BILLING_TOKEN, READ_TOKEN, serving
 
 START = datetime(2026, 10, 30, 12, 0, tzinfo=UTC)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler.ledger.faults import Fault, FaultPlan, FaultRule, FaultSpecError, parse_faults
+from reconciler.sandbox.faults import Fault, FaultPlan, FaultRule, FaultSpecError, parse_faults
 
 
 def test_parse_every_kind_and_selector() -> None:

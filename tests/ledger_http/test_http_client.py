@@ -11,11 +11,11 @@ import httpx
 import pytest
 
 from reconciler.errors import AmbiguousWrite, LedgerAuthError, LedgerError, LedgerUnavailable
-from reconciler.ledger.faults import FaultPlan
 from reconciler.ledger.http import HttpLedger
-from reconciler.ledger.server import create_app
-from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.periods import PeriodKind, period_at
+from reconciler.sandbox.faults import FaultPlan
+from reconciler.sandbox.ledger import SqliteLedger
+from reconciler.sandbox.server import create_app
 from tests.ledger_http.conftest import FakeClock
 from tests.support.sandbox_server import BILLING_TOKEN, READ_TOKEN, running_server, serving
 

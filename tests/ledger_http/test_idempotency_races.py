@@ -14,8 +14,8 @@ import httpx
 import pytest
 
 from reconciler.ledger.base import EntryType
-from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.ledger.wire import IDEMPOTENCY_HEADER, REPLAYED_HEADER
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.clocks import TickingClock
 from tests.support.sandbox_process import serve_process
 from tests.support.sandbox_server import BILLING_TOKEN, running_server

@@ -8,9 +8,9 @@ import pytest
 from starlette.routing import Route
 
 from reconciler.ledger import wire
-from reconciler.ledger.server import create_app
-from reconciler.ledger.sqlite import SqliteLedger
-from reconciler.ledger.validation import BodyValidator, InvalidBody, openapi_document
+from reconciler.sandbox.ledger import SqliteLedger
+from reconciler.sandbox.server import create_app
+from reconciler.sandbox.validation import BodyValidator, InvalidBody, openapi_document
 
 
 def test_the_server_serves_exactly_the_documented_routes(sandbox: SqliteLedger) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from reconciler.ledger.validation import openapi_document
+from reconciler.sandbox.validation import openapi_document
 from tests.fix_ledger.conftest import Served, envelope, served
 
 __all__ = ["served"]

@@ -17,11 +17,11 @@ from starlette.routing import Route
 
 from reconciler.errors import AmbiguousWrite, LedgerError, LedgerNotFound, LedgerUnavailable
 from reconciler.ledger.base import EntryType
-from reconciler.ledger.faults import FaultPlan
 from reconciler.ledger.http import HttpLedger
 from reconciler.ledger.retry import Backoff
-from reconciler.ledger.server import create_app
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.faults import FaultPlan
+from reconciler.sandbox.ledger import SqliteLedger
+from reconciler.sandbox.server import create_app
 from tests.support.sandbox_server import BILLING_TOKEN, serving
 
 BACKOFF = Backoff(base=0.5, cap=4.0, retry_after_cap=30.0)

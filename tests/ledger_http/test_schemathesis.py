@@ -16,9 +16,9 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from reconciler.ledger.server import create_app
-from reconciler.ledger.sqlite import SqliteLedger
-from reconciler.ledger.validation import openapi_document
+from reconciler.sandbox.ledger import SqliteLedger
+from reconciler.sandbox.server import create_app
+from reconciler.sandbox.validation import openapi_document
 from tests.support.sandbox_server import BILLING_TOKEN, READ_TOKEN, serving
 
 schema = schemathesis.openapi.from_dict(copy.deepcopy(openapi_document()))

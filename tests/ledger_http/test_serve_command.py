@@ -18,8 +18,8 @@ from reconciler.commands.sandbox_serve import load_gateway_settings
 from reconciler.errors import ConfigError
 from reconciler.ledger.base import Scope
 from reconciler.ledger.http import HttpLedger
-from reconciler.ledger.server import GatewaySettings
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
+from reconciler.sandbox.server import GatewaySettings
 
 GATEWAY = """\
 apiVersion: reconciler/v1

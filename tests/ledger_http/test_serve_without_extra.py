@@ -7,7 +7,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 
 # Python refuses to import a module whose sys.modules entry is None: the extra is "not installed".
 WITHOUT_EXTRA = (

@@ -13,7 +13,7 @@ import pytest
 from reconciler.errors import LedgerAuthError
 from reconciler.ledger.base import Scope
 from reconciler.ledger.http import HttpLedger
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.sandbox_server import BILLING_TOKEN, READ_TOKEN
 
 BILLING = {"Authorization": f"Bearer {BILLING_TOKEN}"}

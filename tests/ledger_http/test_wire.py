@@ -15,8 +15,8 @@ from reconciler.errors import (
 )
 from reconciler.ledger import wire
 from reconciler.ledger.base import EntryType, Scope, Transaction, Wallet, WalletStatus
+from reconciler.ledger.http_errors import envelope_for, error_for
 from reconciler.ledger.retry import parse_retry_after
-from reconciler.ledger.statuses import envelope_for, error_for
 
 MOMENT = datetime(2026, 11, 28, 15, 17, 6, 123456, tzinfo=UTC)
 

@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner, Result
 
 from reconciler.cli import cli
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.sqlite_ledger import ManualClock, usd
 
 

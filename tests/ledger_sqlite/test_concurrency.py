@@ -9,7 +9,7 @@ import threading
 from pathlib import Path
 
 from reconciler.errors import BudgetExceeded, InsufficientFunds, LedgerError, LedgerNotFound
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.sqlite_ledger import seeded_ledger, usd
 
 TEAMS = ("team_a", "team_b", "team_c")
@@ -99,7 +99,7 @@ _PROCESS_SCRIPT = """
 import sys
 from pathlib import Path
 from tests.ledger_sqlite.test_concurrency import random_operations
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 
 with SqliteLedger(Path(sys.argv[1])) as ledger:
     credited, refused = random_operations(ledger, int(sys.argv[2]), 60)

@@ -16,7 +16,7 @@ from reconciler.errors import (
     LedgerRequestInvalid,
 )
 from reconciler.ledger.base import EntryType, Scope
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.sqlite_ledger import ManualClock, seeded_ledger, usd
 
 

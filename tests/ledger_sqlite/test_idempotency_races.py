@@ -13,7 +13,7 @@ from pathlib import Path
 
 from reconciler.errors import LedgerConflict
 from reconciler.ledger.base import EntryType, Transaction
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.sqlite_ledger import ManualClock, seeded_ledger, usd
 
 WRITERS = 8
@@ -108,7 +108,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 from reconciler.errors import LedgerConflict
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 
 path, go, name = Path(sys.argv[1]), Path(sys.argv[2]), sys.argv[3]
 with SqliteLedger(path, clock=lambda: datetime(2026, 11, 2, 9, 0, tzinfo=UTC)) as ledger:

@@ -23,8 +23,8 @@ from reconciler.ledger.base import (
     WalletStatus,
     observe_from_transactions,
 )
-from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.periods import PeriodKind, period_at
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.sqlite_ledger import ManualClock, seeded_ledger, usd
 
 

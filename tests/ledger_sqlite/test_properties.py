@@ -10,7 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler.errors import BudgetExceeded, InsufficientFunds, LedgerConflict, LedgerNotFound
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.sqlite_ledger import ManualClock
 
 TEAM = st.sampled_from(["team_a", "team_b"])

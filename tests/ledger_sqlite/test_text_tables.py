@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from reconciler.ledger.base import EntryType, Scope, Transaction
-from reconciler.ledger.textview import transactions_table
+from reconciler.render.wallets import transactions_table
 
 
 def _entry(note: str, actor: str = "console") -> Transaction:

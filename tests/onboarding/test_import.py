@@ -16,7 +16,7 @@ from click.testing import CliRunner, Result
 
 from reconciler.cli import cli
 from reconciler.config import load
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.git_repo import GitRepo
 from tests.support.sandbox_server import BILLING_TOKEN, running_server
 from tests.support.sqlite_ledger import ManualClock, usd

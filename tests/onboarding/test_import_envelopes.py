@@ -22,7 +22,7 @@ from reconciler.ledger.base import (
 )
 from reconciler.model import Mode
 from reconciler.periods import PeriodKind, period_at
-from reconciler.rules import decide
+from reconciler.planning.rules import decide
 from tests.support.sqlite_ledger import usd
 
 NOW = datetime(2026, 11, 20, 12, 0, tzinfo=UTC)

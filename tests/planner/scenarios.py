@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 
 from reconciler.model import DesiredState, DriftPolicy, Mode
 from reconciler.periods import PeriodKind
-from reconciler.plan import Observed, RoutingChange
+from reconciler.planning.types import Observed, RoutingChange
 from tests.support.planning import (
     LONG_AGO,
     Ledger,

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import pytest
 
-from reconciler import planner
 from reconciler.errors import PlanError
-from reconciler.render import render_json, render_markdown, render_text
+from reconciler.planning import planner
+from reconciler.render.plan import render_json, render_markdown, render_text
 from tests.planner.scenarios import SCENARIOS
 from tests.support.golden import assert_golden
 from tests.support.planning import COMMIT, NOW

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from reconciler import plandoc
+from reconciler.planning import document as plandoc
 from tests.config.test_schemas import _property_schemas
 
 

@@ -10,10 +10,10 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler import plandoc
 from reconciler.errors import ConfigError
 from reconciler.periods import PeriodKind, period_at
-from reconciler.plan import (
+from reconciler.planning import document as plandoc
+from reconciler.planning.types import (
     Action,
     Change,
     Deficit,
@@ -128,7 +128,7 @@ def test_amounts_are_strings_and_times_are_utc_z() -> None:
 
 
 def _plan(name: str) -> Plan:
-    from reconciler import planner
+    from reconciler.planning import planner
 
     s = SCENARIOS[name]()
     return planner.plan(

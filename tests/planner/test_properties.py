@@ -8,11 +8,13 @@ from datetime import datetime, timedelta
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from reconciler import notes, plandoc, planner
+from reconciler import notes
 from reconciler.errors import FundingError, GuardError
 from reconciler.ledger.base import EntryType, TeamObservation, Transaction
 from reconciler.model import DesiredState, DriftPolicy, Mode, Team
-from reconciler.plan import Action, Observed, Plan
+from reconciler.planning import document as plandoc
+from reconciler.planning import planner
+from reconciler.planning.types import Action, Observed, Plan
 from tests.support.planning import (
     COMMIT,
     NOW,

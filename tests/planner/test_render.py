@@ -8,10 +8,11 @@ from dataclasses import replace
 import pytest
 from hypothesis import given, settings
 
-from reconciler import plandoc, planner
-from reconciler.plan import Action, Change, DriftItem, Plan
-from reconciler.render import MAX_MARKDOWN, NO_CHANGES, render, render_markdown, render_text
-from reconciler.render_markdown import _render, escape
+from reconciler.planning import document as plandoc
+from reconciler.planning import planner
+from reconciler.planning.types import Action, Change, DriftItem, Plan
+from reconciler.render.plan import MAX_MARKDOWN, NO_CHANGES, render, render_markdown, render_text
+from reconciler.render.plan_markdown import _render, escape
 from tests.planner.scenarios import SCENARIOS
 from tests.planner.test_plandoc import plans
 from tests.support.planning import COMMIT, NOW

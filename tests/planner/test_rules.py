@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 
 import pytest
 
-from reconciler import plandoc, planner
 from reconciler.errors import FundingError, GuardError, PlanError
 from reconciler.model import ConsumerGroup, DesiredState, DriftPolicy, GatewayConfig, Mode
-from reconciler.plan import Action, Observed, Plan, RoutingChange, TeamFingerprint
+from reconciler.planning import document as plandoc
+from reconciler.planning import planner
+from reconciler.planning.types import Action, Observed, Plan, RoutingChange, TeamFingerprint
 from tests.support.planning import (
     COMMIT,
     LONG_AGO,

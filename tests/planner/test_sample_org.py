@@ -8,10 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import config, planner
+from reconciler import config
 from reconciler.model import ConsumerGroup, DesiredState
-from reconciler.plan import Observed, Plan, RoutingChange
-from reconciler.render import render_json, render_markdown, render_text
+from reconciler.planning import planner
+from reconciler.planning.types import Observed, Plan, RoutingChange
+from reconciler.render.plan import render_json, render_markdown, render_text
 from tests.support.golden import assert_golden
 from tests.support.planning import COMMIT, LONG_AGO, NOW, Ledger, flow, m, our_flow, wallet
 

@@ -11,9 +11,9 @@ from click.testing import CliRunner
 
 from reconciler.cli import cli
 from reconciler.ledger.base import EntryType
-from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.money import format_usd
 from reconciler.sandbox import traffic
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.budgets import organization_doc, team_doc, write_budgets
 from tests.support.sqlite_ledger import seeded_ledger, usd
 

@@ -20,7 +20,7 @@ from pathlib import Path
 
 import pytest
 
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.budgets import organization_doc, team_doc, write_budgets
 from tests.support.clocks import TickingClock
 from tests.support.git_repo import GitRepo
@@ -123,7 +123,7 @@ def test_no_command_ever_shows_the_token(runs: Runs) -> None:
 def test_the_sandbox_server_compares_tokens_in_constant_time_and_uses_parameterised_sql() -> None:
     import inspect
 
-    from reconciler.ledger import server
+    from reconciler.sandbox import server
 
     assert "hmac.compare_digest" in inspect.getsource(server)
     sandbox = Path(server.__file__).parent

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from reconciler import notes
 from reconciler.ledger.base import EntryType, Scope, Transaction
-from reconciler.ledger.sqlite import SqliteLedger
+from reconciler.sandbox.ledger import SqliteLedger
 
 MOVEMENTS = frozenset({EntryType.ALLOCATION_IN, EntryType.ALLOCATION_OUT})
 

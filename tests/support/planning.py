@@ -28,7 +28,7 @@ from reconciler.model import (
     Team,
 )
 from reconciler.periods import PeriodKind
-from reconciler.plan import Observed
+from reconciler.planning.types import Observed
 
 Amount = int | str | Decimal
 

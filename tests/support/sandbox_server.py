@@ -16,9 +16,9 @@ from pathlib import Path
 import uvicorn
 from starlette.applications import Starlette
 
-from reconciler.ledger.faults import FaultPlan
-from reconciler.ledger.server import create_app
 from reconciler.periods import Clock
+from reconciler.sandbox.faults import FaultPlan
+from reconciler.sandbox.server import create_app
 
 BILLING_TOKEN = "test-billing-token"
 READ_TOKEN = "test-read-token"
@@ -75,7 +75,7 @@ def running_server(
 
     ``clock`` stamps every entry the server writes: tests choose the instant (required, so a
     server never writes at the wall clock)."""
-    from reconciler.ledger.sqlite import SqliteLedger
+    from reconciler.sandbox.ledger import SqliteLedger
 
     ledger = SqliteLedger(db_path, clock=clock)
     try:

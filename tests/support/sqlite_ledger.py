@@ -6,8 +6,8 @@ import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.money import to_micros
+from reconciler.sandbox.ledger import SqliteLedger
 
 
 class ManualClock:

@@ -11,8 +11,8 @@ from click.testing import CliRunner
 
 from reconciler.cli import cli
 from reconciler.ledger.base import EntryType
-from reconciler.ledger.sqlite import SqliteLedger
 from reconciler.money import to_micros
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.budgets import organization_doc, team_doc, write_budgets
 from tests.support.sqlite_ledger import ManualClock, seeded_ledger, usd
 

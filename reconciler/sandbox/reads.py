@@ -14,15 +14,15 @@ from datetime import datetime
 
 from reconciler.errors import LedgerNotFound, LedgerRequestInvalid
 from reconciler.ledger.base import CostTicket, Scope, TeamObservation, Transaction, Wallet
-from reconciler.ledger.sqlite_rows import (
+from reconciler.periods import Period
+from reconciler.sandbox.rows import (
     ENTRY_SELECT,
     WALLET_COLUMNS,
     total_credits,
     transaction_from_row,
     wallet_from_row,
 )
-from reconciler.ledger.sqlite_schema import format_timestamp, parse_timestamp
-from reconciler.periods import Period
+from reconciler.sandbox.schema import format_timestamp, parse_timestamp
 from reconciler.text import clip
 
 MAX_PAGE = 1000

@@ -1,7 +1,7 @@
 """The plan: what ``planner.plan`` computes, ``render`` shows, ``executor.apply`` runs.
 
 Value types only (frozen, slotted). The JSON plan document (DESIGN §7, ``schemas/plan.schema.json``)
-is written and read by ``reconciler.plandoc``; amounts are integer micro-USD here and decimal
+is written and read by ``planning.document``; amounts are integer micro-USD here and decimal
 strings there. Changes are in execution order: every reclaim, then every allocation.
 """
 

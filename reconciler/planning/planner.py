@@ -1,7 +1,7 @@
 """The planner: desired envelopes + observed ledger -> the Plan (DESIGN §4). Pure, no I/O.
 
 ``plan`` is deterministic: the same inputs give a byte-identical plan document. It decides, per
-managed team, what the rule wants (``reconciler.rules``), orders the movements (every reclaim,
+managed team, what the rule wants (``planning.rules``), orders the movements (every reclaim,
 then every allocation, each group by team id), checks that the organization wallet can fund the
 allocations above ``headroom``, applies the guards, and names every movement with its op key.
 """
@@ -13,11 +13,13 @@ from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
-from reconciler import money, notes, periods, plandoc
+from reconciler import money, notes, periods
 from reconciler.errors import FundingError, GuardError, PlanError
 from reconciler.ledger.base import TeamObservation, Transaction
 from reconciler.model import DesiredState, GatewayConfig
-from reconciler.plan import (
+from reconciler.planning import document as plandoc
+from reconciler.planning.rules import Decision, decide, is_managed
+from reconciler.planning.types import (
     Action,
     Change,
     Observed,
@@ -27,7 +29,6 @@ from reconciler.plan import (
     TeamFingerprint,
     UnmanagedWallet,
 )
-from reconciler.rules import Decision, decide, is_managed
 
 OVERRIDE_HINT = '--override-guards "reason"'
 GUARD_OVERRIDDEN = "guard overridden"  # how a plan's warnings say a guard was passed

@@ -16,11 +16,11 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from reconciler.errors import LedgerConfigError, LedgerError, LedgerUnavailable
-from reconciler.ledger import sqlite_holds
-from reconciler.ledger.sqlite_ops import Context
-from reconciler.ledger.sqlite_rows import check_text
-from reconciler.ledger.sqlite_schema import connect, format_timestamp
 from reconciler.periods import Clock
+from reconciler.sandbox import holds as sqlite_holds
+from reconciler.sandbox.entries import Context
+from reconciler.sandbox.rows import check_text
+from reconciler.sandbox.schema import connect, format_timestamp
 
 
 class Connections:

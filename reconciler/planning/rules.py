@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 from reconciler import money, notes
 from reconciler.ledger.base import EntryType, TeamObservation, Transaction
 from reconciler.model import DriftPolicy, Mode, Team
-from reconciler.plan import (
+from reconciler.planning.types import (
     DRIFT_CORRECTED,
     DRIFT_DEFICIT,
     DRIFT_REVERSED,

@@ -32,13 +32,13 @@ from reconciler.errors import (
     LedgerUnavailable,
 )
 from reconciler.ledger.base import EntryType, Scope
-from reconciler.ledger.sqlite_rows import (
+from reconciler.money import format_usd
+from reconciler.sandbox.rows import (
     MAX_TOTAL_CREDITS,
     total_credits,
     wallet_id_for,
 )
-from reconciler.ledger.sqlite_schema import connect, migrate
-from reconciler.money import format_usd
+from reconciler.sandbox.schema import connect, migrate
 
 
 @dataclass(frozen=True, slots=True)

@@ -25,12 +25,13 @@ from collections.abc import Collection
 from dataclasses import replace
 from datetime import datetime
 
-from reconciler import money, notes, plandoc
+from reconciler import money, notes
 from reconciler.errors import EditedPlanError, StalePlanError
 from reconciler.ledger.base import Ledger, TeamObservation
 from reconciler.model import DesiredState, Mode
-from reconciler.plan import Action, Change, Plan, TeamFingerprint
-from reconciler.planner import GUARD_OVERRIDDEN, flows_digest
+from reconciler.planning import document as plandoc
+from reconciler.planning.planner import GUARD_OVERRIDDEN, flows_digest
+from reconciler.planning.types import Action, Change, Plan, TeamFingerprint
 
 _AGAIN = "run `reconciler plan` again"
 

@@ -12,7 +12,7 @@ from datetime import datetime
 
 from reconciler.ledger import redacted
 from reconciler.money import format_usd
-from reconciler.plan import Action, Change, Plan
+from reconciler.planning.types import Action, Change, Plan
 from reconciler.text import printable
 
 NO_CHANGES = "No changes. The ledger matches the budgets."

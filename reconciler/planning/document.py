@@ -20,9 +20,9 @@ import jsonschema  # type: ignore[import-untyped, unused-ignore]
 
 from reconciler import money
 from reconciler.errors import ConfigError
-from reconciler.ledger.exactjson import JSONSyntaxError, clip, parse_int
+from reconciler.exactjson import JSONSyntaxError, clip, parse_int
 from reconciler.periods import Period, PeriodKind, iso_utc, period_from_id
-from reconciler.plan import (
+from reconciler.planning.types import (
     PLAN_FORMAT_VERSION,
     Action,
     Change,

@@ -15,7 +15,7 @@ from typing import Any
 
 from reconciler.errors import UsageError
 from reconciler.money import format_usd
-from reconciler.render_usage import HEADERS, team_rows
+from reconciler.render.usage import HEADERS, team_rows
 from reconciler.usage import Usage
 
 _CSS = (

@@ -17,9 +17,9 @@ from reconciler.errors import (
     LedgerRequestInvalid,
 )
 from reconciler.ledger.base import EntryType, Reservation, Scope
-from reconciler.ledger.sqlite_ops import Context, WalletState, append, find_wallet, org_wallet
-from reconciler.ledger.sqlite_rows import reservation_id_for
 from reconciler.money import format_usd
+from reconciler.sandbox.entries import Context, WalletState, append, find_wallet, org_wallet
+from reconciler.sandbox.rows import reservation_id_for
 
 
 def reserve(

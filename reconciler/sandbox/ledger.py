@@ -22,8 +22,6 @@ from pathlib import Path
 from types import TracebackType
 
 from reconciler.errors import BudgetExceeded, LedgerConfigError, LedgerRequestInvalid
-from reconciler.ledger import sqlite_check, sqlite_holds, sqlite_ops
-from reconciler.ledger import sqlite_reads as reads
 from reconciler.ledger.base import (
     CostTicket,
     Reservation,
@@ -32,16 +30,20 @@ from reconciler.ledger.base import (
     Transaction,
     Wallet,
 )
-from reconciler.ledger.sqlite_conn import Connections
-from reconciler.ledger.sqlite_ops import fingerprint, initialize
-from reconciler.ledger.sqlite_rows import check_amount, check_id, check_key, check_text
-from reconciler.ledger.sqlite_schema import (
+from reconciler.periods import Clock, Period, utc_now
+from reconciler.sandbox import entries as sqlite_ops
+from reconciler.sandbox import holds as sqlite_holds
+from reconciler.sandbox import invariants as sqlite_check
+from reconciler.sandbox import reads
+from reconciler.sandbox.connections import Connections
+from reconciler.sandbox.entries import fingerprint, initialize
+from reconciler.sandbox.rows import check_amount, check_id, check_key, check_text
+from reconciler.sandbox.schema import (
     format_timestamp,
     init_hint,
     open_ledger_file,
     parse_timestamp,
 )
-from reconciler.periods import Clock, Period, utc_now
 
 DEFAULT_ACTOR = "sandbox"
 MAX_TIMEOUT_SECONDS = 86_400

@@ -14,7 +14,7 @@ from collections.abc import Callable, Sequence
 
 from reconciler import money, text
 from reconciler.audit import FORMAT_VERSION, BlameEntry, Finding, Movement
-from reconciler.plan import DriftItem
+from reconciler.planning.types import DriftItem
 
 FORMATS = ("table", "json", "csv", "markdown")
 FIELDS = (

@@ -12,9 +12,9 @@ import json
 from decimal import Decimal
 
 from reconciler.forecast import Forecast
-from reconciler.ledger.textview import render_table
 from reconciler.money import decimal_str, format_usd, from_micros
 from reconciler.periods import iso_utc
+from reconciler.render.wallets import render_table
 from reconciler.usage import TeamUsage, Usage
 
 FORMAT_VERSION = 1

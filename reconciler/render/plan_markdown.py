@@ -12,8 +12,8 @@ import html
 import re
 
 from reconciler.money import format_usd
-from reconciler.plan import Plan
-from reconciler.render_text import HELD_LEGEND, NO_CHANGES, held
+from reconciler.planning.types import Plan
+from reconciler.render.plan_text import HELD_LEGEND, NO_CHANGES, held
 from reconciler.text import printable
 
 MAX_MARKDOWN = 60_000

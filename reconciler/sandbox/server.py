@@ -35,10 +35,10 @@ from starlette.types import Scope as AsgiScope
 from reconciler.errors import LedgerError
 from reconciler.ledger import wire
 from reconciler.ledger.base import Scope, Transaction
-from reconciler.ledger.faults import Fault, FaultPlan
-from reconciler.ledger.sqlite import SqliteLedger
-from reconciler.ledger.statuses import BILLING_PERMISSION, envelope_for
-from reconciler.ledger.validation import BodyValidator, InvalidBody, query_limit, query_time
+from reconciler.ledger.http_errors import BILLING_PERMISSION, envelope_for
+from reconciler.sandbox.faults import Fault, FaultPlan
+from reconciler.sandbox.ledger import SqliteLedger
+from reconciler.sandbox.validation import BodyValidator, InvalidBody, query_limit, query_time
 
 log = logging.getLogger(__name__)
 

@@ -19,8 +19,8 @@ from typing import Any
 from reconciler import notes
 from reconciler.errors import LedgerRequestInvalid
 from reconciler.ledger.base import EntryType, Scope, Transaction, Wallet, WalletStatus
-from reconciler.ledger.sqlite_schema import parse_timestamp
 from reconciler.money import MICROS_PER_UNIT, format_usd
+from reconciler.sandbox.schema import parse_timestamp
 from reconciler.text import is_printable
 
 MAX_AMOUNT = 1_000_000_000 * MICROS_PER_UNIT  # one movement: at most 1,000,000,000.00

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reconciler import git, notes, planner
+from reconciler import git, notes
 from reconciler.errors import (
     ConfigError,
     GitError,
@@ -31,7 +31,8 @@ from reconciler.ledger import LedgerTarget, open_ledger, resolve_ledger_url
 from reconciler.ledger.base import Ledger, Scope, Wallet
 from reconciler.model import DesiredState
 from reconciler.periods import Clock, Period, period_at, utc_now
-from reconciler.plan import Observed, Plan, RoutingChange
+from reconciler.planning import planner
+from reconciler.planning.types import Observed, Plan, RoutingChange
 
 ENV_NOW = "RECONCILER_NOW"
 
@@ -261,7 +262,7 @@ def write_plan(path: Path, text: str) -> None:
 
 
 def read_plan(path: Path) -> Plan:
-    from reconciler import plandoc
+    from reconciler.planning import document as plandoc
 
     if path.suffix in {".yaml", ".yml"}:
         raise UsageError(

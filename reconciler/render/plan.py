@@ -6,10 +6,10 @@ functions of the plan, so a saved plan renders exactly as the plan that was comp
 
 from __future__ import annotations
 
-from reconciler import plandoc
-from reconciler.plan import Plan
-from reconciler.render_markdown import MAX_MARKDOWN, render_markdown
-from reconciler.render_text import NO_CHANGES, render_text
+from reconciler.planning import document as plandoc
+from reconciler.planning.types import Plan
+from reconciler.render.plan_markdown import MAX_MARKDOWN, render_markdown
+from reconciler.render.plan_text import NO_CHANGES, render_text
 
 FORMATS = ("text", "json", "markdown")
 
