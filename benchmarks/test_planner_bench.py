@@ -6,10 +6,10 @@ from datetime import UTC, datetime, timedelta
 
 from pytest_benchmark.fixture import BenchmarkFixture
 
+from reconciler.ledger.base import Observed
 from reconciler.model import DesiredState
 from reconciler.planning import document as plandoc
 from reconciler.planning import planner
-from reconciler.planning.types import Observed
 from reconciler.render.plan import render_markdown, render_text
 from tests.support.planning import COMMIT, NOW, Ledger, desired, organization, our_flow, team
 

@@ -21,16 +21,13 @@ import click
 
 from reconciler import __version__
 from reconciler.errors import (
+    EXIT_CODES_HELP,
     EXIT_INTERNAL,
     EXIT_INTERRUPTED,
-    EXIT_MEANINGS,
     EXIT_USAGE,
     ReconcilerError,
-    exit_codes_help,
 )
 from reconciler.text import printable
-
-EXIT_CODES_HELP = exit_codes_help(EXIT_MEANINGS)
 
 # name -> "module:attribute", imported only when the command runs (keeps --help fast).
 COMMANDS: dict[str, str] = {

@@ -37,8 +37,10 @@ exceptions (httpx, sqlite3, yaml, jsonschema, subprocess) are translated at the 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING
 
-from reconciler.periods import Seconds
+if TYPE_CHECKING:
+    from reconciler.clock import Seconds
 
 EXIT_OK = 0
 EXIT_ERROR = 1
@@ -190,3 +192,6 @@ class Interrupted(ReconcilerError):
     """Ctrl-C stopped a run after its result was recorded (the message says what is known)."""
 
     exit_code = EXIT_INTERRUPTED
+
+
+EXIT_CODES_HELP = exit_codes_help(EXIT_MEANINGS)

@@ -22,13 +22,12 @@ from __future__ import annotations
 
 import enum
 import json
-import random
-import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from reconciler import failpoints, money, notes
+from reconciler.clock import Clock
 from reconciler.errors import (
     AmbiguousWrite,
     LedgerAuthError,
@@ -38,10 +37,8 @@ from reconciler.errors import (
     LedgerUnavailable,
 )
 from reconciler.ledger.base import Ledger, TeamObservation, Transaction
-from reconciler.ledger.retry import DEFAULT_BACKOFF, Backoff
-from reconciler.periods import Clock, Seconds
-from reconciler.planning.planner import flows_digest
-from reconciler.planning.staleness import describe_flow_change
+from reconciler.ledger.retry import RetryPolicy
+from reconciler.planning.staleness import describe_flow_change, flows_digest
 from reconciler.planning.types import Action, Change, Plan, TeamFingerprint
 
 RESULT_FORMAT_VERSION = 1
@@ -123,22 +120,6 @@ class ApplyResult:
 
     def dumps(self) -> str:
         return json.dumps(self.to_json(), indent=2) + "\n"
-
-
-@dataclass(frozen=True, slots=True)
-class RetryPolicy:
-    """How often a write and the op-key search are tried, and the backoff between tries (the
-    same exponential backoff with full jitter as ledger reads, honouring ``Retry-After``)."""
-
-    write_attempts: int = 4
-    read_attempts: int = 5
-    backoff: Backoff = DEFAULT_BACKOFF
-    sleep: Callable[[Seconds], None] = field(default=time.sleep)
-    rng: random.Random = field(default_factory=random.Random)
-
-    def pause(self, attempt: int, *, at_least: Seconds | None = None) -> None:
-        """Sleep before retry ``attempt + 1``."""
-        self.sleep(self.backoff.delay(attempt, self.rng, at_least))
 
 
 Progress = Callable[[StepResult, int, int], None]

@@ -13,6 +13,14 @@ history); one it holds but the branch does not reach has ``on_branch`` False.
 blame: one ``git log --raw`` pass names the Team files each commit changed and one
 ``git cat-file --batch`` pass reads those blobs; no tree is checked out or validated per commit.
 
+Plan facts
+----------
+``read`` gathers what one plan needs from the past as a ``History`` value: when each team came
+under management (``git.managed_since``), each team's envelope at the commit of its newest
+reconciler movement (``previous_envelopes``: only to word reasons), and the consumer-group
+routing changes against ``--base`` or the last applied commit (``routing``, with a warning when
+that revision cannot be read).
+
 A shallow clone is refused first (``git.check_full_history``): its history would be cut short.
 """
 
@@ -20,15 +28,24 @@ from __future__ import annotations
 
 import re
 import subprocess
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from reconciler import git, money
-from reconciler.config.nodes import Mapping, Scalar, scalar_str
+from reconciler import git, money, notes
+from reconciler.config.nodes import Mapping as YamlMapping
+from reconciler.config.nodes import Scalar, scalar_str
 from reconciler.config.yamlload import compose
-from reconciler.errors import GitError
+from reconciler.errors import (
+    ConfigError,
+    GitError,
+)
+from reconciler.ledger.base import Ledger, Observed
+from reconciler.model import DesiredState, GatewayConfig
+from reconciler.planning.types import (
+    RoutingChange,
+)
 
 # ---------------------------------------------------------------------------------------------
 # Commit facts
@@ -158,7 +175,7 @@ def _teams_in(text: str, file: str) -> dict[str, int | None]:
     found: dict[str, int | None] = {}
     for doc in documents:
         root = doc.root
-        if not isinstance(root, Mapping) or scalar_str(root.get("kind")) != "Team":
+        if not isinstance(root, YamlMapping) or scalar_str(root.get("kind")) != "Team":
             continue
         team_id = scalar_str(root.get("id"))
         if team_id is None:
@@ -251,3 +268,114 @@ def envelope_history(budgets_dir: Path, branch: str = "HEAD") -> dict[str, list[
                 history.setdefault(team_id, []).append(change)
         current = now
     return history
+
+
+def last_applied_commit(ledger: Ledger, observed: Observed) -> str | None:
+    """The commit of the newest reconciler note: this period's team flows first, else the
+    organization wallet's whole history (every movement leaves its note there too)."""
+    newest: tuple[datetime, str] | None = None
+    for obs in observed.teams.values():
+        for flow in obs.flows:
+            note = notes.parse_note(flow.note)
+            if note is not None and (newest is None or flow.created_at >= newest[0]):
+                newest = (flow.created_at, note.commit)
+    if newest is not None:
+        return newest[1]
+    for entry in ledger.transactions(observed.org_wallet.id):
+        note = notes.parse_note(entry.note)
+        if note is not None and (newest is None or entry.created_at >= newest[0]):
+            newest = (entry.created_at, note.commit)
+    return newest[1] if newest else None
+
+
+def routing(
+    directory: Path, desired: DesiredState, ledger: Ledger, observed: Observed, base: str | None
+) -> tuple[tuple[RoutingChange, ...], str | None]:
+    """Consumer-group mapping changes vs ``base`` (or the last applied commit), and a warning
+    when that revision cannot be read."""
+    rev = base if base is not None else last_applied_commit(ledger, observed)
+    if rev is None:
+        return routing_changes(None, desired.gateway), None
+    try:
+        before = git.load_at(directory, rev)
+    except GitError as exc:
+        if base is not None:
+            raise
+        return (), f"routing changes not shown: last applied commit {rev[:7]} unreadable ({exc})"
+    except ConfigError:
+        return (), f"routing changes not shown: the budgets at {rev[:7]} do not validate"
+    gateway_before = before.gateway if before is not None else None
+    return routing_changes(gateway_before, desired.gateway), None
+
+
+def previous_envelopes(directory: Path, observed: Observed) -> dict[str, int]:
+    """Each team's envelope at the commit of its newest reconciler movement this period.
+
+    Only used to word reasons ("envelope raised X → Y" is said only when X was the envelope the
+    last apply brought the team to). A commit that cannot be read or does not validate, or a
+    team absent there, leaves the team out (the reason is then worded neutrally).
+    """
+    newest: dict[str, str] = {}
+    for team_id, obs in observed.teams.items():
+        for flow in obs.flows:  # ledger order: the last one wins
+            note = notes.parse_note(flow.note)
+            if note is not None:
+                newest[team_id] = note.commit
+    result: dict[str, int] = {}
+    for commit in sorted(set(newest.values())):
+        try:
+            before = git.load_at(directory, commit)
+        except (GitError, ConfigError):
+            continue
+        if before is None:
+            continue
+        envelopes = {t.id: t.envelope for t in before.teams if not t.removed}
+        for team_id, team_commit in newest.items():
+            if team_commit == commit and team_id in envelopes:
+                result[team_id] = envelopes[team_id]
+    return result
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """What git says about the budgets, for one plan."""
+
+    managed_since: Mapping[str, datetime]
+    previous_envelopes: Mapping[str, int]
+    routing: tuple[RoutingChange, ...] = ()
+    warnings: tuple[str, ...] = ()
+
+
+def read(
+    directory: Path,
+    desired: DesiredState,
+    ledger: Ledger,
+    observed: Observed,
+    *,
+    base: str | None = None,
+    with_routing: bool = True,
+) -> History:
+    """The History of the budgets in ``directory`` for a plan against ``observed``."""
+    changes: tuple[RoutingChange, ...] = ()
+    warning: str | None = None
+    if with_routing:
+        changes, warning = routing(directory, desired, ledger, observed, base)
+    return History(
+        managed_since=git.managed_since(directory, [t.id for t in desired.teams]),
+        previous_envelopes=previous_envelopes(directory, observed),
+        routing=changes,
+        warnings=(warning,) if warning else (),
+    )
+
+
+def routing_changes(
+    before: GatewayConfig | None, after: GatewayConfig | None
+) -> tuple[RoutingChange, ...]:
+    """Consumer-group -> team-wallet mapping differences, sorted by consumer group id."""
+    old = {g.id: g.wallet_team_id for g in before.consumer_groups} if before else {}
+    new = {g.id: g.wallet_team_id for g in after.consumer_groups} if after else {}
+    return tuple(
+        RoutingChange(group, old.get(group), new.get(group))
+        for group in sorted(old.keys() | new.keys())
+        if old.get(group) != new.get(group)
+    )

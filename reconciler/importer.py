@@ -24,10 +24,11 @@ from datetime import datetime
 from pathlib import Path
 
 from reconciler import money
+from reconciler.clock import iso_utc
 from reconciler.errors import ExistingFileError
 from reconciler.ledger.base import Ledger, Scope, TeamObservation, Wallet
 from reconciler.model import DesiredState, DriftPolicy, Guards, Mode, Organization, Team
-from reconciler.periods import Period, PeriodKind, iso_utc, period_at
+from reconciler.periods import Period, PeriodKind, period_at
 from reconciler.planning.rules import decide
 from reconciler.render.gateway import yaml_scalar
 

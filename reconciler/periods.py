@@ -4,17 +4,13 @@ from __future__ import annotations
 
 import enum
 import re
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from reconciler.clock import as_utc
+
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 END_OF_TIME = datetime(9999, 12, 31, tzinfo=UTC)
-
-Clock = Callable[[], datetime]
-
-#: A duration in seconds (timeouts, backoff). Never money: money is integer micro-USD.
-Seconds = float  # float-ok: durations only
 
 
 class PeriodKind(enum.StrEnum):
@@ -37,15 +33,9 @@ class Period:
         return self.start <= moment < self.end
 
 
-def _utc(moment: datetime) -> datetime:
-    if moment.tzinfo is None:
-        raise ValueError("naive datetime: reconciler works in UTC only")
-    return moment.astimezone(UTC)
-
-
 def period_at(kind: PeriodKind, moment: datetime) -> Period:
     """The period of ``kind`` that contains ``moment``."""
-    now = _utc(moment)
+    now = as_utc(moment)
     if kind is PeriodKind.NONE:
         return Period(kind, "all", EPOCH, END_OF_TIME)
     if kind is PeriodKind.MONTHLY:
@@ -100,14 +90,3 @@ def previous(period: Period) -> Period:
     if period.kind is PeriodKind.NONE:
         return period
     return period_at(period.kind, period.start - timedelta(microseconds=1))
-
-
-def utc_now() -> datetime:
-    """The default clock; everything that reads the time takes a ``Clock`` so tests inject one."""
-    return datetime.now(UTC)
-
-
-def iso_utc(moment: datetime) -> str:
-    """``2026-11-02T09:00:00Z``; ``2026-11-02T09:00:00.250000Z`` when there are microseconds.
-    The one form reconciler writes times in for people and documents (plans, JSON output)."""
-    return _utc(moment).isoformat().replace("+00:00", "Z")

@@ -1,12 +1,12 @@
-"""The glue that ``plan`` and ``apply`` share: load, locate, observe, plan.
+"""The use cases behind ``plan``, ``show`` and ``apply``, end to end; commands only parse and print.
 
 Order matters and is the same everywhere: the budgets are validated before any ledger is opened
-(nothing invalid ever reaches a ledger), then git is asked for the commit, the dirty paths and
-when each team came under management, then the ledger is read once and the pure planner runs.
-
-The clock is injectable for tests through the environment variable ``RECONCILER_NOW``
-(ISO-8601, e.g. ``2026-11-28T12:00:00Z``): a fixed instant used for the period, the plan and the
-sandbox ledger's timestamps. It is a test hook, deliberately absent from every ``--help``.
+(nothing invalid ever reaches a ledger), then git is asked for the commit and the dirty paths,
+then the ledger is opened (``open_ledger``: the sandbox for ``sqlite:///``, the client for
+``http(s)://``) and read once, ``history.read`` gathers the git facts, and the pure planner runs.
+Around the executor: the git rules before an apply (``check_tree``, ``check_same_organization``,
+``check_result_path``), the verdict after (``verdict``: exit 3 when some movements were made and
+some failed), and the plan made again, which must be empty (``check_empty``).
 """
 
 from __future__ import annotations
@@ -15,51 +15,28 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
-from reconciler import git, notes
+from reconciler import git, history, notes
+from reconciler.clock import Clock
 from reconciler.errors import (
-    ConfigError,
-    GitError,
+    DirtyTreeError,
+    Interrupted,
     LedgerConfigError,
     NoCommitError,
+    PartialApplyError,
     PlanError,
+    ReconcilerError,
     UsageError,
 )
-from reconciler.ledger import LedgerTarget, open_ledger, resolve_ledger_url
-from reconciler.ledger.base import Ledger, Scope, Wallet
-from reconciler.model import DesiredState
-from reconciler.periods import Clock, Period, period_at, utc_now
+from reconciler.executor import ApplyResult, StepStatus
+from reconciler.ledger import LedgerTarget, open_http, resolve_ledger_url, scheme_of, sqlite_path
+from reconciler.ledger.base import Ledger, Observed, Scope, Wallet
+from reconciler.model import DesiredState, Mode
+from reconciler.periods import Period, period_at
 from reconciler.planning import planner
-from reconciler.planning.types import Observed, Plan, RoutingChange
-
-ENV_NOW = "RECONCILER_NOW"
-
-
-def clock_from_env(environ: Mapping[str, str] | None = None) -> Clock:
-    """``utc_now``, or the fixed instant in ``RECONCILER_NOW`` (a test-only hook)."""
-    env = os.environ if environ is None else environ
-    text = env.get(ENV_NOW)
-    if not text:
-        return utc_now
-    try:
-        fixed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError as exc:
-        raise UsageError(f"{ENV_NOW}={text!r} is not an ISO-8601 time") from exc
-    if fixed.tzinfo is None:
-        raise UsageError(f"{ENV_NOW}={text!r} needs a UTC offset (e.g. 2026-11-28T12:00:00Z)")
-    earliest, latest = (
-        datetime(1970, 1, 1, tzinfo=UTC),
-        datetime(9998, 12, 31, 23, 59, 59, tzinfo=UTC),
-    )
-    if not earliest <= fixed <= latest:  # every period around it must have a representable end
-        raise UsageError(
-            f"{ENV_NOW}={text!r} is out of range: use a UTC time from 1970-01-01T00:00:00Z to "
-            "9998-12-31T23:59:59Z"
-        )
-    fixed = fixed.astimezone(UTC)
-    return lambda: fixed
+from reconciler.planning.types import Change, Plan, describe
 
 
 @dataclass(frozen=True, slots=True)
@@ -152,72 +129,6 @@ def observe(ledger: Ledger, desired: DesiredState, period: Period) -> Observed:
     )
 
 
-def last_applied_commit(ledger: Ledger, observed: Observed) -> str | None:
-    """The commit of the newest reconciler note: this period's team flows first, else the
-    organization wallet's whole history (every movement leaves its note there too)."""
-    newest: tuple[datetime, str] | None = None
-    for obs in observed.teams.values():
-        for flow in obs.flows:
-            note = notes.parse_note(flow.note)
-            if note is not None and (newest is None or flow.created_at >= newest[0]):
-                newest = (flow.created_at, note.commit)
-    if newest is not None:
-        return newest[1]
-    for entry in ledger.transactions(observed.org_wallet.id):
-        note = notes.parse_note(entry.note)
-        if note is not None and (newest is None or entry.created_at >= newest[0]):
-            newest = (entry.created_at, note.commit)
-    return newest[1] if newest else None
-
-
-def routing(
-    budgets: Budgets, ledger: Ledger, observed: Observed, base: str | None
-) -> tuple[tuple[RoutingChange, ...], str | None]:
-    """Consumer-group mapping changes vs ``base`` (or the last applied commit), and a warning
-    when that revision cannot be read."""
-    rev = base if base is not None else last_applied_commit(ledger, observed)
-    if rev is None:
-        return planner.routing_changes(None, budgets.desired.gateway), None
-    try:
-        before = git.load_at(budgets.directory, rev)
-    except GitError as exc:
-        if base is not None:
-            raise
-        return (), f"routing changes not shown: last applied commit {rev[:7]} unreadable ({exc})"
-    except ConfigError:
-        return (), f"routing changes not shown: the budgets at {rev[:7]} do not validate"
-    gateway_before = before.gateway if before is not None else None
-    return planner.routing_changes(gateway_before, budgets.desired.gateway), None
-
-
-def previous_envelopes(budgets: Budgets, observed: Observed) -> dict[str, int]:
-    """Each team's envelope at the commit of its newest reconciler movement this period.
-
-    Only used to word reasons ("envelope raised X → Y" is said only when X was the envelope the
-    last apply brought the team to). A commit that cannot be read or does not validate, or a
-    team absent there, leaves the team out (the reason is then worded neutrally).
-    """
-    newest: dict[str, str] = {}
-    for team_id, obs in observed.teams.items():
-        for flow in obs.flows:  # ledger order: the last one wins
-            note = notes.parse_note(flow.note)
-            if note is not None:
-                newest[team_id] = note.commit
-    result: dict[str, int] = {}
-    for commit in sorted(set(newest.values())):
-        try:
-            before = git.load_at(budgets.directory, commit)
-        except (GitError, ConfigError):
-            continue
-        if before is None:
-            continue
-        envelopes = {t.id: t.envelope for t in before.teams if not t.removed}
-        for team_id, team_commit in newest.items():
-            if team_commit == commit and team_id in envelopes:
-                result[team_id] = envelopes[team_id]
-    return result
-
-
 def make_plan(
     budgets: Budgets,
     ledger: Ledger,
@@ -234,24 +145,22 @@ def make_plan(
     desired = budgets.desired
     period = period_at(desired.organization.period, now)
     observed = observe(ledger, desired, period)
-    changes: tuple[RoutingChange, ...] = ()
-    warning: str | None = None
-    if with_routing:
-        changes, warning = routing(budgets, ledger, observed, base)
-    since = git.managed_since(budgets.directory, [t.id for t in desired.teams])
+    facts = history.read(
+        budgets.directory, desired, ledger, observed, base=base, with_routing=with_routing
+    )
     result = planner.plan(
         desired,
         observed,
         commit=budgets.commit,
         dirty=bool(budgets.dirty) or budgets.commit == NO_COMMIT,
         now=now,
-        managed_since=since,
-        previous_envelopes=previous_envelopes(budgets, observed),
-        routing=changes,
+        managed_since=facts.managed_since,
+        previous_envelopes=facts.previous_envelopes,
+        routing=facts.routing,
         override_reason=override_reason,
         ledger_url=ledger_url,
     )
-    return result, (warning,) if warning else ()
+    return result, facts.warnings
 
 
 def write_plan(path: Path, text: str) -> None:
@@ -294,3 +203,140 @@ def plan_ledger(flag: str | None, saved: Plan, budgets: Budgets) -> LedgerTarget
             f"names {asked.url}: apply it to its own ledger, or make a new plan against this one"
         )
     return asked
+
+
+_LISTED = 5
+
+
+def check_tree(budgets: Budgets, *, allow_dirty: bool, plan: Plan | None = None) -> None:
+    if budgets.dirty and not allow_dirty:
+        shown = ", ".join(budgets.dirty[:_LISTED])
+        more = len(budgets.dirty) - _LISTED
+        if more > 0:
+            shown += f" and {more} more"
+        raise DirtyTreeError(
+            f"{budgets.directory} has uncommitted changes ({shown}): commit them, or pass "
+            "--allow-dirty to apply anyway (the ledger notes will say dirty)"
+        )
+    if plan is not None and plan.dirty and not allow_dirty:
+        raise DirtyTreeError(
+            f"plan {plan.plan_id} was made from uncommitted budgets: make it again from a clean "
+            "tree, or pass --allow-dirty to apply it anyway (the ledger notes will say dirty)"
+        )
+
+
+def check_same_organization(plan: Plan, budgets: Budgets) -> None:
+    org_id = budgets.desired.organization.id
+    if org_id != plan.org_id:
+        raise UsageError(
+            f"plan {plan.plan_id} is for {plan.org_id} but {budgets.directory} is {org_id}'s "
+            "budgets: pass the budgets directory the plan was made from with --budgets DIR"
+        )
+
+
+def verdict(result: ApplyResult) -> None:
+    """Raise when the run did not complete: Interrupted (exit 130) after Ctrl-C, PartialApplyError
+    (exit 3) if it moved anything or a write's outcome is unknown, else PlanError (exit 1)."""
+    if result.complete and not result.interrupted:
+        return
+    unknown = result.unknown
+    failed = result.failed
+    first = (unknown or failed)[0].detail if (unknown or failed) else "not attempted"
+    moved = len(result.applied)
+    pending = sum(1 for s in result.steps if s.status is not StepStatus.APPLIED)
+    pending -= sum(1 for s in result.steps if s.status is StepStatus.SKIPPED)
+    if result.interrupted:
+        flight = (
+            f"the outcome of {len(unknown)} movement(s) is unknown: a write may still be in flight"
+            if unknown
+            else "no write was in flight"
+        )
+        raise Interrupted(
+            f"interrupted: applied {moved} of {len(result.steps)} movements; {flight}; re-run "
+            "the same apply to resume (it checks every op key first)"
+        )
+    if unknown:
+        raise PartialApplyError(
+            f"applied {moved} of {len(result.steps)} movements, {len(unknown)} with an unknown "
+            f"outcome, {pending - len(unknown)} not made: {first}"
+        )
+    if moved:
+        raise PartialApplyError(
+            f"applied {moved} of {len(result.steps)} movements, {pending} not made: {first}"
+            + ("" if "re-run" in first else "; re-run the same apply to resume")
+        )
+    raise PlanError(f"nothing was moved ({pending} movement(s) not made): {first}")
+
+
+def check_empty(after: Plan, result: ApplyResult, desired: DesiredState) -> tuple[str, ...]:
+    """The plan made again after a complete run must have no changes, or PlanError.
+
+    One exception: a balance-mode team this run just moved. Its target is its *available*
+    balance, which live traffic changes between the movement and this check; what is left is
+    reported (returned as notes for stderr) for the next apply, not treated as a failure.
+    """
+    done = {
+        s.change.team_id
+        for s in result.steps
+        if s.status in {StepStatus.APPLIED, StepStatus.SKIPPED}
+    }
+    moving: list[Change] = []
+    notes: list[str] = []
+    for change in after.changes:
+        team = desired.team(change.team_id)
+        if team is not None and team.mode is Mode.BALANCE and change.team_id in done:
+            notes.append(
+                f"{change.team_id} (balance mode): spend or holds during the apply changed its "
+                f"available balance; the next apply will {describe(change)}"
+            )
+        else:
+            moving.append(change)
+    if not moving:
+        return tuple(notes)
+    listed = "; ".join(describe(c) for c in moving[:_LISTED])
+    more = len(moving) - _LISTED
+    if more > 0:
+        listed += f"; and {more} more"
+    raise PlanError(
+        f"apply finished but the plan is not empty: {len(moving)} change(s) remain "
+        f"({listed}): run `reconciler plan` to see why"
+    )
+
+
+def open_ledger(
+    target: LedgerTarget,
+    *,
+    insecure: bool = False,
+    clock: Clock | None = None,
+    environ: Mapping[str, str] | None = None,
+) -> Ledger:
+    """Open the ledger a resolved URL names: the embedded sandbox for ``sqlite:///``, else the
+    Keeptrusts API or a sandbox server (``ledger.open_http``)."""
+    if scheme_of(target.url) == "sqlite":
+        from reconciler.sandbox.ledger import SqliteLedger
+
+        path = sqlite_path(target.url, target.base_dir)
+        return SqliteLedger(path, clock=clock, actor="reconciler")
+    return open_http(target, insecure=insecure, environ=environ)
+
+
+def check_result_path(path: Path) -> None:
+    """UsageError unless the result document can be written there: checked before anything
+    moves, so a bad path never turns a successful apply into a crash."""
+    parent = path.parent if str(path.parent) else Path(".")
+    if path.is_dir():
+        raise UsageError(f"--result {path} is a directory: name a file")
+    if not parent.is_dir():
+        raise UsageError(f"--result {path}: no such directory {parent}: create it first")
+    if not os.access(parent, os.W_OK) or (path.exists() and not os.access(path, os.W_OK)):
+        raise UsageError(f"--result {path}: not writable: choose another path")
+
+
+def write_result(path: Path, result: ApplyResult) -> None:
+    try:
+        path.write_text(result.dumps(), encoding="utf-8")
+    except OSError as exc:
+        raise ReconcilerError(
+            f"the apply finished but its result document could not be written to {path} "
+            f"({exc.strerror}); the movements are in the ledger: re-run to see the plan is empty"
+        ) from exc

@@ -8,17 +8,25 @@ from pathlib import Path
 
 import click
 
-from reconciler import applying, executor, failpoints, notes
+from reconciler import executor, failpoints, notes
 from reconciler import workflow as session
-from reconciler.cli import EXIT_CODES_HELP
+from reconciler.clock import Clock, clock_from_env
 from reconciler.commands import console as output
 from reconciler.commands.options import ledger_options
-from reconciler.errors import EXIT_ERROR, EXIT_OK, ReconcilerError, UsageError
+from reconciler.errors import EXIT_CODES_HELP, EXIT_ERROR, EXIT_OK, ReconcilerError, UsageError
 from reconciler.ledger.base import Ledger
-from reconciler.periods import Clock
 from reconciler.planning import staleness as stale
 from reconciler.planning.types import Plan
+from reconciler.render.apply import step_line, summary
 from reconciler.render.plan import render_text
+from reconciler.workflow import (
+    check_empty,
+    check_result_path,
+    check_same_organization,
+    check_tree,
+    verdict,
+    write_result,
+)
 
 
 @click.command(epilog=EXIT_CODES_HELP)
@@ -87,9 +95,9 @@ def apply(
       reconciler plan --out plan.json && reconciler apply plan.json
       reconciler apply budgets/ --auto-approve --result apply-result.json
     """
-    clock = session.clock_from_env()
+    clock = clock_from_env()
     if result_file is not None:
-        applying.check_result_path(result_file)
+        check_result_path(result_file)
     if override_reason is not None:
         notes.check_override_reason(override_reason)
     if target.suffix == ".json" and not target.exists():
@@ -99,8 +107,8 @@ def apply(
         stale.check_self_consistent(saved)
         budgets = session.locate(budgets_dir)
         output.warn(budgets.warnings)
-        applying.check_tree(budgets, allow_dirty=allow_dirty, plan=saved)
-        applying.check_same_organization(saved, budgets)
+        check_tree(budgets, allow_dirty=allow_dirty, plan=saved)
+        check_same_organization(saved, budgets)
         where = session.plan_ledger(ledger_url, saved, budgets)
         with session.opened(where, insecure=insecure, clock=clock) as ledger:
             session.organization_wallet(ledger, saved.org_id)
@@ -120,7 +128,7 @@ def apply(
             )
     budgets = session.locate(target)
     output.warn(budgets.warnings)
-    applying.check_tree(budgets, allow_dirty=allow_dirty)
+    check_tree(budgets, allow_dirty=allow_dirty)
     where = session.ledger_target(ledger_url, budgets.desired, budgets.repo)
     with session.opened(where, insecure=insecure, clock=clock) as ledger:
         plan, warnings = session.make_plan(
@@ -151,8 +159,8 @@ def _run(
     with _progress(len(plan.changes)) as report:
         result = executor.apply(plan, ledger, clock=clock, progress=report)
     if result_file is not None:
-        applying.write_result(result_file, result)
-    applying.verdict(result)
+        write_result(result_file, result)
+    verdict(result)
     failpoints.hit("apply.before_check")
     after, _notes = session.make_plan(
         budgets,
@@ -162,8 +170,8 @@ def _run(
         ledger_url=plan.ledger,
         with_routing=False,
     )
-    output.warn(applying.check_empty(after, result, budgets.desired))
-    click.echo(applying.summary(result))
+    output.warn(check_empty(after, result, budgets.desired))
+    click.echo(summary(result))
     return EXIT_OK
 
 
@@ -196,7 +204,7 @@ def _progress(total: int) -> Iterator[executor.Progress]:
     if not output.stderr_is_interactive():
 
         def line(step: executor.StepResult, done: int, total: int) -> None:
-            click.echo(f"[{done}/{total}] {applying.step_line(step)}", err=True)
+            click.echo(f"[{done}/{total}] {step_line(step)}", err=True)
 
         yield line
         return
@@ -210,7 +218,7 @@ def _progress(total: int) -> Iterator[executor.Progress]:
         task = bar.add_task("applying", total=total)
 
         def advance(step: executor.StepResult, done: int, total: int) -> None:
-            bar.console.print(applying.step_line(step), markup=False, highlight=False)
+            bar.console.print(step_line(step), markup=False, highlight=False)
             bar.update(task, completed=done)
 
         yield advance

@@ -11,6 +11,7 @@ import click
 from reconciler import audit as auditing
 from reconciler import git, history, notes, text
 from reconciler import workflow as session
+from reconciler.clock import clock_from_env
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_CHANGES, EXIT_OK, UsageError, exit_codes_help
 from reconciler.render.audit import FORMATS, render
@@ -55,7 +56,7 @@ class AuditRun:
 
 def run_audit(budgets_dir: Path, ledger_url: str | None, insecure: bool, branch: str) -> AuditRun:
     """Every movement and finding over the whole ledger, with the history they were read from."""
-    clock = session.clock_from_env()
+    clock = clock_from_env()
     budgets = session.locate(budgets_dir)
     target = session.ledger_target(ledger_url, budgets.desired, budgets.repo)
     with session.opened(target, insecure=insecure, clock=clock) as ledger:

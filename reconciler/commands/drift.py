@@ -7,6 +7,7 @@ from pathlib import Path
 import click
 
 from reconciler import workflow as session
+from reconciler.clock import clock_from_env
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_CHANGES, EXIT_OK, exit_codes_help
 from reconciler.render.audit import render_drift
@@ -43,7 +44,7 @@ def drift(
     Example:
       reconciler drift budgets/ --detailed-exitcode
     """
-    clock = session.clock_from_env()
+    clock = clock_from_env()
     budgets = session.locate(budgets_dir, require_commit=False)
     target = session.ledger_target(ledger_url, budgets.desired, budgets.repo)
     with session.opened(target, insecure=insecure, clock=clock) as ledger:

@@ -8,6 +8,7 @@ import click
 
 from reconciler import git
 from reconciler import workflow as session
+from reconciler.clock import clock_from_env
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_ERROR, GitError, exit_codes_help
@@ -39,7 +40,7 @@ def import_(budgets_dir: Path, ledger_url: str | None, insecure: bool) -> None:
     """
     from reconciler import importer
 
-    clock = session.clock_from_env()
+    clock = clock_from_env()
     existing = None
     if importer.has_documents(budgets_dir):
         existing, warnings = session.load_budgets(budgets_dir)

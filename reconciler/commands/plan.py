@@ -8,10 +8,10 @@ from pathlib import Path
 import click
 
 from reconciler import workflow as session
-from reconciler.cli import EXIT_CODES_HELP
+from reconciler.clock import clock_from_env
 from reconciler.commands.console import color_for_stdout, warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
-from reconciler.errors import EXIT_CHANGES, EXIT_OK
+from reconciler.errors import EXIT_CHANGES, EXIT_CODES_HELP, EXIT_OK
 from reconciler.planning import document as plandoc
 from reconciler.render.plan import FORMATS, render
 
@@ -66,7 +66,7 @@ def plan(
       reconciler plan budgets/ --format markdown --detailed-exitcode > plan.md
       reconciler plan --out plan.json && reconciler apply plan.json
     """
-    clock = session.clock_from_env()
+    clock = clock_from_env()
     budgets = session.locate(budgets_dir, require_commit=False)
     warn(budgets.warnings)
     target = session.ledger_target(ledger_url, budgets.desired, budgets.repo)

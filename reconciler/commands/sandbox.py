@@ -14,6 +14,7 @@ from typing import Any, ClassVar
 
 import click
 
+from reconciler.clock import clock_from_env
 from reconciler.errors import (
     EXIT_ERROR,
     EXIT_OK,
@@ -33,7 +34,6 @@ from reconciler.money import (
 from reconciler.render import wallets as textview
 from reconciler.render import wallets_json as jsonview
 from reconciler.sandbox.ledger import SqliteLedger
-from reconciler.workflow import clock_from_env
 
 CONSOLE_ACTOR = "console"
 EPILOG = exit_codes_help(

@@ -232,8 +232,8 @@ def serve(
         raise click.BadParameter(str(exc), param_hint="--faults") from exc
     settings = load_gateway_settings(gateway_config) if gateway_config else None
 
+    from reconciler.clock import clock_from_env
     from reconciler.sandbox.ledger import SqliteLedger
-    from reconciler.workflow import clock_from_env
 
     ledger = SqliteLedger(db_path, clock=clock_from_env())
     try:

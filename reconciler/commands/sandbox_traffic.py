@@ -7,13 +7,14 @@ from pathlib import Path
 
 import click
 
+from reconciler.clock import clock_from_env
 from reconciler.commands.sandbox import db_option
 from reconciler.errors import LedgerConfigError, UsageError
 from reconciler.money import format_usd
 from reconciler.periods import PeriodKind, period_at
 from reconciler.sandbox import traffic
 from reconciler.sandbox.ledger import SqliteLedger
-from reconciler.workflow import clock_from_env, load_budgets
+from reconciler.workflow import load_budgets
 
 
 @click.command()

@@ -9,6 +9,7 @@ from pathlib import Path
 import click
 
 from reconciler import workflow as session
+from reconciler.clock import clock_from_env
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.commands.usage import _repo_root
@@ -70,7 +71,7 @@ def suggest_command(
       reconciler suggest budgets/ --write && git diff budgets/
     """
     buffer = buffer_pct
-    clock = session.clock_from_env()
+    clock = clock_from_env()
     desired, warnings = session.load_budgets(budgets_dir)
     warn(warnings)
     target = session.ledger_target(ledger_url, desired, _repo_root(budgets_dir))

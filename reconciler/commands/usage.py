@@ -9,6 +9,7 @@ import click
 
 from reconciler import git
 from reconciler import workflow as session
+from reconciler.clock import clock_from_env
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import GitError, UsageError
@@ -74,7 +75,7 @@ def usage(
       reconciler usage budgets/ --period 2026-10 --format json
       reconciler usage budgets/ --format markdown > usage.md
     """
-    clock = session.clock_from_env()
+    clock = clock_from_env()
     now = clock()
     desired, warnings = session.load_budgets(budgets_dir)
     warn(warnings)

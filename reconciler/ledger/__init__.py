@@ -24,7 +24,6 @@ from urllib.parse import urlsplit
 
 from reconciler.errors import LedgerConfigError
 from reconciler.ledger.base import Ledger
-from reconciler.periods import Clock
 from reconciler.text import clip, printable
 
 ENV_URL = "KEEPTRUSTS_API_URL"
@@ -125,20 +124,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
-def open_ledger(
+def open_http(
     target: LedgerTarget,
     *,
     insecure: bool = False,
-    clock: Clock | None = None,
     environ: Mapping[str, str] | None = None,
 ) -> Ledger:
-    """Open the ledger a resolved URL names. The token comes from ``KEEPTRUSTS_API_TOKEN``."""
+    """Open the Keeptrusts API (or a sandbox server) an http(s) URL names; the token comes from
+    ``KEEPTRUSTS_API_TOKEN``. Other schemes are refused: ``sqlite:///`` is the sandbox, opened by
+    ``workflow.open_ledger`` (the client never imports the sandbox)."""
     url = target.url
     scheme = scheme_of(url)
-    if scheme == "sqlite":
-        from reconciler.sandbox.ledger import SqliteLedger
-
-        return SqliteLedger(sqlite_path(url, target.base_dir), clock=clock, actor="reconciler")
     if scheme in {"http", "https"}:
         check_http_url(url, _SOURCE.get(target.source, "--ledger"))
         host = urlsplit(url).hostname or ""

@@ -16,7 +16,7 @@ Amounts are integer micro-USD. Transaction ``amount`` is signed, by type:
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, runtime_checkable
@@ -214,3 +214,13 @@ def observe_from_transactions(
         entries = ledger.transactions(wallet.id) if wallet is not None else ()
         result[team_id] = observation_from_entries(team_id, wallet, entries, period)
     return result
+
+
+@dataclass(frozen=True, slots=True)
+class Observed:
+    """The ledger as read for one plan: the org wallet, every team wallet, and per managed team
+    its observation for the period (``Ledger.observe``)."""
+
+    org_wallet: Wallet
+    team_wallets: tuple[Wallet, ...]
+    teams: Mapping[str, TeamObservation]

@@ -26,6 +26,7 @@ from urllib.parse import quote
 import httpx
 
 from reconciler import __version__, exactjson
+from reconciler.clock import Seconds
 from reconciler.errors import (
     AmbiguousWrite,
     LedgerConfigError,
@@ -49,7 +50,7 @@ from reconciler.ledger.retry import (
     Backoff,
     parse_retry_after,
 )
-from reconciler.periods import Period, Seconds
+from reconciler.periods import Period
 
 DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0

@@ -8,11 +8,13 @@ HTTP date), which is honoured up to ``retry_after_cap`` seconds.
 from __future__ import annotations
 
 import random
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
-from reconciler.periods import Seconds
+from reconciler.clock import Seconds
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 
@@ -49,3 +51,19 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> Seco
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - (now or datetime.now(UTC))).total_seconds())
+
+
+@dataclass(frozen=True, slots=True)
+class RetryPolicy:
+    """How often a write and the op-key search are tried, and the backoff between tries (the
+    same exponential backoff with full jitter as ledger reads, honouring ``Retry-After``)."""
+
+    write_attempts: int = 4
+    read_attempts: int = 5
+    backoff: Backoff = DEFAULT_BACKOFF
+    sleep: Callable[[Seconds], None] = field(default=time.sleep)
+    rng: random.Random = field(default_factory=random.Random)
+
+    def pause(self, attempt: int, *, at_least: Seconds | None = None) -> None:
+        """Sleep before retry ``attempt + 1``."""
+        self.sleep(self.backoff.delay(attempt, self.rng, at_least))

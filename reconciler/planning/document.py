@@ -19,9 +19,10 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 
 from reconciler import money
+from reconciler.clock import iso_utc
 from reconciler.errors import ConfigError
 from reconciler.exactjson import JSONSyntaxError, clip, parse_int
-from reconciler.periods import Period, PeriodKind, iso_utc, period_from_id
+from reconciler.periods import Period, PeriodKind, period_from_id
 from reconciler.planning.types import (
     PLAN_FORMAT_VERSION,
     Action,

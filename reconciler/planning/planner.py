@@ -8,21 +8,21 @@ allocations above ``headroom``, applies the guards, and names every movement wit
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Collection, Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import replace
 from datetime import datetime
 
 from reconciler import money, notes, periods
 from reconciler.errors import FundingError, GuardError, PlanError
-from reconciler.ledger.base import TeamObservation, Transaction
-from reconciler.model import DesiredState, GatewayConfig
+from reconciler.ledger.base import Observed, TeamObservation
+from reconciler.model import DesiredState, Organization
 from reconciler.planning import document as plandoc
 from reconciler.planning.rules import Decision, decide, is_managed
+from reconciler.planning.staleness import flows_digest
 from reconciler.planning.types import (
+    GUARD_OVERRIDDEN,
     Action,
     Change,
-    Observed,
     OrgSummary,
     Plan,
     RoutingChange,
@@ -31,7 +31,6 @@ from reconciler.planning.types import (
 )
 
 OVERRIDE_HINT = '--override-guards "reason"'
-GUARD_OVERRIDDEN = "guard overridden"  # how a plan's warnings say a guard was passed
 
 
 def plan(
@@ -56,6 +55,48 @@ def plan(
     """
     org = desired.organization
     period = periods.period_at(org.period, now)
+    decisions = _decide(desired, observed, managed_since, previous_envelopes or {}, now, period)
+    reclaims = sorted((d for d in decisions if d.action is Action.RECLAIM), key=_team_id)
+    allocations = sorted((d for d in decisions if d.action is Action.ALLOCATE), key=_team_id)
+    summary, warnings = _fund(org, observed.org_wallet.available, reclaims, allocations)
+    warnings.extend(_guard(desired, decisions, reclaims, allocations, override_reason))
+    fingerprints = _fingerprints(decisions)
+    changes = _changes(org.id, period.id, commit, [*reclaims, *allocations], fingerprints)
+    deficits = tuple(d.deficit for d in decisions if d.deficit is not None)
+    warnings.extend(_drift_warnings(decisions))
+    warnings.extend(
+        f"{d.team_id}: deficit {money.format_usd(d.amount)} ({d.reason})" for d in deficits
+    )
+    unnamed = Plan(
+        plan_id="",
+        created_at=now,
+        commit=commit,
+        dirty=dirty,
+        org_id=org.id,
+        period=period,
+        org=summary,
+        changes=changes,
+        deficits=deficits,
+        drift=tuple(item for d in decisions for item in d.drift),
+        unmanaged=_unmanaged(desired, observed),
+        routing=routing,
+        fingerprints=tuple(fingerprints.values()),
+        override_reason=override_reason,
+        ledger=ledger_url,
+        warnings=tuple(warnings),
+    )
+    return replace(unnamed, plan_id=plandoc.content_id(unnamed))
+
+
+def _decide(
+    desired: DesiredState,
+    observed: Observed,
+    managed_since: Mapping[str, datetime],
+    previous_envelopes: Mapping[str, int],
+    now: datetime,
+    period: periods.Period,
+) -> list[Decision]:
+    """Step 1: what the rule wants for every managed team (tombstones already empty are not)."""
     wallets = {w.owner_id for w in observed.team_wallets}
     decisions: list[Decision] = []
     for team in desired.teams:
@@ -74,15 +115,17 @@ def plan(
                     managed_since.get(team.id),
                     now,
                     period_start=period.start,
-                    previous_envelope=(previous_envelopes or {}).get(team.id),
+                    previous_envelope=previous_envelopes.get(team.id),
                 )
             )
+    return decisions
 
-    reclaims = sorted((d for d in decisions if d.action is Action.RECLAIM), key=_team_id)
-    allocations = sorted((d for d in decisions if d.action is Action.ALLOCATE), key=_team_id)
-    ordered = [*reclaims, *allocations]
 
-    before = observed.org_wallet.available
+def _fund(
+    org: Organization, before: int, reclaims: list[Decision], allocations: list[Decision]
+) -> tuple[OrgSummary, list[str]]:
+    """Step 2: the organization wallet after every reclaim, then every allocation; FundingError
+    when the allocations would take it below headroom, a warning when it already is."""
     reclaim_total = sum(d.amount for d in reclaims)
     allocate_total = sum(d.amount for d in allocations)
     after_reclaims = before + reclaim_total
@@ -100,23 +143,48 @@ def plan(
             f"organization wallet available {money.format_usd(after)} is below headroom "
             f"{money.format_usd(org.headroom)}: credit the organization wallet"
         )
+    summary = OrgSummary(available_before=before, available_after=after, headroom=org.headroom)
+    return summary, warnings
 
-    violations = _guard_violations(desired, decisions, reclaims, allocate_total + reclaim_total)
+
+def _guard(
+    desired: DesiredState,
+    decisions: list[Decision],
+    reclaims: list[Decision],
+    allocations: list[Decision],
+    override_reason: str | None,
+) -> list[str]:
+    """Step 3: the guards. GuardError unless overridden; an override is a warning per guard."""
+    movement = sum(d.amount for d in reclaims) + sum(d.amount for d in allocations)
+    violations = _guard_violations(desired, decisions, reclaims, movement)
     if violations and override_reason is None:
         raise GuardError(
             f"{'; '.join(violations)}: review the plan, then re-run with {OVERRIDE_HINT}"
         )
-    warnings.extend(f"{GUARD_OVERRIDDEN} ({override_reason}): {v}" for v in violations)
+    return [f"{GUARD_OVERRIDDEN} ({override_reason}): {v}" for v in violations]
 
+
+def _fingerprints(decisions: list[Decision]) -> dict[str, TeamFingerprint]:
+    """Step 4: what the plan saw of every team it touches (a movement or a deficit)."""
     touched = [d for d in decisions if d.action is not None or d.deficit is not None]
-    fingerprints = {
+    return {
         d.team.id: TeamFingerprint(d.team.id, *flows_digest(d.observation.flows)) for d in touched
     }
-    changes = tuple(
+
+
+def _changes(
+    org_id: str,
+    period_id: str,
+    commit: str,
+    ordered: list[Decision],
+    fingerprints: Mapping[str, TeamFingerprint],
+) -> tuple[Change, ...]:
+    """Step 5: the movements in execution order, each named by its op key (DESIGN §5)."""
+    return tuple(
         Change(
             op_key=notes.op_key(
-                org.id,
-                period.id,
+                org_id,
+                period_id,
                 d.team.id,
                 d.action.value,
                 d.amount,
@@ -133,63 +201,6 @@ def plan(
         )
         for d in ordered
         if d.action is not None
-    )
-    deficits = tuple(d.deficit for d in decisions if d.deficit is not None)
-    drift = tuple(item for d in decisions for item in d.drift)
-    warnings.extend(_drift_warnings(decisions))
-    warnings.extend(
-        f"{d.team_id}: deficit {money.format_usd(d.amount)} ({d.reason})" for d in deficits
-    )
-    unnamed = Plan(
-        plan_id="",
-        created_at=now,
-        commit=commit,
-        dirty=dirty,
-        org_id=org.id,
-        period=period,
-        org=OrgSummary(available_before=before, available_after=after, headroom=org.headroom),
-        changes=changes,
-        deficits=deficits,
-        drift=drift,
-        unmanaged=_unmanaged(desired, observed),
-        routing=routing,
-        fingerprints=tuple(fingerprints.values()),
-        override_reason=override_reason,
-        ledger=ledger_url,
-        warnings=tuple(warnings),
-    )
-    return replace(unnamed, plan_id=plandoc.content_id(unnamed))
-
-
-def flows_digest(
-    flows: Iterable[Transaction], *, exclude_ops: Collection[str] = ()
-) -> tuple[str, int]:
-    """sha256 over the allocation flows (id, type, amount) in order, and how many there were.
-
-    Flows whose reconciler note carries one of ``exclude_ops`` are left out: that is how the
-    executor checks a saved plan that it has already partly applied.
-    """
-    digest = hashlib.sha256()
-    count = 0
-    for flow in flows:
-        note = notes.parse_note(flow.note)
-        if note is not None and note.op_key in exclude_ops:
-            continue
-        digest.update(f"{flow.id}\x1f{flow.type.value}\x1f{flow.amount}\n".encode())
-        count += 1
-    return digest.hexdigest(), count
-
-
-def routing_changes(
-    before: GatewayConfig | None, after: GatewayConfig | None
-) -> tuple[RoutingChange, ...]:
-    """Consumer-group -> team-wallet mapping differences, sorted by consumer group id."""
-    old = {g.id: g.wallet_team_id for g in before.consumer_groups} if before else {}
-    new = {g.id: g.wallet_team_id for g in after.consumer_groups} if after else {}
-    return tuple(
-        RoutingChange(group, old.get(group), new.get(group))
-        for group in sorted(old.keys() | new.keys())
-        if old.get(group) != new.get(group)
     )
 
 
@@ -263,4 +274,7 @@ def _unmanaged(desired: DesiredState, observed: Observed) -> tuple[UnmanagedWall
     )
 
 
-__all__ = ["GUARD_OVERRIDDEN", "OVERRIDE_HINT", "flows_digest", "plan", "routing_changes"]
+__all__ = [
+    "OVERRIDE_HINT",
+    "plan",
+]

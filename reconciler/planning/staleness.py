@@ -21,17 +21,23 @@ The first difference is refused with a ``StalePlanError`` or ``EditedPlanError``
 
 from __future__ import annotations
 
-from collections.abc import Collection
+import hashlib
+from collections.abc import Collection, Iterable
 from dataclasses import replace
 from datetime import datetime
 
 from reconciler import money, notes
 from reconciler.errors import EditedPlanError, StalePlanError
-from reconciler.ledger.base import Ledger, TeamObservation
+from reconciler.ledger.base import Ledger, TeamObservation, Transaction
 from reconciler.model import DesiredState, Mode
 from reconciler.planning import document as plandoc
-from reconciler.planning.planner import GUARD_OVERRIDDEN, flows_digest
-from reconciler.planning.types import Action, Change, Plan, TeamFingerprint
+from reconciler.planning.types import (
+    GUARD_OVERRIDDEN,
+    Action,
+    Change,
+    Plan,
+    TeamFingerprint,
+)
 
 _AGAIN = "run `reconciler plan` again"
 
@@ -229,3 +235,22 @@ def describe_flow_change(
         if newest.note:
             text += f" note {newest.note[:60]!r}"
     return text + ")"
+
+
+def flows_digest(
+    flows: Iterable[Transaction], *, exclude_ops: Collection[str] = ()
+) -> tuple[str, int]:
+    """sha256 over the allocation flows (id, type, amount) in order, and how many there were.
+
+    Flows whose reconciler note carries one of ``exclude_ops`` are left out: that is how the
+    executor checks a saved plan that it has already partly applied.
+    """
+    digest = hashlib.sha256()
+    count = 0
+    for flow in flows:
+        note = notes.parse_note(flow.note)
+        if note is not None and note.op_key in exclude_ops:
+            continue
+        digest.update(f"{flow.id}\x1f{flow.type.value}\x1f{flow.amount}\n".encode())
+        count += 1
+    return digest.hexdigest(), count

@@ -8,11 +8,10 @@ strings there. Changes are in execution order: every reclaim, then every allocat
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from reconciler.ledger.base import TeamObservation, Wallet
+from reconciler import money
 from reconciler.periods import Period
 
 PLAN_FORMAT_VERSION = 1
@@ -152,11 +151,8 @@ class Plan:
         return sum(c.amount for c in self.changes if c.action is Action.RECLAIM)
 
 
-@dataclass(frozen=True, slots=True)
-class Observed:
-    """The ledger as read for one plan: the org wallet, every team wallet, and per managed team
-    its observation for the period (``Ledger.observe``)."""
+GUARD_OVERRIDDEN = "guard overridden"  # how a plan's warnings say a guard was passed
 
-    org_wallet: Wallet
-    team_wallets: tuple[Wallet, ...]
-    teams: Mapping[str, TeamObservation]
+
+def describe(change: Change) -> str:
+    return f"{change.action.value} {money.format_usd(change.amount)} {change.team_id}"

@@ -11,9 +11,9 @@ from __future__ import annotations
 import json
 from decimal import Decimal
 
+from reconciler.clock import iso_utc
 from reconciler.forecast import Forecast
 from reconciler.money import decimal_str, format_usd, from_micros
-from reconciler.periods import iso_utc
 from reconciler.render.wallets import render_table
 from reconciler.usage import TeamUsage, Usage
 

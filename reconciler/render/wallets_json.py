@@ -14,9 +14,9 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 
+from reconciler.clock import iso_utc
 from reconciler.ledger.base import Transaction, Wallet
 from reconciler.money import decimal_str
-from reconciler.periods import iso_utc
 
 FORMAT_VERSION = 1
 

@@ -15,8 +15,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from reconciler.clock import Clock
 from reconciler.errors import LedgerConfigError, LedgerError, LedgerUnavailable
-from reconciler.periods import Clock
 from reconciler.sandbox import holds as sqlite_holds
 from reconciler.sandbox.entries import Context
 from reconciler.sandbox.rows import check_text

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from types import TracebackType
 
+from reconciler.clock import Clock, utc_now
 from reconciler.errors import BudgetExceeded, LedgerConfigError, LedgerRequestInvalid
 from reconciler.ledger.base import (
     CostTicket,
@@ -30,7 +31,7 @@ from reconciler.ledger.base import (
     Transaction,
     Wallet,
 )
-from reconciler.periods import Clock, Period, utc_now
+from reconciler.periods import Period
 from reconciler.sandbox import entries as sqlite_ops
 from reconciler.sandbox import holds as sqlite_holds
 from reconciler.sandbox import invariants as sqlite_check

@@ -5,9 +5,11 @@ from pathlib import Path
 
 import pytest
 
-from reconciler import applying, executor
+from reconciler import executor
 from reconciler.errors import PartialApplyError, PlanError
 from reconciler.model import Mode
+from reconciler.render.apply import summary
+from reconciler.workflow import check_empty, verdict
 from tests.apply.helpers import Clock, make_plan, sandbox
 from tests.support.planning import desired, m, organization, team
 
@@ -19,13 +21,13 @@ def test_a_plan_left_after_the_run_fails_loudly_listing_what_remains(tmp_path: P
     remaining = make_plan(state, ledger, clock)
     nothing = executor.ApplyResult(remaining.plan_id, remaining.commit, ())
     with pytest.raises(PlanError) as err:
-        applying.check_empty(remaining, nothing, state)
+        check_empty(remaining, nothing, state)
     assert str(err.value) == (
         "apply finished but the plan is not empty: 7 change(s) remain (allocate 10.00 team_0; "
         "allocate 20.00 team_1; allocate 30.00 team_2; allocate 40.00 team_3; allocate 50.00 "
         "team_4; and 2 more): run `reconciler plan` to see why"
     )
-    assert applying.check_empty(replace(remaining, changes=()), nothing, state) == ()
+    assert check_empty(replace(remaining, changes=()), nothing, state) == ()
 
 
 def test_summary_counts_resumed_movements_and_reclaims_with_nothing_left(
@@ -49,11 +51,11 @@ def test_summary_counts_resumed_movements_and_reclaims_with_nothing_left(
     result = executor.apply(plan, ledger, clock=clock)
 
     assert result.steps[0].detail == "nothing left to reclaim (available 0.00)"
-    assert applying.summary(result) == (
+    assert summary(result) == (
         "Applied 1 movement (allocated 5.00, reclaimed 0.00) at commit c0ffee0; "
         "1 already in the ledger; 1 reclaim(s) had nothing left to take; plan is now empty"
     )
-    applying.verdict(result)
+    verdict(result)
 
 
 def test_verdict_is_exit_3_only_when_something_moved(tmp_path: Path) -> None:
@@ -64,7 +66,7 @@ def test_verdict_is_exit_3_only_when_something_moved(tmp_path: Path) -> None:
     ledger.allocate("team_other", m(1000), note="console")
     result = executor.apply(plan, ledger, clock=clock)
     with pytest.raises(PartialApplyError) as err:
-        applying.verdict(result)
+        verdict(result)
     assert str(err.value) == (
         "applied 1 of 2 movements, 1 not made: team_b: allocating 4,500.00 would take the "
         "organization wallet to 4,500.00, below headroom 5,000.00: credit the organization "
@@ -90,10 +92,10 @@ def test_a_balance_mode_team_spending_during_the_apply_is_a_note_not_a_failure(
     result = executor.apply(plan, ledger, clock=clock, progress=traffic)
     after = make_plan(state, ledger, clock)
     assert [(c.team_id, c.amount) for c in after.changes] == [("team_live", m("12.50"))]
-    assert applying.check_empty(after, result, state) == (
+    assert check_empty(after, result, state) == (
         "team_live (balance mode): spend or holds during the apply changed its available "
         "balance; the next apply will allocate 12.50 team_live",
     )
     not_moved = replace(result, steps=())
     with pytest.raises(PlanError, match=r"1 change\(s\) remain \(allocate 12.50 team_live\)"):
-        applying.check_empty(after, not_moved, state)
+        check_empty(after, not_moved, state)

@@ -10,8 +10,9 @@ import pytest
 
 from reconciler import executor, notes
 from reconciler.errors import StalePlanError
-from reconciler.executor import RetryPolicy, StepStatus
+from reconciler.executor import StepStatus
 from reconciler.ledger.http import HttpLedger
+from reconciler.ledger.retry import RetryPolicy
 from reconciler.model import DesiredState
 from reconciler.sandbox.ledger import SqliteLedger
 from tests.apply.helpers import Clock, check_saved, make_plan

@@ -6,8 +6,9 @@ from pathlib import Path
 
 from reconciler import executor, notes
 from reconciler.errors import AmbiguousWrite, LedgerUnavailable
-from reconciler.executor import RetryPolicy, StepStatus
+from reconciler.executor import StepStatus
 from reconciler.ledger.base import EntryType, Transaction
+from reconciler.ledger.retry import RetryPolicy
 from reconciler.planning.types import Action
 from reconciler.sandbox.ledger import SqliteLedger
 from tests.apply.helpers import Clock, make_plan, sandbox

@@ -31,8 +31,8 @@ from reconciler.errors import (
     LedgerConflict,
     LedgerNotFound,
 )
-from reconciler.executor import RetryPolicy
 from reconciler.ledger.base import EntryType
+from reconciler.ledger.retry import RetryPolicy
 from reconciler.periods import period_at
 from reconciler.planning import planner
 from reconciler.planning.types import Action, Plan

@@ -9,8 +9,9 @@ import httpx
 import pytest
 
 from reconciler import executor
-from reconciler.executor import ApplyResult, RetryPolicy, StepStatus
+from reconciler.executor import ApplyResult, StepStatus
 from reconciler.ledger.http import HttpLedger
+from reconciler.ledger.retry import RetryPolicy
 from reconciler.planning.types import Action
 from reconciler.sandbox.ledger import SqliteLedger
 from tests.apply.helpers import Clock, make_plan

@@ -6,9 +6,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
+from reconciler.ledger.base import Observed
 from reconciler.model import DesiredState, DriftPolicy, Mode
 from reconciler.periods import PeriodKind
-from reconciler.planning.types import Observed, RoutingChange
+from reconciler.planning.types import RoutingChange
 from tests.support.planning import (
     LONG_AGO,
     Ledger,

@@ -10,11 +10,11 @@ from hypothesis import strategies as st
 
 from reconciler import notes
 from reconciler.errors import FundingError, GuardError
-from reconciler.ledger.base import EntryType, TeamObservation, Transaction
+from reconciler.ledger.base import EntryType, Observed, TeamObservation, Transaction
 from reconciler.model import DesiredState, DriftPolicy, Mode, Team
 from reconciler.planning import document as plandoc
 from reconciler.planning import planner
-from reconciler.planning.types import Action, Observed, Plan
+from reconciler.planning.types import Action, Plan
 from tests.support.planning import (
     COMMIT,
     NOW,

@@ -7,10 +7,13 @@ from datetime import UTC, datetime
 import pytest
 
 from reconciler.errors import FundingError, GuardError, PlanError
+from reconciler.history import routing_changes
+from reconciler.ledger.base import Observed
 from reconciler.model import ConsumerGroup, DesiredState, DriftPolicy, GatewayConfig, Mode
 from reconciler.planning import document as plandoc
 from reconciler.planning import planner
-from reconciler.planning.types import Action, Observed, Plan, RoutingChange, TeamFingerprint
+from reconciler.planning.staleness import flows_digest
+from reconciler.planning.types import Action, Plan, RoutingChange, TeamFingerprint
 from tests.support.planning import (
     COMMIT,
     LONG_AGO,
@@ -389,22 +392,20 @@ def test_routing_changes_sorted_by_group() -> None:
 
     before = gateway(("support", "team_a"), ("legacy", "team_b"), ("same", "team_c"))
     after = gateway(("support", "team_b"), ("analytics", "team_a"), ("same", "team_c"))
-    assert planner.routing_changes(before, after) == (
+    assert routing_changes(before, after) == (
         RoutingChange("analytics", None, "team_a"),
         RoutingChange("legacy", "team_b", None),
         RoutingChange("support", "team_a", "team_b"),
     )
-    assert planner.routing_changes(None, None) == ()
-    assert planner.routing_changes(None, gateway(("x", "team_a"))) == (
-        RoutingChange("x", None, "team_a"),
-    )
+    assert routing_changes(None, None) == ()
+    assert routing_changes(None, gateway(("x", "team_a"))) == (RoutingChange("x", None, "team_a"),)
 
 
 def test_flows_digest_leaves_out_this_plans_own_movements() -> None:
     d = desired(organization(), team("team_eng", 1000))
     before = (our_flow("team_eng", 500),)
     p = make(d, Ledger().add("team_eng", balance=500, flows=before).observed())
-    assert p.fingerprints == (TeamFingerprint("team_eng", *planner.flows_digest(before)),)
+    assert p.fingerprints == (TeamFingerprint("team_eng", *flows_digest(before)),)
     change = p.changes[0]
     mine = flow(
         "team_eng",
@@ -412,10 +413,10 @@ def test_flows_digest_leaves_out_this_plans_own_movements() -> None:
         note=ours(commit=COMMIT, team_id="team_eng", op=change.op_key),
         flow_id="tx_applied",
     )
-    assert planner.flows_digest((*before, mine), exclude_ops={change.op_key}) == (
+    assert flows_digest((*before, mine), exclude_ops={change.op_key}) == (
         p.fingerprints[0].flows_digest,
         1,
     )
     console = flow("team_eng", 1, actor="console", flow_id="tx_console")
-    assert planner.flows_digest((*before, console))[1] == 2
-    assert planner.flows_digest((*before, console))[0] != p.fingerprints[0].flows_digest
+    assert flows_digest((*before, console))[1] == 2
+    assert flows_digest((*before, console))[0] != p.fingerprints[0].flows_digest

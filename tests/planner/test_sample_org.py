@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 
 from reconciler import config
+from reconciler.history import routing_changes
+from reconciler.ledger.base import Observed
 from reconciler.model import ConsumerGroup, DesiredState
 from reconciler.planning import planner
-from reconciler.planning.types import Observed, Plan, RoutingChange
+from reconciler.planning.types import Plan, RoutingChange
 from reconciler.render.plan import render_json, render_markdown, render_text
 from tests.support.golden import assert_golden
 from tests.support.planning import COMMIT, LONG_AGO, NOW, Ledger, flow, m, our_flow, wallet
@@ -120,7 +122,7 @@ def test_budget_pull_request(sample: DesiredState) -> None:
         flows=(*dp.flows, console),
     )
     led.extra_wallets.append(wallet("team_sandbox_experiments", 320))
-    routing = planner.routing_changes(sample.gateway, gateway)
+    routing = routing_changes(sample.gateway, gateway)
     plan = _plan(state, led.observed(), routing=routing)
     assert [(c.action.value, c.team_id) for c in plan.changes] == [
         ("reclaim", "team_data_platform"),

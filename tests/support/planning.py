@@ -13,6 +13,7 @@ from pathlib import Path
 from reconciler import money, notes
 from reconciler.ledger.base import (
     EntryType,
+    Observed,
     Scope,
     TeamObservation,
     Transaction,
@@ -28,7 +29,6 @@ from reconciler.model import (
     Team,
 )
 from reconciler.periods import PeriodKind
-from reconciler.planning.types import Observed
 
 Amount = int | str | Decimal
 

@@ -16,7 +16,7 @@ from pathlib import Path
 import uvicorn
 from starlette.applications import Starlette
 
-from reconciler.periods import Clock
+from reconciler.clock import Clock
 from reconciler.sandbox.faults import FaultPlan
 from reconciler.sandbox.server import create_app
 
