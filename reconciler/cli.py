@@ -15,7 +15,7 @@ import tempfile
 import traceback
 from collections.abc import Sequence
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import click
 
@@ -53,19 +53,27 @@ COMMANDS: dict[str, str] = {
 }
 
 
-class ReconcilerGroup(click.Group):
-    """A group that loads subcommands lazily and maps every error to one exit code."""
+class LazyGroup(click.Group):
+    """A click group whose ``lazy`` commands ("module:attribute") are imported only when run."""
+
+    lazy: ClassVar[dict[str, str]] = {}
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *COMMANDS})
+        return sorted({*super().list_commands(ctx), *self.lazy})
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in COMMANDS:
-            module_name, _, attribute = COMMANDS[cmd_name].partition(":")
+        if cmd_name in self.lazy:
+            module_name, _, attribute = self.lazy[cmd_name].partition(":")
             command = getattr(importlib.import_module(module_name), attribute)
             assert isinstance(command, click.Command)
             return command
         return super().get_command(ctx, cmd_name)
+
+
+class ReconcilerGroup(LazyGroup):
+    """The root group: the COMMANDS table, and every error mapped to one exit code."""
+
+    lazy = COMMANDS
 
     def main(
         self,

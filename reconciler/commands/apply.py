@@ -19,6 +19,7 @@ from reconciler.planning import staleness as stale
 from reconciler.planning.types import Plan
 from reconciler.render.apply import step_line, summary
 from reconciler.render.plan import render_text
+from reconciler.render.terminal import color_for_stdout
 from reconciler.workflow import (
     check_empty,
     check_result_path,
@@ -149,7 +150,7 @@ def _run(
     auto_approve: bool,
     result_file: Path | None,
 ) -> int:
-    color = output.color_for_stdout()
+    color = color_for_stdout()
     click.echo(render_text(plan, color=color), nl=False)
     if not plan.changes:
         return EXIT_OK

@@ -2,18 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from collections.abc import Iterable
 
 import click
 
 from reconciler.text import printable
-
-
-def color_for_stdout() -> bool:
-    """ANSI colour only on a terminal, and never when NO_COLOR is set."""
-    return sys.stdout.isatty() and not os.environ.get("NO_COLOR")
 
 
 def warn(lines: Iterable[str]) -> None:

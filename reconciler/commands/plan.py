@@ -9,11 +9,12 @@ import click
 
 from reconciler import workflow as session
 from reconciler.clock import clock_from_env
-from reconciler.commands.console import color_for_stdout, warn
+from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_CHANGES, EXIT_CODES_HELP, EXIT_OK
 from reconciler.planning import document as plandoc
 from reconciler.render.plan import FORMATS, render
+from reconciler.render.terminal import color_for_stdout
 
 
 @click.command(epilog=EXIT_CODES_HELP)

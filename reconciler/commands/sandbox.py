@@ -7,13 +7,12 @@ the Keeptrusts console, so their entries carry the actor ``console``. ``serve`` 
 
 from __future__ import annotations
 
-import importlib
-import sys
 from pathlib import Path
 from typing import Any, ClassVar
 
 import click
 
+from reconciler.cli import LazyGroup
 from reconciler.clock import clock_from_env
 from reconciler.errors import (
     EXIT_ERROR,
@@ -33,6 +32,7 @@ from reconciler.money import (
 )
 from reconciler.render import wallets as textview
 from reconciler.render import wallets_json as jsonview
+from reconciler.render.terminal import color_for_stdout
 from reconciler.sandbox.ledger import SqliteLedger
 
 CONSOLE_ACTOR = "console"
@@ -48,24 +48,13 @@ CHECK_EPILOG = exit_codes_help(
 )
 
 
-class SandboxGroup(click.Group):
-    """The ``sandbox`` group; ``serve`` is imported only when it is used."""
+class SandboxGroup(LazyGroup):
+    """The ``sandbox`` group; its ``lazy`` commands are imported only when used."""
 
     lazy: ClassVar[dict[str, str]] = {
         "serve": "reconciler.commands.sandbox_serve:serve",
         "traffic": "reconciler.commands.sandbox_traffic:traffic_command",
     }
-
-    def list_commands(self, ctx: click.Context) -> list[str]:
-        return sorted({*super().list_commands(ctx), *self.lazy})
-
-    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        if cmd_name in self.lazy:
-            module_name, _, attribute = self.lazy[cmd_name].partition(":")
-            command = getattr(importlib.import_module(module_name), attribute)
-            assert isinstance(command, click.Command)
-            return command
-        return super().get_command(ctx, cmd_name)
 
 
 class CentsAmount(click.ParamType):  # type: ignore[type-arg]
@@ -250,7 +239,7 @@ def show(db: Path, output_format: str) -> None:
     if output_format == "json":
         click.echo(jsonview.dumps(jsonview.wallets_document(wallets)))
     else:
-        click.echo(textview.wallets_table(wallets, color=_color()), nl=False)
+        click.echo(textview.wallets_table(wallets, color=color_for_stdout()), nl=False)
 
 
 @sandbox.command(epilog=EPILOG)
@@ -278,7 +267,7 @@ def transactions(db: Path, team_id: str | None, output_format: str) -> None:
     if output_format == "json":
         click.echo(jsonview.dumps(jsonview.transactions_document(entries)))
     else:
-        click.echo(textview.transactions_table(entries, color=_color()), nl=False)
+        click.echo(textview.transactions_table(entries, color=color_for_stdout()), nl=False)
 
 
 @sandbox.command(epilog=CHECK_EPILOG)
@@ -313,7 +302,3 @@ def _moved(verb: str, preposition: str, team_id: str, entry: Transaction, ledger
         f"{format_usd(entry.balance_after)}, organization available "
         f"{format_usd(org.available)} ({entry.id})"
     )
-
-
-def _color() -> bool:
-    return textview.use_color(sys.stdout.isatty())

@@ -30,6 +30,7 @@ from reconciler.errors import (
 )
 from reconciler.ledger import is_loopback
 from reconciler.sandbox.faults import FaultPlan, FaultSpecError
+from reconciler.sandbox.serve import listening_socket, uvicorn_config
 
 if TYPE_CHECKING:
     from reconciler.sandbox.server import GatewaySettings
@@ -218,7 +219,7 @@ def serve(
       reconciler sandbox serve --db .reconciler/sandbox.db --port 8080
       KEEPTRUSTS_API_TOKEN=dev-billing reconciler plan --ledger http://127.0.0.1:8080
     """
-    server, uvicorn = _server_modules()
+    server, _uvicorn = _server_modules()  # uvicorn: checks the extra is installed
     _refuse_empty(token, "--token", TOKEN_VARIABLE)
     _refuse_empty(read_token, "--read-token", READ_TOKEN_VARIABLE)
     if not is_loopback(host) and not insecure:
@@ -240,30 +241,19 @@ def serve(
         app = server.create_app(
             ledger, token=token, read_token=read_token, faults=plan, gateway_config=settings
         )
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        sock = socket.socket(family, socket.SOCK_STREAM)
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # no 40 ms Nagle stalls
         try:
-            sock.bind((host, port))
+            sock = listening_socket(host, port)
         except OSError as exc:
             raise LedgerConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
         sock.listen(128)
         bound = sock.getsockname()[1]
-        shown = f"[{host}]" if family == socket.AF_INET6 else host
+        shown = f"[{host}]" if sock.family == socket.AF_INET6 else host
         if token is None and read_token is None:
             click.echo("warning: no --token or --read-token: the server is open", err=True)
         if plan is not None:
             click.echo(f"injecting faults: {faults}", err=True)
         click.echo(f"sandbox ledger {db_path} serving at http://{shown}:{bound}", err=True)
-        config = uvicorn.Config(
-            app,
-            log_config=None,
-            log_level="warning",
-            lifespan="off",
-            ws="none",
-            timeout_graceful_shutdown=GRACE_SECONDS,
-        )
+        config = uvicorn_config(app, grace=GRACE_SECONDS)
         handler = _quiet_uvicorn()
         server = _server_class()(config)
         with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it handled

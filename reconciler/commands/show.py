@@ -7,9 +7,9 @@ from pathlib import Path
 import click
 
 from reconciler import workflow as session
-from reconciler.commands.console import color_for_stdout
 from reconciler.errors import EXIT_ERROR, EXIT_OK, exit_codes_help
 from reconciler.render.plan import FORMATS, render
+from reconciler.render.terminal import color_for_stdout
 
 EPILOG = exit_codes_help(
     (0, 1, 64, 70), {EXIT_OK: "success", EXIT_ERROR: "error: no such file, or not a plan document"}

@@ -22,7 +22,7 @@ from reconciler.money import (
     is_exponent_notation,
     parse_amount,
 )
-from reconciler.render.wallets import render_table
+from reconciler.render.terminal import render_table
 from reconciler.suggest import DEFAULT_BUFFER, DEFAULT_PERIODS, Suggestion, suggest
 
 

@@ -7,28 +7,15 @@ note can neither drive the terminal nor forge a row.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from datetime import datetime
 
 from reconciler.ledger import redacted
 from reconciler.money import format_usd
 from reconciler.planning.types import Action, Change, Plan
+from reconciler.render.terminal import Style, table
 from reconciler.text import printable
 
 NO_CHANGES = "No changes. The ledger matches the budgets."
-
-_CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
-
-
-class _Style:
-    def __init__(self, color: bool) -> None:
-        self.color = color
-
-    def __call__(self, text: str, *styles: str) -> str:
-        if not self.color or not styles:
-            return text
-        codes = ";".join(_CODES[s] for s in styles)
-        return f"\x1b[{codes}m{text}\x1b[0m"
 
 
 HELD_LEGEND = (
@@ -49,7 +36,7 @@ def held(plan: Plan, change: Change) -> int:
 
 
 def render_text(plan: Plan, *, color: bool) -> str:
-    style = _Style(color)
+    style = Style(color)
     lines = [*_header(plan, style), ""]
     if plan.changes:
         lines.extend(_changes(plan, style))
@@ -69,14 +56,14 @@ def render_text(plan: Plan, *, color: bool) -> str:
     )
     for title, rows in _sections(plan):
         if rows:
-            lines.extend(["", style(title, "bold"), *_table(rows, indent="  ")])
+            lines.extend(["", style(title, "bold"), *(f"  {line}" for line in table(rows))])
     if plan.warnings:
         lines.extend(["", style("Warnings:", "bold", "yellow")])
         lines.extend(f"  - {printable(w)}" for w in plan.warnings)
     return "\n".join(lines) + "\n"
 
 
-def _header(plan: Plan, style: _Style) -> list[str]:
+def _header(plan: Plan, style: Style) -> list[str]:
     period = plan.period
     span = (
         "all time"
@@ -95,7 +82,7 @@ def _header(plan: Plan, style: _Style) -> list[str]:
     return lines
 
 
-def _changes(plan: Plan, style: _Style) -> list[str]:
+def _changes(plan: Plan, style: Style) -> list[str]:
     header = ["#", "action", "team", "amount", "envelope", "held", "reason"]
     rows = [
         [
@@ -110,9 +97,9 @@ def _changes(plan: Plan, style: _Style) -> list[str]:
         for index, change in enumerate(plan.changes, start=1)
     ]
     colours = ["green" if c.action is Action.ALLOCATE else "yellow" for c in plan.changes]
-    table = _table([header, *rows], right={0, 3, 4, 5})
-    out = [style(table[0], "bold")]
-    for line, colour, change in zip(table[1:], colours, plan.changes, strict=True):
+    lines = table(rows, headers=header, right={0, 3, 4, 5})
+    out = [style(lines[0], "bold")]
+    for line, colour, change in zip(lines[1:], colours, plan.changes, strict=True):
         action = change.action.value
         out.append(line.replace(f"  {action}  ", f"  {style(action, colour)}  ", 1))
     return [*out, style(HELD_LEGEND, "dim")]
@@ -167,19 +154,3 @@ def _sections(plan: Plan) -> list[tuple[str, list[list[str]]]]:
 
 def _when(moment: datetime) -> str:
     return f"{moment:%Y-%m-%d %H:%M:%S}Z"
-
-
-def _table(
-    rows: Sequence[Sequence[str]], *, right: set[int] | None = None, indent: str = ""
-) -> list[str]:
-    """Rows padded to column widths; the last column is never padded."""
-    right = right or set()
-    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
-    lines = []
-    for row in rows:
-        cells = [
-            cell if i == len(row) - 1 else (cell.rjust if i in right else cell.ljust)(widths[i])
-            for i, cell in enumerate(row)
-        ]
-        lines.append(indent + "  ".join(cells).rstrip())
-    return lines

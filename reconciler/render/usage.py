@@ -14,7 +14,7 @@ from decimal import Decimal
 from reconciler.clock import iso_utc
 from reconciler.forecast import Forecast
 from reconciler.money import decimal_str, format_usd, from_micros
-from reconciler.render.wallets import render_table
+from reconciler.render.terminal import render_table
 from reconciler.usage import TeamUsage, Usage
 
 FORMAT_VERSION = 1

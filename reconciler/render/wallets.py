@@ -7,50 +7,12 @@ a ledger is stable (tests compare it exactly) and greps well. Ids, actors and no
 
 from __future__ import annotations
 
-import io
-import os
-from collections.abc import Iterable, Sequence
-
-from rich.console import Console, JustifyMethod
-from rich.table import Table
+from collections.abc import Iterable
 
 from reconciler.ledger.base import Transaction, Wallet
 from reconciler.money import format_usd
+from reconciler.render.terminal import render_table
 from reconciler.text import printable
-
-
-def render_table(
-    headers: Sequence[str],
-    rows: Iterable[Sequence[str]],
-    *,
-    right: Iterable[str] = (),
-    color: bool = False,
-) -> str:
-    """Columns separated by two spaces, ``right`` ones right-aligned; ends with a newline."""
-    aligned = set(right)
-    table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold" if color else "")
-    for header in headers:
-        justify: JustifyMethod = "right" if header in aligned else "left"
-        table.add_column(header, justify=justify, no_wrap=True)
-    for row in rows:
-        table.add_row(*row)
-    buffer = io.StringIO()
-    console = Console(
-        file=buffer,
-        width=100_000,
-        force_terminal=color,
-        no_color=not color,
-        color_system="standard" if color else None,
-        highlight=False,
-        emoji=False,
-        markup=False,
-    )
-    console.print(table)
-    return "".join(line.rstrip() + "\n" for line in buffer.getvalue().splitlines())
-
-
-def use_color(is_tty: bool) -> bool:
-    return is_tty and not os.environ.get("NO_COLOR")
 
 
 def wallets_table(wallets: Iterable[Wallet], *, color: bool = False) -> str:

@@ -6,7 +6,6 @@ manager waits until the server answers and shuts it down cleanly on exit.
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 from collections.abc import Iterator
@@ -18,6 +17,7 @@ from starlette.applications import Starlette
 
 from reconciler.clock import Clock
 from reconciler.sandbox.faults import FaultPlan
+from reconciler.sandbox.serve import listening_socket, uvicorn_config
 from reconciler.sandbox.server import create_app
 
 BILLING_TOKEN = "test-billing-token"
@@ -30,22 +30,9 @@ def serving(app: Starlette, *, tls: tuple[Path, Path] | None = None) -> Iterator
 
     ``tls=(certfile, keyfile)`` serves https instead of http.
     """
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)  # inherited by accepted sockets
-    sock.bind(("127.0.0.1", 0))
+    sock = listening_socket("127.0.0.1", 0)
     port = sock.getsockname()[1]
-    config = uvicorn.Config(
-        app,
-        log_level="warning",
-        access_log=False,
-        lifespan="off",
-        ws="none",
-        timeout_graceful_shutdown=2,
-        ssl_certfile=str(tls[0]) if tls else None,
-        ssl_keyfile=str(tls[1]) if tls else None,
-    )
-    server = uvicorn.Server(config)
+    server = uvicorn.Server(uvicorn_config(app, grace=2, tls=tls))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     try:

@@ -1,0 +1,97 @@
+"""The terminal toolkit every text rendering uses: one table renderer, one colour rule, styles.
+
+- ``use_color`` / ``color_for_stdout``: ANSI colour only on a terminal, never with ``NO_COLOR``;
+- ``table`` / ``render_table``: aligned columns on rich (widths measured in terminal cells, so
+  wide characters line up), two spaces between columns, no wrapping, no trailing spaces;
+- ``Style``: wraps text in ANSI codes when colour is on, and leaves it alone otherwise.
+
+Text that comes from budgets or the ledger is made printable with ``reconciler.text.clean``
+before it reaches a table.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import sys
+from collections.abc import Iterable, Sequence
+
+from rich.console import Console, JustifyMethod
+from rich.table import Table
+
+CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
+
+
+def use_color(is_tty: bool) -> bool:
+    """The one colour rule: a terminal, and no ``NO_COLOR`` in the environment."""
+    return is_tty and not os.environ.get("NO_COLOR")
+
+
+def color_for_stdout() -> bool:
+    """ANSI colour on stdout only when it is a terminal and ``NO_COLOR`` is not set."""
+    return use_color(sys.stdout.isatty())
+
+
+class Style:
+    """``style(text, "bold", "red")``: ANSI-styled text when colour is on, else ``text``."""
+
+    def __init__(self, color: bool) -> None:
+        self.color = color
+
+    def __call__(self, text: str, *styles: str) -> str:
+        if not self.color or not styles:
+            return text
+        codes = ";".join(CODES[s] for s in styles)
+        return f"\x1b[{codes}m{text}\x1b[0m"
+
+
+def table(
+    rows: Iterable[Sequence[str]],
+    *,
+    headers: Sequence[str] | None = None,
+    right: Iterable[int] = (),
+    color: bool = False,
+) -> list[str]:
+    """Aligned lines: columns separated by two spaces, ``right`` (column indexes) right-aligned,
+    the header (when given) in bold when ``color``; no wrapping and no trailing spaces."""
+    rows = [list(row) for row in rows]
+    columns = len(headers) if headers is not None else len(rows[0]) if rows else 0
+    grid = Table(
+        box=None,
+        show_edge=False,
+        pad_edge=False,
+        show_header=headers is not None,
+        header_style="bold" if color else "",
+    )
+    aligned = set(right)
+    for index in range(columns):
+        justify: JustifyMethod = "right" if index in aligned else "left"
+        grid.add_column(headers[index] if headers else "", justify=justify, no_wrap=True)
+    for row in rows:
+        grid.add_row(*row)
+    buffer = io.StringIO()
+    console = Console(
+        file=buffer,
+        width=100_000,
+        force_terminal=color,
+        no_color=not color,
+        color_system="standard" if color else None,
+        highlight=False,
+        emoji=False,
+        markup=False,
+    )
+    console.print(grid)
+    return [line.rstrip() for line in buffer.getvalue().splitlines()]
+
+
+def render_table(
+    headers: Sequence[str],
+    rows: Iterable[Sequence[str]],
+    *,
+    right: Iterable[str] = (),
+    color: bool = False,
+) -> str:
+    """``table`` with right-aligned columns named by header; the text ends with a newline."""
+    named = set(right)
+    indexes = [i for i, header in enumerate(headers) if header in named]
+    return "".join(f"{line}\n" for line in table(rows, headers=headers, right=indexes, color=color))
