@@ -51,9 +51,9 @@ fuzz: $(STAMP)
 
 reliability: $(STAMP)
 	$(BIN)/python -m pytest -p no:xdist -q --reliability --fuzz-examples 5000 \
-	  tests/reliability tests/fuzz tests/apply/test_crash_points.py \
-	  tests/apply/test_stateful.py tests/apply/test_money_safety.py \
-	  tests/apply/test_saved_plan_edits.py
+	  tests/reliability tests/fuzz tests/executor/test_crash_points.py \
+	  tests/executor/test_stateful.py tests/executor/test_money_safety.py \
+	  tests/commands/test_saved_plan_edits.py
 
 # Whole-process figures as ratios measured in one run (benchmarks/results.json), then the
 # in-process micro-benchmarks. bench-quick only checks that the harness works (CI runs it).

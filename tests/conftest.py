@@ -23,6 +23,14 @@ import time_machine
 
 from tests.support import golden, proof
 
+# Shared fixtures (tests/support): a git workspace with budgets and a sandbox ledger, a served
+# ledger, and the two Ledger backends of the contract suite.
+pytest_plugins = [
+    "tests.support.workspace",
+    "tests.support.served",
+    "tests.support.backends",
+]
+
 DEFAULT_WALL_CLOCK = "2037-06-15T09:30:00Z"
 WALLCLOCK_DIR = Path(__file__).resolve().parent / "support" / "wallclock"
 SCRUBBED_PREFIXES = ("KEEPTRUSTS_", "RECONCILER_", "GIT_")

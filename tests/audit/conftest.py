@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from tests.apply.conftest import NOW, NOW_AT, Workspace, workspace
+from tests.support.workspace import NOW, NOW_AT, Workspace, workspace
 
 __all__ = ["NOW", "NOW_AT", "Workspace", "workspace"]

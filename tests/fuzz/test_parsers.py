@@ -93,7 +93,7 @@ def test_the_plan_reader_reads_any_text(examples: int, tmp_path: Path) -> None:
 
 def test_the_wire_parsers_read_any_answer(examples: int) -> None:
     # the answers a ledger sends the client (the server's request parsers only ever see bodies
-    # its OpenAPI validator accepted, which tests/ledger_http fuzzes through schemathesis)
+    # its OpenAPI validator accepted, which tests/sandbox/test_schemathesis.py fuzzes)
     parsers = [
         wire.parse_wallet,
         wire.parse_transaction,

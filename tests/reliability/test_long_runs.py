@@ -6,7 +6,7 @@ from __future__ import annotations
 from hypothesis import settings
 from hypothesis.stateful import run_state_machine_as_test
 
-from tests.apply.test_stateful import ReconcilerMachine
+from tests.executor.test_stateful import ReconcilerMachine
 from tests.support.proof import record
 
 RUNS, STEPS = 600, 60
