@@ -43,7 +43,12 @@ from reconciler.ledger.base import (
     Wallet,
     observation_from_entries,
 )
-from reconciler.ledger.http_errors import error_for
+from reconciler.ledger.http_errors import (
+    TOKEN_VARIABLE,
+    check_token,
+    describe,
+    error_for,
+)
 from reconciler.ledger.retry import (
     DEFAULT_BACKOFF,
     RETRYABLE_STATUSES,
@@ -54,7 +59,6 @@ from reconciler.periods import Period
 
 DEFAULT_TIMEOUT = 30.0
 CONNECT_TIMEOUT = 10.0
-TOKEN_VARIABLE = "KEEPTRUSTS_API_TOKEN"
 
 T = TypeVar("T")
 
@@ -291,10 +295,10 @@ class HttpLedger:
             except (httpx.UnsupportedProtocol, httpx.InvalidURL) as exc:
                 raise LedgerConfigError(f"bad ledger URL {self._base}: {exc}") from exc
             except httpx.TransportError as exc:
-                reason, last = _describe(exc), exc
+                reason, last = describe(exc), exc
             except httpx.HTTPError as exc:
                 raise LedgerError(
-                    f"GET {path} on the ledger at {self._base}: {_describe(exc)}"
+                    f"GET {path} on the ledger at {self._base}: {describe(exc)}"
                 ) from exc
             else:
                 if response.status_code not in RETRYABLE_STATUSES:
@@ -343,12 +347,12 @@ class HttpLedger:
             raise LedgerConfigError(f"bad ledger URL {self._base}: {exc}") from exc
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise LedgerUnavailable(
-                f"{what}: could not connect to the ledger at {self._base} ({_describe(exc)}); "
+                f"{what}: could not connect to the ledger at {self._base} ({describe(exc)}); "
                 "nothing was written, retry later"
             ) from exc
         except httpx.HTTPError as exc:  # timeouts, resets, protocol errors after sending
             raise AmbiguousWrite(
-                f"{what}: {_describe(exc)} after the request was sent; it may or may not have "
+                f"{what}: {describe(exc)} after the request was sent; it may or may not have "
                 "been applied: search the wallet's transactions before retrying"
             ) from exc
         if response.status_code == 429:
@@ -378,47 +382,6 @@ class HttpLedger:
                 raise LedgerError(f"{method} {path}: unreadable response: {exc}") from exc
         body = wire.parse_error(response.content)
         raise error_for(status, body, f"{method} {path}", write=write)
-
-
-def check_token(token: str, name: str = TOKEN_VARIABLE) -> str:
-    """The token, or LedgerConfigError when it cannot be sent as a header value.
-
-    Tokens are printable ASCII. The message names the kind of character, never the token (or
-    where in it the character is, which would tell its length).
-    """
-    for char in token:
-        if not char.isascii():
-            kind = "a non-ASCII character"
-        elif not char.isprintable():
-            kind = "a control character"
-        else:
-            continue
-        raise LedgerConfigError(
-            f"{name} contains {kind}: tokens are printable ASCII; check how it was set "
-            "(a trailing newline or carriage return from a file?); it was not sent"
-        )
-    return token
-
-
-# httpx errors whose text is about the socket, TLS or what the server sent, and so cannot
-# hold one of our request header values. Every other httpx error (LocalProtocolError above
-# all: h11 puts the offending header value in its message) is described by its type alone.
-_TEXT_IS_SAFE = (
-    httpx.TimeoutException,
-    httpx.ConnectError,
-    httpx.ReadError,
-    httpx.WriteError,
-    httpx.RemoteProtocolError,
-)
-
-
-def _describe(exc: httpx.HTTPError) -> str:
-    """A short description of an httpx error that never carries a request header value."""
-    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
-    if not isinstance(exc, _TEXT_IS_SAFE):
-        return kind
-    text = " ".join(str(exc).split())[:200]
-    return f"{kind}: {text}" if text else kind
 
 
 def _parsed(parse: Callable[[wire.JSONValue], T], data: wire.JSONValue) -> T:

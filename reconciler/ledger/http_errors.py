@@ -9,14 +9,20 @@ the client turns a non-2xx answer back into the same error class with :func:`err
     404 not_found                          LedgerNotFound
     409 conflict                           LedgerConflict
     401 / 403                              LedgerAuthError (message names the permission)
+
+Also the client's other translations: ``describe`` words an httpx error without ever echoing a
+request header value, and ``check_token`` refuses a token that cannot be a header value.
 """
 
 from __future__ import annotations
+
+import httpx
 
 from reconciler.errors import (
     BudgetExceeded,
     InsufficientFunds,
     LedgerAuthError,
+    LedgerConfigError,
     LedgerConflict,
     LedgerError,
     LedgerNotFound,
@@ -70,3 +76,47 @@ def error_for(status: int, body: ErrorBody | None, what: str, *, write: bool) ->
             return InsufficientFunds(f"{what}: insufficient funds (422){detail}")
         return LedgerRequestInvalid(f"{what}: request rejected (422){detail}")
     return LedgerError(f"{what}: unexpected HTTP {status} from the ledger{detail}")
+
+
+TOKEN_VARIABLE = "KEEPTRUSTS_API_TOKEN"
+
+
+def check_token(token: str, name: str = TOKEN_VARIABLE) -> str:
+    """The token, or LedgerConfigError when it cannot be sent as a header value.
+
+    Tokens are printable ASCII. The message names the kind of character, never the token (or
+    where in it the character is, which would tell its length).
+    """
+    for char in token:
+        if not char.isascii():
+            kind = "a non-ASCII character"
+        elif not char.isprintable():
+            kind = "a control character"
+        else:
+            continue
+        raise LedgerConfigError(
+            f"{name} contains {kind}: tokens are printable ASCII; check how it was set "
+            "(a trailing newline or carriage return from a file?); it was not sent"
+        )
+    return token
+
+
+# httpx errors whose text is about the socket, TLS or what the server sent, and so cannot
+# hold one of our request header values. Every other httpx error (LocalProtocolError above
+# all: h11 puts the offending header value in its message) is described by its type alone.
+_TEXT_IS_SAFE = (
+    httpx.TimeoutException,
+    httpx.ConnectError,
+    httpx.ReadError,
+    httpx.WriteError,
+    httpx.RemoteProtocolError,
+)
+
+
+def describe(exc: httpx.HTTPError) -> str:
+    """A short description of an httpx error that never carries a request header value."""
+    kind = "timed out" if isinstance(exc, httpx.TimeoutException) else type(exc).__name__
+    if not isinstance(exc, _TEXT_IS_SAFE):
+        return kind
+    text = " ".join(str(exc).split())[:200]
+    return f"{kind}: {text}" if text else kind
