@@ -25,7 +25,7 @@ from datetime import datetime
 from reconciler import money, notes
 from reconciler.history import CommitFacts, CommitLog, EnvelopeChange
 from reconciler.ledger.base import EntryType, Ledger, Scope, Transaction
-from reconciler.planning import rules
+from reconciler.planning.drift import adopted_before
 
 FORMAT_VERSION = 1
 ACTIONS = {EntryType.ALLOCATION_IN: "allocate", EntryType.ALLOCATION_OUT: "reclaim"}
@@ -163,7 +163,7 @@ def classify_entry(
     """One team-side allocation entry as a movement and its findings."""
     if notes.parse_note(entry.note) is not None:
         return _traced(entry, team_id, log)
-    adopted = managed is None or entry.created_at < rules.adopted_before(managed)
+    adopted = managed is None or entry.created_at < adopted_before(managed)
     move = _movement(entry, team_id, "adopted" if adopted else "out_of_band")
     what = f"{move.action} of {money.format_usd(move.amount)}"
     found: list[Finding] = []

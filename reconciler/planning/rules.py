@@ -1,6 +1,6 @@
 """What the reconciliation rule wants for one managed team (DESIGN §4). Pure.
 
-``decide`` classifies the team's period allocation flows (ours, adopted, drift), computes the
+``decide`` classifies the team's period allocation flows (``planning.drift``), computes the
 delta for its mode, and turns it into at most one movement plus at most one deficit line, with
 the reason in words. ``planner.plan`` orders the decisions and checks funding and guards.
 """
@@ -8,15 +8,13 @@ the reason in words. ``planner.plan`` orders the decisions and checks funding an
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 
-from reconciler import money, notes
-from reconciler.ledger.base import EntryType, TeamObservation, Transaction
-from reconciler.model import DriftPolicy, Mode, Team
+from reconciler import money
+from reconciler.ledger.base import TeamObservation
+from reconciler.model import Mode, Team
+from reconciler.planning.drift import Flows, classify, describe_drift, drift_status
 from reconciler.planning.types import (
-    DRIFT_CORRECTED,
-    DRIFT_DEFICIT,
-    DRIFT_REVERSED,
     Action,
     Deficit,
     DriftItem,
@@ -36,16 +34,6 @@ class Decision:
     deficit: Deficit | None
     drift: tuple[DriftItem, ...]
     drift_kept: int = 0  # net drift inflow left in place (warn): no reclaim takes it
-
-
-@dataclass(frozen=True, slots=True)
-class _Flows:
-    counted: int  # ours + adopted (+ drift when drift: correct)
-    base_count: int  # how many ours + adopted flows
-    drift_counted: tuple[Transaction, ...]  # drift the plan reverses (drift: correct)
-    drift_left: tuple[Transaction, ...]  # drift left in place (drift: warn)
-    # the counted drift no reconciler movement has followed yet (no apply has reversed it)
-    drift_pending: tuple[Transaction, ...] = ()
 
 
 def is_managed(team: Team, obs: TeamObservation) -> bool:
@@ -69,7 +57,7 @@ def decide(
     claimed only when ``previous_envelope`` (the team's envelope at the commit of its newest
     reconciler movement) is what the ledger holds now.
     """
-    flows = _classify(team, obs, managed_since or now)
+    flows = classify(team, obs, managed_since or now)
     available = max(obs.available, 0)
     if team.removed:
         envelope, allocated = 0, obs.available
@@ -113,7 +101,7 @@ def decide(
             actor=t.actor,
             note=t.note,
             policy=team.drift.value,
-            status=_drift_status(t, flows, action, deficit),
+            status=drift_status(t, flows, action, deficit),
         )
         for t in sorted(
             (*flows.drift_counted, *flows.drift_left), key=lambda t: (t.created_at, t.id)
@@ -134,60 +122,8 @@ def decide(
     )
 
 
-def _drift_status(
-    flow: Transaction,
-    flows: _Flows,
-    action: Action | None,
-    deficit: Deficit | None,
-) -> str:
-    """Where a counted drift flow stands (``DriftItem.status``); empty when it is left in place.
-
-    A reconciler movement after the flow was planned with the flow counted, so it already
-    reversed it; without one, the flow is reversed by this plan's change for the team, or is a
-    deficit, or (no change, no deficit) its net is already matched in the ledger.
-    """
-    if flow not in flows.drift_counted:
-        return ""
-    if flow not in flows.drift_pending:
-        return DRIFT_CORRECTED
-    if action is not None:
-        return DRIFT_REVERSED
-    return DRIFT_DEFICIT if deficit is not None else DRIFT_CORRECTED
-
-
-def adopted_before(managed_since: datetime) -> datetime:
-    """The instant before which a flow is adopted: the END of the commit's second.
-
-    git records committer time in whole seconds, so a flow made in the same second as the commit
-    that added the Team document may have come first; adopting it is the safe direction (it is
-    counted, never funded twice). This is the one place that rounds ``managed_since``.
-    """
-    return managed_since.replace(microsecond=0) + timedelta(seconds=1)
-
-
-def _classify(team: Team, obs: TeamObservation, since: datetime) -> _Flows:
-    base, base_count = 0, 0
-    counted: list[Transaction] = []
-    left: list[Transaction] = []
-    cutoff = adopted_before(since)
-    for flow in obs.flows:
-        if notes.parse_note(flow.note) is not None or flow.created_at < cutoff:
-            base += flow.amount
-            base_count += 1
-        elif team.drift is DriftPolicy.CORRECT:
-            counted.append(flow)
-        else:
-            left.append(flow)
-    total = base + sum(t.amount for t in counted)
-    # flows come in ledger order: a reconciler movement after a drift flow was planned with it
-    ours = [i for i, f in enumerate(obs.flows) if notes.parse_note(f.note) is not None]
-    after = obs.flows[max(ours) + 1 :] if ours else obs.flows
-    pending = tuple(t for t in counted if t in after)
-    return _Flows(total, base_count, tuple(counted), tuple(left), pending)
-
-
 def _period(
-    team: Team, obs: TeamObservation, flows: _Flows, new_period: bool, previous: int | None
+    team: Team, obs: TeamObservation, flows: Flows, new_period: bool, previous: int | None
 ) -> tuple[int, str]:
     carry = 0 if team.rollover else obs.carry
     delta = team.envelope - carry - flows.counted
@@ -221,11 +157,11 @@ def _period(
                 held += f" (carry {usd(carry)})"
             parts.append(f"{held}; envelope {usd(team.envelope)}")
     if drift_net:
-        parts.append(f"drift correction: {_describe_drift(flows.drift_pending)}")
+        parts.append(f"drift correction: {describe_drift(flows.drift_pending)}")
     return delta, "; ".join(parts)
 
 
-def _balance(team: Team, obs: TeamObservation, flows: _Flows) -> tuple[int, str]:
+def _balance(team: Team, obs: TeamObservation, flows: Flows) -> tuple[int, str]:
     left = sum(t.amount for t in flows.drift_left)
     target = team.envelope + left
     delta = target - obs.available
@@ -235,18 +171,8 @@ def _balance(team: Team, obs: TeamObservation, flows: _Flows) -> tuple[int, str]
     if left:
         reason += f" (target {usd(target)} keeps drift {usd(left, sign=True)} in place)"
     if flows.drift_pending:
-        reason += f"; drift correction: {_describe_drift(flows.drift_pending)}"
+        reason += f"; drift correction: {describe_drift(flows.drift_pending)}"
     return delta, reason
-
-
-def _describe_drift(flows: tuple[Transaction, ...]) -> str:
-    if len(flows) == 1:
-        flow = flows[0]
-        kind = "allocation" if flow.type is EntryType.ALLOCATION_IN else "reclaim"
-        who = flow.actor or "outside"
-        return f"reverse {who} {kind} of {money.format_usd(abs(flow.amount))}"
-    net = sum(t.amount for t in flows)
-    return f"reverse {len(flows)} outside movements (net {money.format_usd(net, sign=True)})"
 
 
 def _deficit_reason(remainder: int, reserved: int, drift: int = 0) -> str:
