@@ -21,10 +21,8 @@ raises for a ledger error on one movement: the CLI turns the result into an exit
 from __future__ import annotations
 
 import enum
-import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import Any
 
 from reconciler import failpoints, money, notes
 from reconciler.clock import Clock
@@ -40,8 +38,6 @@ from reconciler.ledger.base import Ledger, TeamObservation, Transaction
 from reconciler.ledger.retry import RetryPolicy
 from reconciler.planning.staleness import describe_flow_change, flows_digest
 from reconciler.planning.types import Action, Change, Plan, TeamFingerprint
-
-RESULT_FORMAT_VERSION = 1
 
 
 class StepStatus(enum.StrEnum):
@@ -68,7 +64,7 @@ class ApplyResult:
     steps: tuple[StepResult, ...]
     interrupted: bool = False  # Ctrl-C (SIGINT) or SIGTERM stopped the run
 
-    def _count(self, status: StepStatus) -> int:
+    def count(self, status: StepStatus) -> int:
         return sum(1 for s in self.steps if s.status is status)
 
     @property
@@ -90,36 +86,6 @@ class ApplyResult:
 
     def total(self, action: Action) -> int:
         return sum(s.amount for s in self.applied if s.change.action is action)
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "format_version": RESULT_FORMAT_VERSION,
-            "plan_id": self.plan_id,
-            "commit": self.commit,
-            "complete": self.complete,
-            "interrupted": self.interrupted,
-            "summary": {
-                **{status.value: self._count(status) for status in StepStatus},
-                "allocated_total": money.decimal_str(self.total(Action.ALLOCATE)),
-                "reclaimed_total": money.decimal_str(self.total(Action.RECLAIM)),
-            },
-            "steps": [
-                {
-                    "op_key": s.change.op_key,
-                    "team_id": s.change.team_id,
-                    "action": s.change.action.value,
-                    "planned_amount": money.decimal_str(s.change.amount),
-                    "amount": money.decimal_str(s.amount),
-                    "status": s.status.value,
-                    "transaction_id": s.transaction_id,
-                    "detail": s.detail,
-                }
-                for s in self.steps
-            ],
-        }
-
-    def dumps(self) -> str:
-        return json.dumps(self.to_json(), indent=2) + "\n"
 
 
 Progress = Callable[[StepResult, int, int], None]

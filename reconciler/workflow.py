@@ -37,6 +37,7 @@ from reconciler.model import DesiredState, Mode
 from reconciler.periods import Period, period_at
 from reconciler.planning import planner
 from reconciler.planning.types import Change, Plan, describe
+from reconciler.render import apply as render_apply
 
 
 @dataclass(frozen=True, slots=True)
@@ -334,7 +335,7 @@ def check_result_path(path: Path) -> None:
 
 def write_result(path: Path, result: ApplyResult) -> None:
     try:
-        path.write_text(result.dumps(), encoding="utf-8")
+        path.write_text(render_apply.dumps(result), encoding="utf-8")
     except OSError as exc:
         raise ReconcilerError(
             f"the apply finished but its result document could not be written to {path} "
