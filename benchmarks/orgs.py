@@ -22,7 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from reconciler import executor
-from reconciler import workflow as session
+from reconciler import workflow
 from reconciler.periods import PeriodKind, period_at
 from reconciler.planning import planner
 from reconciler.sandbox.ledger import SqliteLedger
@@ -108,9 +108,9 @@ def make_org(
         if month in commit_months or not head:
             _write(repo, _envelopes(teams, month, rng))
             head = repo.commit(f"envelopes for month {month + 1}", when=clock.now)
-        state, _warnings = session.load_budgets(repo.root / "budgets")
+        state, _warnings = workflow.load_budgets(repo.root / "budgets")
         now = clock()
-        observed = session.observe(ledger, state, period_at(state.organization.period, now))
+        observed = workflow.observe(ledger, state, period_at(state.organization.period, now))
         plan = planner.plan(
             state, observed, commit=head, dirty=False, now=now, managed_since=managed
         )

@@ -8,14 +8,13 @@ from pathlib import Path
 
 import click
 
-from reconciler import executor, failpoints, notes
-from reconciler import workflow as session
+from reconciler import executor, failpoints, notes, workflow
 from reconciler.clock import Clock, clock_from_env
 from reconciler.commands import console as output
 from reconciler.commands.options import ledger_options
 from reconciler.errors import EXIT_CODES_HELP, EXIT_ERROR, EXIT_OK, ReconcilerError, UsageError
 from reconciler.ledger.base import Ledger
-from reconciler.planning import staleness as stale
+from reconciler.planning import staleness
 from reconciler.planning.types import Plan
 from reconciler.render.apply import step_line, summary
 from reconciler.render.plan import render_text
@@ -104,18 +103,18 @@ def apply(
     if target.suffix == ".json" and not target.exists():
         raise UsageError(f"no such plan file: {target} (make one with `reconciler plan --out`)")
     if target.is_file():
-        saved = session.read_plan(target)
-        stale.check_self_consistent(saved)
-        budgets = session.locate(budgets_dir)
+        saved = workflow.read_plan(target)
+        staleness.check_self_consistent(saved)
+        budgets = workflow.locate(budgets_dir)
         output.warn(budgets.warnings)
         check_tree(budgets, allow_dirty=allow_dirty, plan=saved)
         check_same_organization(saved, budgets)
-        where = session.plan_ledger(ledger_url, saved, budgets)
-        with session.opened(where, insecure=insecure, clock=clock) as ledger:
-            session.organization_wallet(ledger, saved.org_id)
-            stale.check_current(saved, budgets.commit, clock())
+        where = workflow.plan_ledger(ledger_url, saved, budgets)
+        with workflow.opened(where, insecure=insecure, clock=clock) as ledger:
+            workflow.organization_wallet(ledger, saved.org_id)
+            staleness.check_current(saved, budgets.commit, clock())
             _check_same_reason(saved, override_reason)
-            fresh, _notes = session.make_plan(
+            fresh, _notes = workflow.make_plan(
                 budgets,
                 ledger,
                 now=clock(),
@@ -123,16 +122,16 @@ def apply(
                 ledger_url=saved.ledger,
                 with_routing=False,
             )
-            checked = stale.verify(saved, fresh, ledger, budgets.desired)
+            checked = staleness.verify(saved, fresh, ledger, budgets.desired)
             return _run(
                 checked, budgets, ledger, clock, auto_approve=auto_approve, result_file=result_file
             )
-    budgets = session.locate(target)
+    budgets = workflow.locate(target)
     output.warn(budgets.warnings)
     check_tree(budgets, allow_dirty=allow_dirty)
-    where = session.ledger_target(ledger_url, budgets.desired, budgets.repo)
-    with session.opened(where, insecure=insecure, clock=clock) as ledger:
-        plan, warnings = session.make_plan(
+    where = workflow.ledger_target(ledger_url, budgets.desired, budgets.repo)
+    with workflow.opened(where, insecure=insecure, clock=clock) as ledger:
+        plan, warnings = workflow.make_plan(
             budgets, ledger, now=clock(), override_reason=override_reason, ledger_url=where.url
         )
         output.warn(warnings)
@@ -143,7 +142,7 @@ def apply(
 
 def _run(
     plan: Plan,
-    budgets: session.Budgets,
+    budgets: workflow.Budgets,
     ledger: Ledger,
     clock: Clock,
     *,
@@ -163,7 +162,7 @@ def _run(
         write_result(result_file, result)
     verdict(result)
     failpoints.hit("apply.before_check")
-    after, _notes = session.make_plan(
+    after, _notes = workflow.make_plan(
         budgets,
         ledger,
         now=clock(),

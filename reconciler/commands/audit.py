@@ -9,8 +9,7 @@ from pathlib import Path
 import click
 
 from reconciler import audit as auditing
-from reconciler import git, history, notes, text
-from reconciler import workflow as session
+from reconciler import git, history, notes, text, workflow
 from reconciler.clock import clock_from_env
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_CHANGES, EXIT_OK, UsageError, exit_codes_help
@@ -57,10 +56,10 @@ class AuditRun:
 def run_audit(budgets_dir: Path, ledger_url: str | None, insecure: bool, branch: str) -> AuditRun:
     """Every movement and finding over the whole ledger, with the history they were read from."""
     clock = clock_from_env()
-    budgets = session.locate(budgets_dir)
-    target = session.ledger_target(ledger_url, budgets.desired, budgets.repo)
-    with session.opened(target, insecure=insecure, clock=clock) as ledger:
-        session.organization_wallet(ledger, budgets.desired.organization.id)
+    budgets = workflow.locate(budgets_dir)
+    target = workflow.ledger_target(ledger_url, budgets.desired, budgets.repo)
+    with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
+        workflow.organization_wallet(ledger, budgets.desired.organization.id)
         entries = auditing.team_entries(ledger)
     commits = [n.commit for _t, e in entries if (n := notes.parse_note(e.note)) is not None]
     log = history.commit_log(budgets.directory, branch, extra=commits)

@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import git
-from reconciler import workflow as session
+from reconciler import git, workflow
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument
 from reconciler.errors import GitError, exit_codes_help
@@ -28,7 +27,7 @@ def codeowners(budgets_dir: Path) -> None:
     """
     from reconciler.codeowners import owned_files, render_block
 
-    desired, warnings = session.load_budgets(budgets_dir)
+    desired, warnings = workflow.load_budgets(budgets_dir)
     warn(warnings)
     try:
         root = git.repo_root(budgets_dir)

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import workflow as session
+from reconciler import workflow
 from reconciler.clock import clock_from_env
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_CHANGES, EXIT_OK, exit_codes_help
@@ -45,9 +45,9 @@ def drift(
       reconciler drift budgets/ --detailed-exitcode
     """
     clock = clock_from_env()
-    budgets = session.locate(budgets_dir, require_commit=False)
-    target = session.ledger_target(ledger_url, budgets.desired, budgets.repo)
-    with session.opened(target, insecure=insecure, clock=clock) as ledger:
-        plan, _notes = session.make_plan(budgets, ledger, now=clock(), with_routing=False)
+    budgets = workflow.locate(budgets_dir, require_commit=False)
+    target = workflow.ledger_target(ledger_url, budgets.desired, budgets.repo)
+    with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
+        plan, _notes = workflow.make_plan(budgets, ledger, now=clock(), with_routing=False)
     click.echo(render_drift(plan.period.id, plan.drift, fmt), nl=False)
     return EXIT_CHANGES if detailed_exitcode and plan.drift else EXIT_OK

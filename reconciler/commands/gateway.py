@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import workflow as session
+from reconciler import workflow
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument
 from reconciler.errors import EXIT_CHANGES, EXIT_ERROR, EXIT_OK, ConfigError, exit_codes_help
@@ -16,7 +16,7 @@ from reconciler.model import DesiredState, GatewayConfig
 
 
 def _gateway_of(budgets_dir: Path) -> GatewayConfig:
-    desired, warnings = session.load_budgets(budgets_dir)
+    desired, warnings = workflow.load_budgets(budgets_dir)
     warn(warnings)
     return _require_gateway(desired, budgets_dir)
 

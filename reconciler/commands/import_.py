@@ -6,8 +6,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import git
-from reconciler import workflow as session
+from reconciler import git, workflow
 from reconciler.clock import clock_from_env
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
@@ -43,7 +42,7 @@ def import_(budgets_dir: Path, ledger_url: str | None, insecure: bool) -> None:
     clock = clock_from_env()
     existing = None
     if importer.has_documents(budgets_dir):
-        existing, warnings = session.load_budgets(budgets_dir)
+        existing, warnings = workflow.load_budgets(budgets_dir)
         warn(warnings)
     try:
         repo = git.repo_root(budgets_dir) if budgets_dir.is_dir() else Path.cwd()
@@ -51,9 +50,9 @@ def import_(budgets_dir: Path, ledger_url: str | None, insecure: bool) -> None:
         repo = Path.cwd()
     org_ledger = existing.organization.ledger if existing else None
     target = resolve_ledger_url(ledger_url, org_ledger, repo_root=repo)
-    with session.opened(target, insecure=insecure, clock=clock) as ledger:
+    with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
         if existing is not None:
-            session.organization_wallet(ledger, existing.organization.id)
+            workflow.organization_wallet(ledger, existing.organization.id)
         result = importer.plan_import(budgets_dir, ledger, existing, clock())
     importer.write_files(result.files)
     warn(result.warnings)

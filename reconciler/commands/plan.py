@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import workflow as session
+from reconciler import workflow
 from reconciler.clock import clock_from_env
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
@@ -68,11 +68,11 @@ def plan(
       reconciler plan --out plan.json && reconciler apply plan.json
     """
     clock = clock_from_env()
-    budgets = session.locate(budgets_dir, require_commit=False)
+    budgets = workflow.locate(budgets_dir, require_commit=False)
     warn(budgets.warnings)
-    target = session.ledger_target(ledger_url, budgets.desired, budgets.repo)
-    with session.opened(target, insecure=insecure, clock=clock) as ledger:
-        result, notes = session.make_plan(
+    target = workflow.ledger_target(ledger_url, budgets.desired, budgets.repo)
+    with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
+        result, notes = workflow.make_plan(
             budgets,
             ledger,
             now=clock(),
@@ -85,6 +85,6 @@ def plan(
         warn(result.warnings)  # the text rendering on a terminal already lists them
     click.echo(render(result, fmt, color=color_for_stdout()), nl=False)
     if out is not None:
-        session.write_plan(out, plandoc.dumps(result))
+        workflow.write_plan(out, plandoc.dumps(result))
         click.echo(f"Saved the plan to {out}: apply it with `reconciler apply {out}`", err=True)
     return EXIT_CHANGES if detailed_exitcode and result.has_changes else EXIT_OK

@@ -31,7 +31,7 @@ from reconciler.money import (
     to_micros,
 )
 from reconciler.render import wallets as textview
-from reconciler.render import wallets_json as jsonview
+from reconciler.render import wallets_json
 from reconciler.render.terminal import color_for_stdout
 from reconciler.sandbox.ledger import SqliteLedger
 
@@ -237,7 +237,7 @@ def show(db: Path, output_format: str) -> None:
     with SqliteLedger(db, clock=clock_from_env()) as ledger:
         wallets = ledger.list_wallets()
     if output_format == "json":
-        click.echo(jsonview.dumps(jsonview.wallets_document(wallets)))
+        click.echo(wallets_json.dumps(wallets_json.wallets_document(wallets)))
     else:
         click.echo(textview.wallets_table(wallets, color=color_for_stdout()), nl=False)
 
@@ -265,7 +265,7 @@ def transactions(db: Path, team_id: str | None, output_format: str) -> None:
                 raise LedgerNotFound(f"team {team_id} has no wallet in {db}")
             entries = list(ledger.transactions(wallet.id))
     if output_format == "json":
-        click.echo(jsonview.dumps(jsonview.transactions_document(entries)))
+        click.echo(wallets_json.dumps(wallets_json.transactions_document(entries)))
     else:
         click.echo(textview.transactions_table(entries, color=color_for_stdout()), nl=False)
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import workflow as session
+from reconciler import workflow
 from reconciler.errors import EXIT_ERROR, EXIT_OK, exit_codes_help
 from reconciler.render.plan import FORMATS, render
 from reconciler.render.terminal import color_for_stdout
@@ -34,5 +34,5 @@ def show(plan_file: Path, fmt: str) -> None:
       reconciler plan budgets/ --out plan.json
       reconciler show plan.json --format markdown
     """
-    plan = session.read_plan(plan_file)
+    plan = workflow.read_plan(plan_file)
     click.echo(render(plan, fmt, color=color_for_stdout()), nl=False)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import workflow as session
+from reconciler import workflow
 from reconciler.clock import clock_from_env
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
@@ -72,11 +72,11 @@ def suggest_command(
     """
     buffer = buffer_pct
     clock = clock_from_env()
-    desired, warnings = session.load_budgets(budgets_dir)
+    desired, warnings = workflow.load_budgets(budgets_dir)
     warn(warnings)
-    target = session.ledger_target(ledger_url, desired, _repo_root(budgets_dir))
-    with session.opened(target, insecure=insecure, clock=clock) as ledger:
-        session.organization_wallet(ledger, desired.organization.id)
+    target = workflow.ledger_target(ledger_url, desired, _repo_root(budgets_dir))
+    with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
+        workflow.organization_wallet(ledger, desired.organization.id)
         found = suggest(desired, ledger, clock(), periods=periods, buffer=buffer)
     if fmt == "json":
         click.echo(json.dumps({"suggestions": [_json(s) for s in found]}, indent=2))

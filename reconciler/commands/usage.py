@@ -7,8 +7,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import git
-from reconciler import workflow as session
+from reconciler import git, workflow
 from reconciler.clock import clock_from_env
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
@@ -77,12 +76,12 @@ def usage(
     """
     clock = clock_from_env()
     now = clock()
-    desired, warnings = session.load_budgets(budgets_dir)
+    desired, warnings = workflow.load_budgets(budgets_dir)
     warn(warnings)
     period = chosen_period(desired.organization.period.value, period_id, now)
-    target = session.ledger_target(ledger_url, desired, _repo_root(budgets_dir))
-    with session.opened(target, insecure=insecure, clock=clock) as ledger:
-        session.organization_wallet(ledger, desired.organization.id)
+    target = workflow.ledger_target(ledger_url, desired, _repo_root(budgets_dir))
+    with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
+        workflow.organization_wallet(ledger, desired.organization.id)
         result = compute(desired, ledger, period, now, by=by)
     click.echo(render_usage(result, fmt), nl=False)
     if html_file is not None:

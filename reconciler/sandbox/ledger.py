@@ -34,8 +34,7 @@ from reconciler.ledger.base import (
 from reconciler.periods import Period
 from reconciler.sandbox import entries as sqlite_ops
 from reconciler.sandbox import holds as sqlite_holds
-from reconciler.sandbox import invariants as sqlite_check
-from reconciler.sandbox import reads
+from reconciler.sandbox import invariants, reads
 from reconciler.sandbox.connections import Connections
 from reconciler.sandbox.entries import fingerprint, initialize
 from reconciler.sandbox.rows import check_amount, check_id, check_key, check_text
@@ -189,7 +188,7 @@ class SqliteLedger:
     def check(self) -> list[str]:
         """Every violated invariant (DESIGN §2), one line each; empty when the ledger is sound."""
         with self._db.reading() as conn:
-            return sqlite_check.violations(conn)
+            return invariants.violations(conn)
 
     # -- writes --------------------------------------------------------------------------------
 

@@ -21,8 +21,7 @@ from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
-from reconciler import executor, notes
-from reconciler import workflow as session
+from reconciler import executor, notes, workflow
 from reconciler.errors import (
     BudgetExceeded,
     FundingError,
@@ -78,7 +77,7 @@ class ReconcilerMachine(RuleBasedStateMachine):
     def plan(self) -> Plan | None:
         state = self.state()
         now = self.clock()
-        observed = session.observe(self.ledger, state, period_at(state.organization.period, now))
+        observed = workflow.observe(self.ledger, state, period_at(state.organization.period, now))
         try:
             return planner.plan(
                 state,

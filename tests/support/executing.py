@@ -6,12 +6,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from reconciler import workflow as session
+from reconciler import workflow
 from reconciler.ledger.base import Ledger
 from reconciler.model import DesiredState
 from reconciler.periods import period_at
-from reconciler.planning import planner
-from reconciler.planning import staleness as stale
+from reconciler.planning import planner, staleness
 from reconciler.planning.types import Plan
 from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.planning import COMMIT, NOW, m
@@ -45,7 +44,7 @@ def make_plan(
     override_reason: str | None = None,
 ) -> Plan:
     now = clock()
-    observed = session.observe(ledger, desired, period_at(desired.organization.period, now))
+    observed = workflow.observe(ledger, desired, period_at(desired.organization.period, now))
     return planner.plan(
         desired,
         observed,
@@ -68,9 +67,9 @@ def check_saved(
 ) -> Plan:
     """What ``apply PLANFILE`` checks, in its order: the file alone, period and HEAD, then a
     fresh plan of ``state`` at ``now`` compared with the file. Returns the plan to execute."""
-    stale.check_self_consistent(saved)
-    stale.check_current(saved, head, now)
-    observed = session.observe(ledger, state, period_at(state.organization.period, now))
+    staleness.check_self_consistent(saved)
+    staleness.check_current(saved, head, now)
+    observed = workflow.observe(ledger, state, period_at(state.organization.period, now))
     fresh = planner.plan(
         state,
         observed,
@@ -80,4 +79,4 @@ def check_saved(
         managed_since={},
         override_reason=override_reason,
     )
-    return stale.verify(saved, fresh, ledger, state)
+    return staleness.verify(saved, fresh, ledger, state)
