@@ -161,7 +161,7 @@ def classify_entry(
     entry: Transaction, team_id: str, log: CommitLog, managed: datetime | None
 ) -> tuple[Movement, list[Finding]]:
     """One team-side allocation entry as a movement and its findings."""
-    if notes.parse_note(entry.note) is not None:
+    if notes.is_ours(entry.note):
         return _traced(entry, team_id, log)
     adopted = managed is None or entry.created_at < adopted_before(managed)
     move = _movement(entry, team_id, "adopted" if adopted else "out_of_band")

@@ -333,7 +333,6 @@ class _Runner:
 
 def _find_op(entries: Iterable[Transaction], op_key: str) -> Transaction | None:
     for entry in entries:
-        note = notes.parse_note(entry.note)
-        if note is not None and note.op_key == op_key:
+        if notes.op_of(entry.note) == op_key:
             return entry
     return None

@@ -132,3 +132,14 @@ def parse_note(text: str | None) -> Note | None:
         dirty=match["dirty"] is not None,
         override=override,
     )
+
+
+def is_ours(text: str | None) -> bool:
+    """Whether ``text`` is a reconciler note: the one test that tells our flows from drift."""
+    return parse_note(text) is not None
+
+
+def op_of(text: str | None) -> str | None:
+    """The op key a reconciler note carries, or None for any other note."""
+    note = parse_note(text)
+    return note.op_key if note is not None else None

@@ -12,7 +12,9 @@ from reconciler.notes import (
     Note,
     check_override_reason,
     format_note,
+    is_ours,
     op_key,
+    op_of,
     parse_note,
 )
 
@@ -86,3 +88,12 @@ def test_an_override_reason_with_an_invisible_character_is_refused_before_use() 
         "--override-guards reason 'ok\\u202etxt' holds a control, bidi or zero-width character "
         "that a ledger note may not carry: write it in plain text"
     )
+
+
+def test_is_ours_and_op_of_read_only_reconciler_notes() -> None:
+    text = format_note(Note(SHA, "abc123def456", "0123456789abcdef", "team_a", "2026-11"))
+    assert is_ours(text)
+    assert op_of(text) == "0123456789abcdef"
+    for foreign in (None, "", "Q4 top-up", text.replace("reconciler/v1", "reconciler/v2")):
+        assert not is_ours(foreign)
+        assert op_of(foreign) is None

@@ -71,7 +71,7 @@ def classify(team: Team, obs: TeamObservation, since: datetime) -> Flows:
     left: list[Transaction] = []
     cutoff = adopted_before(since)
     for flow in obs.flows:
-        if notes.parse_note(flow.note) is not None or flow.created_at < cutoff:
+        if notes.is_ours(flow.note) or flow.created_at < cutoff:
             base += flow.amount
             base_count += 1
         elif team.drift is DriftPolicy.CORRECT:
@@ -80,7 +80,7 @@ def classify(team: Team, obs: TeamObservation, since: datetime) -> Flows:
             left.append(flow)
     total = base + sum(t.amount for t in counted)
     # flows come in ledger order: a reconciler movement after a drift flow was planned with it
-    ours = [i for i, f in enumerate(obs.flows) if notes.parse_note(f.note) is not None]
+    ours = [i for i, f in enumerate(obs.flows) if notes.is_ours(f.note)]
     after = obs.flows[max(ours) + 1 :] if ours else obs.flows
     pending = tuple(t for t in counted if t in after)
     return Flows(total, base_count, tuple(counted), tuple(left), pending)

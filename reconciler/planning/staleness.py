@@ -176,9 +176,9 @@ def _ops_in_ledger(observations: Collection[TeamObservation], ops: frozenset[str
     found: set[str] = set()
     for obs in observations:
         for flow in obs.flows:
-            note = notes.parse_note(flow.note)
-            if note is not None and note.op_key in ops:
-                found.add(note.op_key)
+            op = notes.op_of(flow.note)
+            if op is not None and op in ops:
+                found.add(op)
     return found
 
 
@@ -200,10 +200,7 @@ def _mismatch(
     what = f"it says {said} for {team_id}, a fresh plan says {now}"
     team = desired.team(team_id)
     newer = [
-        f
-        for f in obs.flows
-        if f.created_at > saved.created_at
-        and ((n := notes.parse_note(f.note)) is None or n.op_key not in ops)
+        f for f in obs.flows if f.created_at > saved.created_at and notes.op_of(f.note) not in ops
     ]
     if newer or (team is not None and team.mode is Mode.BALANCE):
         return _stale(saved, what + " (its balance changed since the plan)")
@@ -221,9 +218,7 @@ def describe_flow_change(
         f"{expected.team_id}'s allocation flows changed since the plan ({expected.flow_count} "
         f"flow(s) then, {count} now"
     )
-    others = [
-        f for f in obs.flows if (n := notes.parse_note(f.note)) is None or n.op_key not in ops
-    ]
+    others = [f for f in obs.flows if notes.op_of(f.note) not in ops]
     if others and count >= expected.flow_count:
         newest = others[-1]
         text += (
@@ -248,8 +243,7 @@ def flows_digest(
     digest = hashlib.sha256()
     count = 0
     for flow in flows:
-        note = notes.parse_note(flow.note)
-        if note is not None and note.op_key in exclude_ops:
+        if notes.op_of(flow.note) in exclude_ops:
             continue
         digest.update(f"{flow.id}\x1f{flow.type.value}\x1f{flow.amount}\n".encode())
         count += 1
