@@ -21,8 +21,7 @@ from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from reconciler import executor
-from reconciler import workflow
+from reconciler import executor, workflow
 from reconciler.periods import PeriodKind, period_at
 from reconciler.planning import planner
 from reconciler.sandbox.ledger import SqliteLedger
