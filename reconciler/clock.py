@@ -1,7 +1,8 @@
 """Time: the ``Clock`` everything takes, UTC text, and the test clock.
 
 Everything that reads the time takes a ``Clock`` (``utc_now`` by default) so tests inject one.
-``iso_utc`` is the one form reconciler writes times in for people and documents. The CLI's clock
+``iso_utc`` is the one form reconciler writes times in for people and documents, ``table_time``
+the one for table cells, ``parse_utc`` reads times with an offset back. The CLI's clock
 comes from ``clock_from_env``: the fixed instant in ``RECONCILER_NOW`` (ISO-8601, e.g.
 ``2026-11-28T12:00:00Z``) when set, a test hook deliberately absent from every ``--help``.
 """
@@ -32,6 +33,16 @@ def as_utc(moment: datetime) -> datetime:
 def utc_now() -> datetime:
     """The default clock; everything that reads the time takes a ``Clock`` so tests inject one."""
     return datetime.now(UTC)
+
+
+def parse_utc(text: str) -> datetime:
+    """An ISO-8601 time with an offset (git's ``%cI``, a plan document's ``Z`` times) in UTC."""
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
+def table_time(moment: datetime) -> str:
+    """``2026-11-02 09:00:00``: a UTC time as tables show it (whole seconds, no offset)."""
+    return f"{as_utc(moment):%Y-%m-%d %H:%M:%S}"
 
 
 def iso_utc(moment: datetime) -> str:

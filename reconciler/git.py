@@ -20,10 +20,11 @@ import subprocess
 import tarfile
 import tempfile
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from reconciler.clock import parse_utc
 from reconciler.errors import GitError, NoCommitError, ShallowCloneError
 
 if TYPE_CHECKING:
@@ -177,7 +178,7 @@ def managed_since(budgets_dir: Path, team_ids: Iterable[str]) -> dict[str, datet
     for line in result.stdout.splitlines():
         if line.startswith(_COMMIT_MARK):
             stamp = line[len(_COMMIT_MARK) :].split(" ", 1)[1]
-            when = datetime.fromisoformat(stamp).astimezone(UTC)
+            when = parse_utc(stamp)
             continue
         match = _ID_LINE.match(line)
         if match is None or when is None:

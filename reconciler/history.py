@@ -30,10 +30,11 @@ import re
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 from reconciler import git, money, notes
+from reconciler.clock import parse_utc
 from reconciler.config.nodes import Mapping as YamlMapping
 from reconciler.config.nodes import Scalar, scalar_str
 from reconciler.config.yamlload import compose
@@ -100,7 +101,7 @@ def _parse_log(stdout: str, on_branch: bool) -> Iterator[CommitFacts]:
             parents=tuple(parents.split()),
             author=author,
             author_email=email,
-            date=datetime.fromisoformat(stamp).astimezone(UTC),
+            date=parse_utc(stamp),
             subject=subject,
             pr=pr_number(subject),
             on_branch=on_branch,
@@ -231,7 +232,7 @@ def _raw_changes(root: Path, tip: str, rel: str) -> _Raw:
     for line in out.decode("utf-8", "replace").splitlines():
         if line.startswith(_MARK):
             sha, stamp = line[1:].split(f" {_SEP}", 1)
-            commits.append((sha, datetime.fromisoformat(stamp).astimezone(UTC), []))
+            commits.append((sha, parse_utc(stamp), []))
         elif line.startswith(":") and commits:
             meta, _tab, name = line.partition("\t")
             new_blob = meta.split()[3]

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-from datetime import UTC, datetime
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -19,7 +18,7 @@ from typing import Any
 import jsonschema  # type: ignore[import-untyped, unused-ignore]
 
 from reconciler import money
-from reconciler.clock import iso_utc
+from reconciler.clock import iso_utc, parse_utc
 from reconciler.errors import ConfigError
 from reconciler.exactjson import JSONSyntaxError, clip, parse_int
 from reconciler.periods import Period, PeriodKind, period_from_id
@@ -186,10 +185,6 @@ def _key_path(parts: Any) -> str:
     return text
 
 
-def _parse_time(text: str) -> datetime:
-    return datetime.fromisoformat(text).astimezone(UTC)
-
-
 def _m(text: str) -> int:
     return money.to_micros(Decimal(text))
 
@@ -212,7 +207,7 @@ def _from_document(doc: Document, source: str) -> Plan:
     org = doc["org"]
     return Plan(
         plan_id=doc["plan_id"],
-        created_at=_parse_time(doc["created_at"]),
+        created_at=parse_utc(doc["created_at"]),
         commit=doc["commit"],
         dirty=doc["dirty"],
         org_id=doc["org_id"],
@@ -242,7 +237,7 @@ def _from_document(doc: Document, source: str) -> Plan:
             DriftItem(
                 team_id=d["team_id"],
                 transaction_id=d["transaction_id"],
-                created_at=_parse_time(d["created_at"]),
+                created_at=parse_utc(d["created_at"]),
                 amount=_m(d["amount"]),
                 actor=d["actor"],
                 note=d["note"],

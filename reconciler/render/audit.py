@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 
 from reconciler import money, text
 from reconciler.audit import FORMAT_VERSION, BlameEntry, Finding, Movement
+from reconciler.clock import iso_utc
 from reconciler.planning.types import DriftItem
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -45,7 +46,7 @@ def _shown(value: str | None) -> str:
 
 
 def stamp(move: Movement) -> str:
-    return move.created_at.isoformat().replace("+00:00", "Z")
+    return iso_utc(move.created_at)
 
 
 def movement_record(move: Movement) -> dict[str, object]:
@@ -189,7 +190,7 @@ def render_blame_json(team_id: str, entries: Sequence[BlameEntry]) -> str:
         "changes": [
             {
                 "commit": e.change.commit,
-                "date": e.change.date.isoformat().replace("+00:00", "Z"),
+                "date": iso_utc(e.change.date),
                 "author": e.facts.author,
                 "pr": e.facts.pr,
                 "subject": e.facts.subject,
@@ -233,7 +234,7 @@ def render_blame_text(team_id: str, entries: Sequence[BlameEntry]) -> str:
 def _drift_record(item: DriftItem) -> dict[str, object]:
     return {
         "transaction_id": item.transaction_id,
-        "created_at": item.created_at.isoformat().replace("+00:00", "Z"),
+        "created_at": iso_utc(item.created_at),
         "team_id": item.team_id,
         "amount": money.decimal_str(item.amount),
         "actor": item.actor,

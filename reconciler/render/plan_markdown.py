@@ -11,6 +11,7 @@ from __future__ import annotations
 import html
 import re
 
+from reconciler.clock import table_time
 from reconciler.money import format_usd
 from reconciler.planning.types import Plan
 from reconciler.render.plan_text import HELD_LEGEND, NO_CHANGES, held
@@ -114,7 +115,7 @@ def _render(plan: Plan, limit: int) -> str:
     if plan.drift:
         out += ["", "> [!WARNING]", "> **Drift**: allocation flows made outside reconciler.", ">"]
         out += [
-            f"> - {d.created_at:%Y-%m-%d %H:%M:%S}Z {escape(d.team_id)} "
+            f"> - {table_time(d.created_at)}Z {escape(d.team_id)} "
             f"{format_usd(d.amount, sign=True)} by {escape(d.actor) or 'unknown'}"
             f"{', note: ' + escape(d.note) if d.note else ''} "
             f"({d.label})"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from reconciler.clock import table_time
 from reconciler.ledger import redacted
 from reconciler.money import format_usd
 from reconciler.planning.types import Action, Change, Plan
@@ -153,4 +154,4 @@ def _sections(plan: Plan) -> list[tuple[str, list[list[str]]]]:
 
 
 def _when(moment: datetime) -> str:
-    return f"{moment:%Y-%m-%d %H:%M:%S}Z"
+    return f"{table_time(moment)}Z"

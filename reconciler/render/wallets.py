@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+from reconciler.clock import table_time
 from reconciler.ledger.base import Transaction, Wallet
 from reconciler.money import format_usd
 from reconciler.render.terminal import render_table
@@ -38,7 +39,7 @@ def transactions_table(entries: Iterable[Transaction], *, color: bool = False) -
     rows = [
         (
             printable(e.id),
-            e.created_at.strftime("%Y-%m-%d %H:%M:%S"),
+            table_time(e.created_at),
             e.scope.value if e.scope else "",
             printable(e.owner_id),
             e.type.value,
