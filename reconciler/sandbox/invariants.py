@@ -17,15 +17,14 @@ from __future__ import annotations
 
 import sqlite3
 
+from reconciler.ledger.base import ALLOCATION_TYPES, BALANCE_TYPES
 from reconciler.money import format_usd
+from reconciler.sandbox.rows import sql_types
 
 
 def _balance(e: str = "") -> str:
     """SQL: how an entry moves its wallet's balance."""
-    return (
-        f"CASE WHEN {e}type IN ('credit', 'allocation_in', 'allocation_out', 'settlement')"
-        f" THEN {e}amount ELSE 0 END"
-    )
+    return f"CASE WHEN {e}type IN {sql_types(BALANCE_TYPES)} THEN {e}amount ELSE 0 END"
 
 
 def _hold(e: str = "") -> str:
@@ -69,7 +68,7 @@ def _wallets(conn: sqlite3.Connection) -> list[str]:
         "SELECT w.id, w.scope, w.balance, w.reserved, w.total_allocated, w.total_spent,"
         f" coalesce(sum({_balance('e.')}), 0),"
         f" coalesce(sum({_hold('e.')}), 0),"
-        " coalesce(sum(CASE WHEN e.type IN ('allocation_in', 'allocation_out')"
+        f" coalesce(sum(CASE WHEN e.type IN {sql_types(ALLOCATION_TYPES)}"
         "   THEN e.amount END), 0),"
         " coalesce(-sum(CASE WHEN e.type = 'settlement' THEN e.amount END), 0),"
         " (SELECT coalesce(sum(r.amount), 0) FROM reservations r"
@@ -158,7 +157,7 @@ def _pairs(conn: sqlite3.Connection) -> list[str]:
         " FROM entries a JOIN wallets wa ON wa.id = a.wallet_id"
         " LEFT JOIN entries b ON b.seq = a.pair_seq"
         " LEFT JOIN wallets wb ON wb.id = b.wallet_id"
-        " WHERE a.type IN ('allocation_in', 'allocation_out') ORDER BY a.seq"
+        f" WHERE a.type IN {sql_types(ALLOCATION_TYPES)} ORDER BY a.seq"
     ).fetchall()
     found: list[str] = []
     for seq, kind, pair_seq, other, other_kind, back, net, org_sides, same in rows:

@@ -13,11 +13,20 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from reconciler.errors import LedgerNotFound, LedgerRequestInvalid
-from reconciler.ledger.base import CostTicket, Scope, TeamObservation, Transaction, Wallet
+from reconciler.ledger.base import (
+    ALLOCATION_TYPES,
+    BALANCE_TYPES,
+    CostTicket,
+    Scope,
+    TeamObservation,
+    Transaction,
+    Wallet,
+)
 from reconciler.periods import Period
 from reconciler.sandbox.rows import (
     ENTRY_SELECT,
     WALLET_COLUMNS,
+    sql_types,
     total_credits,
     transaction_from_row,
     wallet_from_row,
@@ -113,13 +122,13 @@ def observe(
             continue
         carry = conn.execute(
             "SELECT coalesce(sum(amount), 0) FROM entries WHERE wallet_id = ?"
-            " AND type IN ('credit', 'allocation_in', 'allocation_out', 'settlement')"
+            f" AND type IN {sql_types(BALANCE_TYPES)}"
             " AND created_at < ?",
             (wallet.id, start),
         ).fetchone()[0]
         flows = conn.execute(
             f"{ENTRY_SELECT} WHERE e.wallet_id = ?"
-            " AND e.type IN ('allocation_in', 'allocation_out')"
+            f" AND e.type IN {sql_types(ALLOCATION_TYPES)}"
             f" AND e.created_at >= ? AND e.created_at < ?{_ORDER}",
             (wallet.id, start, end),
         ).fetchall()

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 import sqlite3
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from reconciler import notes
@@ -176,3 +176,10 @@ def check_key(key: object, what: str = "idempotency key") -> str:
     if not text.strip():
         raise LedgerRequestInvalid(f"{what} must not be empty")
     return text
+
+
+def sql_types(types: Iterable[EntryType]) -> str:
+    """An SQL list of entry types, ``('allocation_in', 'allocation_out')``, made from the sign
+    table's sets in ``ledger.base`` (``ALLOCATION_TYPES``, ``BALANCE_TYPES``) so the queries and
+    the protocol's default ``observe`` count the same entries."""
+    return "(" + ", ".join(f"'{kind.value}'" for kind in sorted(types)) + ")"
