@@ -22,6 +22,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from reconciler import executor, workflow
+from reconciler.history import History
 from reconciler.periods import PeriodKind, period_at
 from reconciler.planning import planner
 from reconciler.sandbox.ledger import SqliteLedger
@@ -111,7 +112,7 @@ def make_org(
         now = clock()
         observed = workflow.observe(ledger, state, period_at(state.organization.period, now))
         plan = planner.plan(
-            state, observed, commit=head, dirty=False, now=now, managed_since=managed
+            state, observed, History(commit=head, dirty=False, managed_since=managed), now=now
         )
         executor.apply(plan, ledger, clock=clock)
         for index in range(teams):

@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 from pytest_benchmark.fixture import BenchmarkFixture
 
+from reconciler.history import History
 from reconciler.ledger.base import Observed
 from reconciler.model import DesiredState
 from reconciler.planning import document as plandoc
@@ -33,12 +34,7 @@ def test_plan_500_teams(benchmark: BenchmarkFixture) -> None:
 
     def run() -> str:
         p = planner.plan(
-            d,
-            observed,
-            commit=COMMIT,
-            dirty=False,
-            now=NOW,
-            managed_since={},  # type: ignore[arg-type]
+            d, observed, History(commit=COMMIT, dirty=False, managed_since={}), now=NOW
         )
         return plandoc.dumps(p) + render_text(p, color=False) + render_markdown(p)
 

@@ -29,7 +29,7 @@ from __future__ import annotations
 import re
 import subprocess
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
@@ -44,9 +44,7 @@ from reconciler.errors import (
 )
 from reconciler.ledger.base import Ledger, Observed
 from reconciler.model import DesiredState, GatewayConfig
-from reconciler.planning.types import (
-    RoutingChange,
-)
+from reconciler.planning.types import RoutingChange
 
 # ---------------------------------------------------------------------------------------------
 # Commit facts
@@ -337,36 +335,31 @@ def previous_envelopes(directory: Path, observed: Observed) -> dict[str, int]:
     return result
 
 
-@dataclass(frozen=True, slots=True)
-class History:
-    """What git says about the budgets, for one plan."""
-
-    managed_since: Mapping[str, datetime]
-    previous_envelopes: Mapping[str, int]
-    routing: tuple[RoutingChange, ...] = ()
-    warnings: tuple[str, ...] = ()
-
-
 def read(
     directory: Path,
     desired: DesiredState,
     ledger: Ledger,
     observed: Observed,
     *,
+    commit: str,
+    dirty: bool,
     base: str | None = None,
     with_routing: bool = True,
-) -> History:
-    """The History of the budgets in ``directory`` for a plan against ``observed``."""
+) -> tuple[History, tuple[str, ...]]:
+    """The ``History`` of the budgets in ``directory`` for a plan against ``observed`` at
+    ``commit``, and warnings for stderr (a routing base that cannot be read)."""
     changes: tuple[RoutingChange, ...] = ()
     warning: str | None = None
     if with_routing:
         changes, warning = routing(directory, desired, ledger, observed, base)
-    return History(
+    facts = History(
+        commit=commit,
+        dirty=dirty,
         managed_since=git.managed_since(directory, [t.id for t in desired.teams]),
         previous_envelopes=previous_envelopes(directory, observed),
         routing=changes,
-        warnings=(warning,) if warning else (),
     )
+    return facts, (warning,) if warning else ()
 
 
 def routing_changes(
@@ -380,3 +373,20 @@ def routing_changes(
         for group in sorted(old.keys() | new.keys())
         if old.get(group) != new.get(group)
     )
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """What the repository's past says, for one plan (``reconciler.history.read`` builds it).
+
+    ``commit`` and ``dirty`` go into every note; ``managed_since`` (team -> when its Team document
+    first reached the branch) decides adoption; ``previous_envelopes`` (team -> envelope at the
+    commit of its newest reconciler movement) only decides whether a reason may say "envelope
+    raised/lowered"; ``routing`` is the consumer-group mapping changes, which move no money.
+    """
+
+    commit: str
+    dirty: bool = False
+    managed_since: Mapping[str, datetime] = field(default_factory=dict)
+    previous_envelopes: Mapping[str, int] | None = None
+    routing: tuple[RoutingChange, ...] = ()

@@ -146,22 +146,20 @@ def make_plan(
     desired = budgets.desired
     period = period_at(desired.organization.period, now)
     observed = observe(ledger, desired, period)
-    facts = history.read(
-        budgets.directory, desired, ledger, observed, base=base, with_routing=with_routing
-    )
-    result = planner.plan(
+    facts, warnings = history.read(
+        budgets.directory,
         desired,
+        ledger,
         observed,
         commit=budgets.commit,
         dirty=bool(budgets.dirty) or budgets.commit == NO_COMMIT,
-        now=now,
-        managed_since=facts.managed_since,
-        previous_envelopes=facts.previous_envelopes,
-        routing=facts.routing,
-        override_reason=override_reason,
-        ledger_url=ledger_url,
+        base=base,
+        with_routing=with_routing,
     )
-    return result, facts.warnings
+    result = planner.plan(
+        desired, observed, facts, now=now, override_reason=override_reason, ledger_url=ledger_url
+    )
+    return result, warnings
 
 
 def write_plan(path: Path, text: str) -> None:

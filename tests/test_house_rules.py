@@ -1,7 +1,8 @@
 """The rules of the house (DESIGN §10), read from the package's own imports with ``ast``.
 
 - ``planning/`` does no I/O: it imports neither ``ledger.http``, ``sandbox``, ``render``,
-  ``commands``, ``workflow``, ``executor``, ``git`` nor ``history``'s git side;
+  ``commands``, ``workflow``, ``executor``, ``git`` nor ``config`` (git's answers reach it as
+  the ``history.History`` value);
 - ``ledger/`` (the client) never imports ``sandbox/`` (the stand-in);
 - the leaves import no other part of reconciler but leaves;
 - nothing below ``commands/`` imports ``commands/`` or ``cli``.

@@ -14,6 +14,7 @@ from datetime import datetime
 
 from reconciler import money, notes, periods
 from reconciler.errors import FundingError, GuardError, PlanError
+from reconciler.history import History
 from reconciler.ledger.base import Observed, TeamObservation
 from reconciler.model import DesiredState, Organization
 from reconciler.planning import document as plandoc
@@ -25,7 +26,6 @@ from reconciler.planning.types import (
     Change,
     OrgSummary,
     Plan,
-    RoutingChange,
     TeamFingerprint,
     UnmanagedWallet,
 )
@@ -36,13 +36,9 @@ OVERRIDE_HINT = '--override-guards "reason"'
 def plan(
     desired: DesiredState,
     observed: Observed,
+    history: History,
     *,
-    commit: str,
-    dirty: bool,
     now: datetime,
-    managed_since: Mapping[str, datetime],
-    previous_envelopes: Mapping[str, int] | None = None,
-    routing: tuple[RoutingChange, ...] = (),
     override_reason: str | None = None,
     ledger_url: str | None = None,
 ) -> Plan:
@@ -50,18 +46,20 @@ def plan(
 
     Raises FundingError when the organization wallet cannot fund the allocations above its
     headroom, and GuardError when a guard is exceeded and ``override_reason`` is None.
-    ``previous_envelopes`` (team -> envelope at the commit of its newest reconciler movement)
-    only decides whether a reason may say "envelope raised/lowered".
+    ``history`` holds what git says: the commit and dirty flag, when each team came under
+    management, earlier envelopes (only for the words of reasons) and routing changes.
     """
     org = desired.organization
     period = periods.period_at(org.period, now)
-    decisions = _decide(desired, observed, managed_since, previous_envelopes or {}, now, period)
+    decisions = _decide(
+        desired, observed, history.managed_since, history.previous_envelopes or {}, now, period
+    )
     reclaims = sorted((d for d in decisions if d.action is Action.RECLAIM), key=_team_id)
     allocations = sorted((d for d in decisions if d.action is Action.ALLOCATE), key=_team_id)
     summary, warnings = _fund(org, observed.org_wallet.available, reclaims, allocations)
     warnings.extend(_guard(desired, decisions, reclaims, allocations, override_reason))
     fingerprints = _fingerprints(decisions)
-    changes = _changes(org.id, period.id, commit, [*reclaims, *allocations], fingerprints)
+    changes = _changes(org.id, period.id, history.commit, [*reclaims, *allocations], fingerprints)
     deficits = tuple(d.deficit for d in decisions if d.deficit is not None)
     warnings.extend(_drift_warnings(decisions))
     warnings.extend(
@@ -70,8 +68,8 @@ def plan(
     unnamed = Plan(
         plan_id="",
         created_at=now,
-        commit=commit,
-        dirty=dirty,
+        commit=history.commit,
+        dirty=history.dirty,
         org_id=org.id,
         period=period,
         org=summary,
@@ -79,7 +77,7 @@ def plan(
         deficits=deficits,
         drift=tuple(item for d in decisions for item in d.drift),
         unmanaged=_unmanaged(desired, observed),
-        routing=routing,
+        routing=history.routing,
         fingerprints=tuple(fingerprints.values()),
         override_reason=override_reason,
         ledger=ledger_url,

@@ -6,6 +6,7 @@ from dataclasses import replace
 
 import pytest
 
+from reconciler.history import History
 from reconciler.planning import planner
 from reconciler.render.plan import render_text
 from tests.planning.scenarios import SCENARIOS
@@ -67,7 +68,10 @@ def test_credentials_in_keeptrusts_api_url_are_refused_without_echo(
 def test_the_plan_header_never_shows_userinfo() -> None:
     s = SCENARIOS["no_changes"]()
     plan = planner.plan(
-        s.desired, s.observed, commit=COMMIT, dirty=False, now=NOW, managed_since=s.managed_since
+        s.desired,
+        s.observed,
+        History(commit=COMMIT, dirty=False, managed_since=s.managed_since),
+        now=NOW,
     )
     text = render_text(replace(plan, ledger="https://bot:SECRET@keeptrusts.example/"), color=False)
     assert ", ledger https://***@keeptrusts.example/" in text

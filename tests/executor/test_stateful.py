@@ -30,6 +30,7 @@ from reconciler.errors import (
     LedgerConflict,
     LedgerNotFound,
 )
+from reconciler.history import History
 from reconciler.ledger.base import EntryType
 from reconciler.ledger.retry import RetryPolicy
 from reconciler.periods import period_at
@@ -82,10 +83,8 @@ class ReconcilerMachine(RuleBasedStateMachine):
             return planner.plan(
                 state,
                 observed,
-                commit=COMMIT,
-                dirty=False,
+                History(commit=COMMIT, dirty=False, managed_since=dict.fromkeys(TEAMS, SINCE)),
                 now=now,
-                managed_since=dict.fromkeys(TEAMS, SINCE),
                 override_reason="stateful test",
             )
         except (FundingError, GuardError):

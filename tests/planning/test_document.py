@@ -11,6 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.errors import ConfigError
+from reconciler.history import History
 from reconciler.periods import PeriodKind, period_at
 from reconciler.planning import document as plandoc
 from reconciler.planning.types import (
@@ -132,7 +133,10 @@ def _plan(name: str) -> Plan:
 
     s = SCENARIOS[name]()
     return planner.plan(
-        s.desired, s.observed, commit=COMMIT, dirty=False, now=NOW, managed_since=s.managed_since
+        s.desired,
+        s.observed,
+        History(commit=COMMIT, dirty=False, managed_since=s.managed_since),
+        now=NOW,
     )
 
 

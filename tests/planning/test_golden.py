@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 
 from reconciler.errors import PlanError
+from reconciler.history import History
 from reconciler.planning import planner
 from reconciler.render.plan import render_json, render_markdown, render_text
 from tests.planning.scenarios import SCENARIOS
@@ -23,12 +24,14 @@ def test_golden_plan(name: str) -> None:
         p = planner.plan(
             s.desired,
             s.observed,
-            commit=COMMIT,
-            dirty=False,
+            History(
+                commit=COMMIT,
+                dirty=False,
+                managed_since=s.managed_since,
+                previous_envelopes=s.previous_envelopes,
+                routing=s.routing,
+            ),
             now=NOW,
-            managed_since=s.managed_since,
-            previous_envelopes=s.previous_envelopes,
-            routing=s.routing,
             override_reason=s.override_reason,
             ledger_url="sqlite:///.reconciler/sandbox.db",
         )

@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from reconciler import notes
 from reconciler.errors import FundingError, GuardError
+from reconciler.history import History
 from reconciler.ledger.base import EntryType, Observed, TeamObservation, Transaction
 from reconciler.model import DesiredState, DriftPolicy, Mode, Team
 from reconciler.planning import document as plandoc
@@ -119,10 +120,8 @@ def make(world: World, *, override: str | None = "property test") -> Plan:
     return planner.plan(
         world.desired,
         world.observed,
-        commit=COMMIT,
-        dirty=False,
+        History(commit=COMMIT, dirty=False, managed_since=world.managed_since),
         now=NOW,
-        managed_since=world.managed_since,
         override_reason=override,
     )
 

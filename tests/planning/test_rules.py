@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
 from reconciler.errors import FundingError, GuardError, PlanError
-from reconciler.history import routing_changes
+from reconciler.history import History, routing_changes
 from reconciler.ledger.base import Observed
 from reconciler.model import ConsumerGroup, DesiredState, DriftPolicy, GatewayConfig, Mode
 from reconciler.planning import document as plandoc
@@ -30,16 +31,14 @@ from tests.support.planning import (
 )
 
 
-def make(d: DesiredState, observed: Observed, **kwargs: object) -> Plan:
-    return planner.plan(
-        d,
-        observed,
+def make(d: DesiredState, observed: Observed, **kwargs: Any) -> Plan:
+    history = History(
         commit=COMMIT,
-        dirty=False,
-        now=NOW,
-        managed_since=kwargs.pop("managed_since", {}),  # type: ignore[arg-type]
-        **kwargs,  # type: ignore[arg-type]
+        managed_since=kwargs.pop("managed_since", {}),
+        previous_envelopes=kwargs.pop("previous_envelopes", None),
+        routing=kwargs.pop("routing", ()),
     )
+    return planner.plan(d, observed, history, now=NOW, **kwargs)
 
 
 def moves(p: Plan) -> list[tuple[str, str, int]]:
@@ -363,10 +362,8 @@ def test_the_op_keys_ignore_the_clock_within_the_period_and_the_plan_id_names_th
     later = planner.plan(
         d,
         obs,
-        commit=COMMIT,
-        dirty=False,
+        History(commit=COMMIT, dirty=False, managed_since={}),
         now=datetime(2026, 11, 29, tzinfo=UTC),
-        managed_since={},
     )
     assert first.changes == later.changes  # same movement, same op key: a rerun is idempotent
     assert first.changes[0].action is Action.ALLOCATE

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from reconciler import config
-from reconciler.history import routing_changes
+from reconciler.history import History, routing_changes
 from reconciler.ledger.base import Observed
 from reconciler.model import ConsumerGroup, DesiredState
 from reconciler.planning import planner
@@ -46,13 +46,14 @@ def _plan(
     return planner.plan(
         state,
         observed,
-        commit=COMMIT,
-        dirty=False,
+        History(
+            commit=COMMIT,
+            dirty=False,
+            managed_since=dict.fromkeys(TEAMS, LONG_AGO),
+            previous_envelopes={team_id: m(amount) for team_id, amount in TEAMS.items()},
+            routing=routing,
+        ),
         now=now,
-        managed_since=dict.fromkeys(TEAMS, LONG_AGO),
-        # the ledger states below were all brought to the sample envelopes by the last apply
-        previous_envelopes={team_id: m(amount) for team_id, amount in TEAMS.items()},
-        routing=routing,
         ledger_url="sqlite:///.reconciler/sandbox.db",
     )
 

@@ -8,6 +8,7 @@ from dataclasses import replace
 import pytest
 from hypothesis import given, settings
 
+from reconciler.history import History
 from reconciler.planning import document as plandoc
 from reconciler.planning import planner
 from reconciler.planning.types import Action, Change, DriftItem, Plan
@@ -23,11 +24,8 @@ def _plan(name: str) -> Plan:
     return planner.plan(
         s.desired,
         s.observed,
-        commit=COMMIT,
-        dirty=False,
+        History(commit=COMMIT, dirty=False, managed_since=s.managed_since, routing=s.routing),
         now=NOW,
-        managed_since=s.managed_since,
-        routing=s.routing,
         override_reason=s.override_reason,
     )
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from reconciler import workflow
+from reconciler.history import History
 from reconciler.ledger.base import Ledger
 from reconciler.model import DesiredState
 from reconciler.periods import period_at
@@ -48,10 +49,8 @@ def make_plan(
     return planner.plan(
         desired,
         observed,
-        commit=commit,
-        dirty=dirty,
+        History(commit=commit, dirty=dirty, managed_since=managed_since or {}),
         now=now,
-        managed_since=managed_since or {},
         override_reason=override_reason,
     )
 
@@ -73,10 +72,8 @@ def check_saved(
     fresh = planner.plan(
         state,
         observed,
-        commit=head,
-        dirty=saved.dirty,
+        History(commit=head, dirty=saved.dirty, managed_since={}),
         now=now,
-        managed_since={},
         override_reason=override_reason,
     )
     return staleness.verify(saved, fresh, ledger, state)
