@@ -1,0 +1,144 @@
+"""The ledger's record of past periods, as the what-if replay reads it (``whatif.PeriodHistory``).
+
+One read of every wallet's entries up to the end of the last period: gateway holds are pieced
+together from their entries by request id (the first reservation gives the estimate and the
+paying wallet; the settlement, refund or expiry closes it), attributed once with
+``usage.attribute``; balances at each period start are summed from the entries before it, as
+``ledger.base.observation_from_entries`` does for one wallet.
+"""
+
+from __future__ import annotations
+
+from bisect import bisect_right
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from reconciler.errors import UsageError
+from reconciler.ledger.base import BALANCE_TYPES, EntryType, Ledger, Scope, Transaction
+from reconciler.model import DesiredState
+from reconciler.periods import Period, PeriodKind, period_at, previous
+from reconciler.usage import attribute
+from reconciler.whatif import Hold, Key, PeriodHistory
+
+_CLOSING = frozenset({EntryType.SETTLEMENT, EntryType.REFUND, EntryType.EXPIRY})
+
+
+def completed_periods(kind: PeriodKind, now: datetime, count: int) -> list[Period]:
+    """The ``count`` periods before the one containing ``now``, oldest first."""
+    if kind is PeriodKind.NONE:
+        raise UsageError(
+            "period: none has no completed periods to replay: what-if needs monthly, quarterly "
+            "or weekly periods in the Organization document"
+        )
+    found: list[Period] = []
+    period = period_at(kind, now)
+    for _ in range(count):
+        period = previous(period)
+        found.append(period)
+    return found[::-1]
+
+
+@dataclass(slots=True)
+class _Request:
+    reserve: Transaction
+    closes: list[Transaction] = field(default_factory=list)
+
+
+@dataclass(frozen=True, slots=True)
+class LedgerHistory:
+    periods: tuple[PeriodHistory, ...]
+    first_entry: datetime | None  # the ledger's oldest entry (None: an empty ledger)
+
+
+def _key(entry: Transaction) -> Key:
+    return (entry.created_at, entry.id)
+
+
+def read_history(ledger: Ledger, desired: DesiredState, periods: Sequence[Period]) -> LedgerHistory:
+    """What ``ledger`` recorded in each of ``periods`` (consecutive, oldest first)."""
+    mapping = (
+        {g.id: g.wallet_team_id for g in desired.gateway.consumer_groups} if desired.gateway else {}
+    )
+    starts = [p.start for p in periods]
+    until = periods[-1].end
+    requests: dict[str, _Request] = {}
+    credits: list[Transaction] = []
+    team_balances: dict[str, list[int]] = {}
+    org_balance = [0] * (len(periods) + 1)
+    first: datetime | None = None
+    for wallet in ledger.list_wallets():
+        deltas = [0] * (len(periods) + 1)
+        for entry in ledger.transactions(wallet.id, until=until):
+            first = entry.created_at if first is None else min(first, entry.created_at)
+            if entry.type in BALANCE_TYPES:
+                deltas[bisect_right(starts, entry.created_at)] += entry.amount
+            if entry.type is EntryType.CREDIT and wallet.scope is Scope.ORGANIZATION:
+                credits.append(entry)
+            elif entry.request_id is None:
+                continue
+            elif entry.type is EntryType.RESERVATION:
+                requests.setdefault(entry.request_id, _Request(entry))
+            elif entry.type in _CLOSING:
+                requests.setdefault(entry.request_id, _Request(entry)).closes.append(entry)
+        if wallet.scope is Scope.ORGANIZATION:
+            org_balance = deltas
+        elif wallet.scope is Scope.TEAM:
+            team_balances[wallet.owner_id] = deltas
+    holds = sorted(
+        (_hold(request, mapping) for request in requests.values()),
+        key=lambda h: h.reserved,
+    )
+    result = []
+    for index, period in enumerate(periods):
+        carry = {team: sum(d[: index + 1]) for team, d in team_balances.items()}
+        result.append(
+            PeriodHistory(
+                period=period,
+                holds=tuple(_clip(h, period) for h in holds if _overlaps(h, period)),
+                carry=carry,
+                org_balance=sum(org_balance[: index + 1]),
+                credits=tuple(
+                    (_key(c), c.amount)
+                    for c in sorted(credits, key=_key)
+                    if period.contains(c.created_at)
+                ),
+            )
+        )
+    return LedgerHistory(tuple(result), first)
+
+
+def _hold(request: _Request, mapping: dict[str, str]) -> Hold:
+    reserve = request.reserve
+    closed = min((_key(c) for c in request.closes), default=None)
+    return Hold(
+        request_id=reserve.request_id or "",
+        team_id=attribute(reserve, mapping),
+        paid_by=reserve.scope or Scope.ORGANIZATION,
+        reserved=_key(reserve),
+        estimate=-reserve.amount if reserve.type is EntryType.RESERVATION else 0,
+        closed=closed,
+        actual=-sum(c.amount for c in request.closes if c.type is EntryType.SETTLEMENT),
+    )
+
+
+def _overlaps(hold: Hold, period: Period) -> bool:
+    if hold.reserved[0] >= period.end:
+        return False
+    return hold.closed is None or hold.closed[0] >= period.start
+
+
+def _clip(hold: Hold, period: Period) -> Hold:
+    reserved = hold.reserved if hold.reserved[0] >= period.start else (period.start, "")
+    closed = hold.closed if hold.closed is not None and hold.closed[0] < period.end else None
+    if reserved == hold.reserved and closed == hold.closed:
+        return hold
+    return Hold(
+        hold.request_id,
+        hold.team_id,
+        hold.paid_by,
+        reserved,
+        hold.estimate,
+        closed,
+        hold.actual if closed is not None else 0,
+    )
