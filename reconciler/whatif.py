@@ -89,6 +89,12 @@ class PeriodOutcome:
     org_lowest_at: datetime
 
 
+def opening_key(period: Period) -> Key:
+    """The key of a hold placed before ``period`` and still open at its start: it is replayed
+    as placed at the start, before everything recorded in the period."""
+    return (period.start, "")
+
+
 class _Wallet:
     __slots__ = ("balance", "reserved")
 
@@ -154,7 +160,9 @@ def replay(
             holder[index] = wallet
             if wallet is not None:
                 wallet.reserved += hold.estimate
-            if row is not None and hold.team_id and wallet is not wallets[hold.team_id]:
+            missed = row is not None and wallet is not wallets.get(hold.team_id or "")
+            if missed and hold.reserved != opening_key(period):  # placed before: not a run-out
+                assert row is not None
                 row.ran_out(hold.reserved[0])
             if wallet is org and org.available < headroom:
                 below.add(index)
@@ -308,6 +316,7 @@ __all__ = [
     "TeamOutcome",
     "compare",
     "opening_balance",
+    "opening_key",
     "replay",
     "replay_all",
 ]

@@ -19,7 +19,7 @@ from reconciler.ledger.base import BALANCE_TYPES, EntryType, Ledger, Scope, Tran
 from reconciler.model import DesiredState
 from reconciler.periods import Period, PeriodKind, period_at, previous
 from reconciler.usage import attribute
-from reconciler.whatif import Hold, Key, PeriodHistory
+from reconciler.whatif import Hold, Key, PeriodHistory, opening_key
 
 _CLOSING = frozenset({EntryType.SETTLEMENT, EntryType.REFUND, EntryType.EXPIRY})
 
@@ -129,7 +129,7 @@ def _overlaps(hold: Hold, period: Period) -> bool:
 
 
 def _clip(hold: Hold, period: Period) -> Hold:
-    reserved = hold.reserved if hold.reserved[0] >= period.start else (period.start, "")
+    reserved = hold.reserved if hold.reserved[0] >= period.start else opening_key(period)
     closed = hold.closed if hold.closed is not None and hold.closed[0] < period.end else None
     if reserved == hold.reserved and closed == hold.closed:
         return hold

@@ -46,6 +46,7 @@ class Organization:
             self.repo.write(f"budgets/teams/{team['id']}.yaml", dump_documents(team))
         groups = {str(t["id"]): str(t["id"]) for t in teams}
         self.repo.write("budgets/gateway.yaml", dump_documents(gateway_doc(groups)))
+        self.ledger.configure_gateway(groups, True)  # what the running gateway was told
 
     def commit(self, when: datetime, message: str = "budgets") -> str:
         return self.repo.commit(message, when=when)
@@ -64,6 +65,20 @@ class Organization:
         )
         self.clock.set(when + timedelta(minutes=1))
         self.ledger.settle(held.reservation_id, usd(actual if actual is not None else estimate))
+
+    def request(
+        self, team_id: str | None, when: datetime, estimate: int, actual: int, *, answered: bool
+    ) -> None:
+        """A request in micro-USD cents: reserved at ``when``, settled a minute later unless it
+        never answers (its hold then expires at the first write after 10 minutes)."""
+        self.requests += 1
+        self.clock.set(when)
+        held = self.ledger.reserve(
+            f"req_{self.requests}", estimate * 10_000, consumer_group=team_id, timeout_seconds=600
+        )
+        if answered:
+            self.clock.set(when + timedelta(minutes=1))
+            self.ledger.settle(held.reservation_id, actual * 10_000)
 
     def close(self) -> None:
         self.ledger.close()
