@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 
 from reconciler.errors import UsageError
@@ -41,8 +41,26 @@ def completed_periods(kind: PeriodKind, now: datetime, count: int) -> list[Perio
 
 @dataclass(slots=True)
 class _Request:
-    reserve: Transaction
-    closes: list[Transaction] = field(default_factory=list)
+    """What one request's entries say, kept small (a ledger holds millions of entries)."""
+
+    reserved: Key | None = None
+    estimate: int = 0
+    paid_by: Scope = Scope.ORGANIZATION
+    team_id: str | None = None
+    closed: Key | None = None
+    actual: int = 0
+
+    def add(self, entry: Transaction, mapping: dict[str, str]) -> None:
+        if entry.type is EntryType.RESERVATION:
+            if self.reserved is None:  # a second one holds an overage at settle time
+                self.reserved, self.estimate = _key(entry), -entry.amount
+                self.paid_by = entry.scope or Scope.ORGANIZATION
+                self.team_id = attribute(entry, mapping)
+            return
+        if self.closed is None or _key(entry) < self.closed:
+            self.closed = _key(entry)
+        if entry.type is EntryType.SETTLEMENT:
+            self.actual -= entry.amount
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,16 +95,17 @@ def read_history(ledger: Ledger, desired: DesiredState, periods: Sequence[Period
                 credits.append(entry)
             elif entry.request_id is None:
                 continue
-            elif entry.type is EntryType.RESERVATION:
-                requests.setdefault(entry.request_id, _Request(entry))
-            elif entry.type in _CLOSING:
-                requests.setdefault(entry.request_id, _Request(entry)).closes.append(entry)
+            elif entry.type is EntryType.RESERVATION or entry.type in _CLOSING:
+                request = requests.get(entry.request_id)
+                if request is None:
+                    request = requests[entry.request_id] = _Request()
+                request.add(entry, mapping)
         if wallet.scope is Scope.ORGANIZATION:
             org_balance = deltas
         elif wallet.scope is Scope.TEAM:
             team_balances[wallet.owner_id] = deltas
     holds = sorted(
-        (_hold(request, mapping) for request in requests.values()),
+        (_hold(request_id, r) for request_id, r in requests.items() if r.reserved is not None),
         key=lambda h: h.reserved,
     )
     result = []
@@ -108,17 +127,16 @@ def read_history(ledger: Ledger, desired: DesiredState, periods: Sequence[Period
     return LedgerHistory(tuple(result), first)
 
 
-def _hold(request: _Request, mapping: dict[str, str]) -> Hold:
-    reserve = request.reserve
-    closed = min((_key(c) for c in request.closes), default=None)
+def _hold(request_id: str, request: _Request) -> Hold:
+    assert request.reserved is not None
     return Hold(
-        request_id=reserve.request_id or "",
-        team_id=attribute(reserve, mapping),
-        paid_by=reserve.scope or Scope.ORGANIZATION,
-        reserved=_key(reserve),
-        estimate=-reserve.amount if reserve.type is EntryType.RESERVATION else 0,
-        closed=closed,
-        actual=-sum(c.amount for c in request.closes if c.type is EntryType.SETTLEMENT),
+        request_id=request_id,
+        team_id=request.team_id,
+        paid_by=request.paid_by,
+        reserved=request.reserved,
+        estimate=request.estimate,
+        closed=request.closed,
+        actual=request.actual,
     )
 
 

@@ -150,3 +150,19 @@ def test_a_base_before_the_budgets_directory_existed_is_one_clear_error(tmp_path
         f"error: {org.budgets} did not exist at {readme_only} ({readme_only[:7]}): "
         "pass a later --base\n"
     )
+
+
+def test_replayed_spend_is_usage_spend_attributed_the_same_way(tmp_path: Path) -> None:
+    org = three_months(tmp_path)
+    org.spend(None, datetime(2026, 10, 22, 9, tzinfo=UTC), "3.00")  # the organization's own
+    code, out, _err = whatif(org, "--format", "json")
+    code_usage, usage_out, _ = run(
+        ["usage", str(org.budgets), "--ledger", org.url, "--period", "2026-10", "--format", "json"],
+        NOW,
+    )
+    assert code == code_usage == 0
+    replayed = {
+        t["team_id"]: t["periods"][2]["proposed"]["spent"] for t in json.loads(out)["teams"]
+    }
+    usage = {t["team_id"]: t["spent"] for t in json.loads(usage_out)["teams"]}
+    assert replayed == usage == {"team_a": "105.00", "team_b": "10.00"}
