@@ -21,7 +21,7 @@ lowest available. Amounts are integer micro-USD; nothing here reads a clock or a
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from reconciler.ledger.base import Scope, TeamObservation, Wallet, WalletStatus
@@ -241,6 +241,14 @@ def compare(
     )
 
 
+def with_envelopes(desired: DesiredState, envelopes: Mapping[str, int]) -> DesiredState:
+    """``desired`` with the envelopes of some teams replaced (what ``suggest`` proposes)."""
+    teams = tuple(
+        replace(t, envelope=envelopes[t.id]) if t.id in envelopes else t for t in desired.teams
+    )
+    return replace(desired, teams=teams)
+
+
 _CREDIT, _CLOSE, _RESERVE = 0, 1, 2
 
 
@@ -319,4 +327,5 @@ __all__ = [
     "opening_key",
     "replay",
     "replay_all",
+    "with_envelopes",
 ]

@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 
 from reconciler.ledger.base import Scope
 from reconciler.model import Mode
-from reconciler.whatif import replay, replay_all
+from reconciler.whatif import compare, replay, replay_all, with_envelopes
 from tests.whatif.histories import NOVEMBER, Spend, at, desired, team, usd
 
 
@@ -120,3 +120,17 @@ def test_consecutive_periods_carry_the_replayed_balance_under_rollover() -> None
     assert first.teams["team_a"].unused == usd("30.00")
     assert second.teams["team_a"].start == usd("130.00")
     assert (second.teams["team_a"].fell_through, second.teams["team_a"].unused) == (0, usd("10.00"))
+
+
+def test_other_envelopes_are_compared_with_the_ones_they_replace() -> None:
+    state = desired(team("team_a", "100.00"), team("team_b", "10.00"))
+    report = compare(
+        with_envelopes(state, {"team_a": usd("150.00")}),
+        (october_spend().history(),),
+        base=state,
+    )
+    assert report.base is not None
+    assert report.base[0].teams["team_a"].fell_through == usd("45.00")
+    assert report.proposed[0].teams["team_a"].fell_through == 0
+    assert report.proposed[0].teams["team_b"].envelope == usd("10.00")
+    assert report.no_history == {"team_b"}
