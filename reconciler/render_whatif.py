@@ -60,7 +60,8 @@ def summary(report: Report, team_id: str) -> str:
     proposed = [p for _b, p in pairs if p is not None]
     total = len(report.periods)
     out = [p for p in proposed if p.ran_out_at is not None]
-    text = f"{team_id}: would have run out in {len(out)} of the last {total} periods"
+    last = "the last " if report.as_of is None else ""
+    text = f"{team_id}: would have run out in {len(out)} of {last}{total} periods"
     if out:
         first = min(out, key=lambda o: o.ran_out_at or datetime.max)
         period = next(r.period for r in report.proposed if r.teams.get(team_id) is first)
@@ -145,6 +146,8 @@ def _org_lines(report: Report) -> list[str]:
 
 def _heading(report: Report) -> str:
     periods = ", ".join(p.id for p in report.periods)
+    if report.as_of is not None:
+        periods += f" (to {iso_utc(report.as_of)})"
     against = f"base {report.base_commit[:7]}" if report.base_commit else "no base"
     return f"What-if for {report.org_id}, periods {periods}: base → proposed ({against})"
 

@@ -210,6 +210,7 @@ class Report:
     added: frozenset[str]  # teams only in the proposal
     no_history: frozenset[str]  # teams with no recorded spend and no wallet in the periods
     notes: tuple[str, ...] = ()
+    as_of: datetime | None = None  # the last period is the current one, replayed up to here
 
 
 def compare(
@@ -219,6 +220,7 @@ def compare(
     base: DesiredState | None = None,
     base_commit: str | None = None,
     notes: tuple[str, ...] = (),
+    as_of: datetime | None = None,
 ) -> Report:
     """Replay ``histories`` against ``desired`` and, when given, ``base``."""
     proposed = tuple(replay_all(desired, histories))
@@ -238,6 +240,7 @@ def compare(
         added=frozenset(ours - theirs) if base is not None else frozenset(),
         no_history=frozenset((ours | theirs) - seen),
         notes=notes,
+        as_of=as_of,
     )
 
 

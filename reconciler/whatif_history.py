@@ -24,19 +24,24 @@ from reconciler.whatif import Hold, Key, PeriodHistory, opening_key
 _CLOSING = frozenset({EntryType.SETTLEMENT, EntryType.REFUND, EntryType.EXPIRY})
 
 
-def completed_periods(kind: PeriodKind, now: datetime, count: int) -> list[Period]:
-    """The ``count`` periods before the one containing ``now``, oldest first."""
+def periods_to_replay(
+    kind: PeriodKind, now: datetime, count: int, *, current: bool = False
+) -> list[Period]:
+    """The ``count`` completed periods before the one containing ``now``, oldest first, and
+    that one too (replayed up to ``now``) when ``current``."""
     if kind is PeriodKind.NONE:
         raise UsageError(
             "period: none has no completed periods to replay: what-if needs monthly, quarterly "
             "or weekly periods in the Organization document"
         )
+    if count < 1 and not current:
+        raise UsageError("--periods 0 replays nothing: pass --periods N (N >= 1) or --current")
     found: list[Period] = []
-    period = period_at(kind, now)
+    period = this = period_at(kind, now)
     for _ in range(count):
         period = previous(period)
         found.append(period)
-    return found[::-1]
+    return [*found[::-1], *([this] if current else [])]
 
 
 @dataclass(slots=True)
@@ -73,13 +78,16 @@ def _key(entry: Transaction) -> Key:
     return (entry.created_at, entry.id)
 
 
-def read_history(ledger: Ledger, desired: DesiredState, periods: Sequence[Period]) -> LedgerHistory:
-    """What ``ledger`` recorded in each of ``periods`` (consecutive, oldest first)."""
+def read_history(
+    ledger: Ledger, desired: DesiredState, periods: Sequence[Period], *, as_of: datetime
+) -> LedgerHistory:
+    """What ``ledger`` recorded in each of ``periods`` (consecutive, oldest first) before
+    ``as_of`` (the end of the last one, or now when it is the current period)."""
     mapping = (
         {g.id: g.wallet_team_id for g in desired.gateway.consumer_groups} if desired.gateway else {}
     )
     starts = [p.start for p in periods]
-    until = periods[-1].end
+    until = min(periods[-1].end, as_of)
     requests: dict[str, _Request] = {}
     credits: list[Transaction] = []
     team_balances: dict[str, list[int]] = {}

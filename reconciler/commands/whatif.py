@@ -18,7 +18,7 @@ from reconciler.model import DesiredState
 from reconciler.periods import period_at
 from reconciler.render_whatif import FORMATS, render_whatif
 from reconciler.whatif import Report, compare
-from reconciler.whatif_history import completed_periods, read_history
+from reconciler.whatif_history import periods_to_replay, read_history
 
 DEFAULT_PERIODS = 3
 
@@ -31,9 +31,10 @@ DEFAULT_PERIODS = 3
     "count",
     default=DEFAULT_PERIODS,
     show_default=True,
-    type=click.IntRange(1, 36),
+    type=click.IntRange(0, 36),
     help="How many completed periods to replay.",
 )
+@click.option("--current", is_flag=True, help="Also replay the current period, up to now.")
 @click.option(
     "--base",
     metavar="REV",
@@ -45,6 +46,7 @@ def whatif(
     ledger_url: str | None,
     insecure: bool,
     count: int,
+    current: bool,
     base: str | None,
     fmt: str,
 ) -> None:
@@ -60,16 +62,19 @@ def whatif(
     Example:
       reconciler whatif budgets/
       reconciler whatif budgets/ --periods 6 --base main --format markdown
+      reconciler whatif budgets/ --periods 0 --current
     """
     clock = session.clock_from_env()
     desired, warnings = session.load_budgets(budgets_dir)
     warn(warnings)
     now = clock()
-    completed_periods(desired.organization.period, now, count)  # period: none fails here
+    periods_to_replay(desired.organization.period, now, count, current=current)  # bad: fail early
     target = session.ledger_target(ledger_url, desired, _repo_root(budgets_dir))
     with session.opened(target, insecure=insecure, clock=clock) as ledger:
         session.organization_wallet(ledger, desired.organization.id)
-        result = make_report(budgets_dir, desired, ledger, now, count=count, base=base)
+        result = make_report(
+            budgets_dir, desired, ledger, now, count=count, current=current, base=base
+        )
     warn(result.notes)
     click.echo(render_whatif(result, fmt), nl=False)
 
@@ -82,26 +87,34 @@ def make_report(
     *,
     count: int,
     base: str | None,
+    current: bool = False,
 ) -> Report:
     """The what-if of ``desired`` against ``base`` (default: the last applied commit)."""
-    periods = completed_periods(desired.organization.period, now, count)
+    periods = periods_to_replay(desired.organization.period, now, count, current=current)
     notes: list[str] = []
     base_state, base_commit = _base(budgets_dir, desired, ledger, now, base, notes)
-    history = read_history(ledger, desired, periods)
+    history = read_history(ledger, desired, periods, as_of=now)
     first = history.first_entry
     kept = tuple(h for h in history.periods if first is not None and h.period.end > first)
     if not kept:
         raise UsageError(
-            f"the ledger has no entries before {periods[-1].end:%Y-%m-%d}: no completed period "
-            "to replay yet (run it after a period with spend has ended)"
+            f"the ledger has no entries before {min(periods[-1].end, now):%Y-%m-%d}: no period "
+            "to replay yet (run it after a period with spend has ended, or pass --current)"
         )
-    if len(kept) < count:
+    if len(kept) < len(periods):
         assert first is not None
         notes.append(
-            f"only {len(kept)} of the last {count} periods have history (the ledger starts "
+            f"only {len(kept)} of the {len(periods)} periods have history (the ledger starts "
             f"{first:%Y-%m-%d}): replayed {', '.join(h.period.id for h in kept)}"
         )
-    return compare(desired, kept, base=base_state, base_commit=base_commit, notes=tuple(notes))
+    return compare(
+        desired,
+        kept,
+        base=base_state,
+        base_commit=base_commit,
+        notes=tuple(notes),
+        as_of=now if current else None,
+    )
 
 
 def _base(

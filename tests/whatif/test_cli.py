@@ -107,7 +107,7 @@ def test_fewer_periods_of_history_than_asked_are_replayed_with_a_note(tmp_path: 
     code, out, err = whatif(org, "--periods", "6")
     assert code == 0
     assert err == (
-        "warning: only 4 of the last 6 periods have history (the ledger starts 2026-07-20): "
+        "warning: only 4 of the 6 periods have history (the ledger starts 2026-07-20): "
         "replayed 2026-07, 2026-08, 2026-09, 2026-10\n"
     )
     assert out.startswith("What-if for org_acme, periods 2026-07, 2026-08, 2026-09, 2026-10:")
@@ -120,8 +120,8 @@ def test_no_completed_period_of_history_is_one_clear_error(tmp_path: Path) -> No
     )
     assert (code, out) == (64, "")
     assert err == (
-        "error: the ledger has no entries before 2026-07-01: no completed period to replay yet "
-        "(run it after a period with spend has ended)\n"
+        "error: the ledger has no entries before 2026-07-01: no period to replay yet "
+        "(run it after a period with spend has ended, or pass --current)\n"
     )
 
 
@@ -166,3 +166,22 @@ def test_replayed_spend_is_usage_spend_attributed_the_same_way(tmp_path: Path) -
     }
     usage = {t["team_id"]: t["spent"] for t in json.loads(usage_out)["teams"]}
     assert replayed == usage == {"team_a": "105.00", "team_b": "10.00"}
+
+
+def test_the_current_period_is_replayed_up_to_now_when_asked(tmp_path: Path) -> None:
+    org = three_months(tmp_path, months=(8, 9, 10, 11))
+    org.write(teams(team_a="100.00", team_b="15.00"))
+    code, out, err = whatif(org, "--periods", "0", "--current")
+    assert (code, err) == (0, "")
+    assert out.startswith(
+        "What-if for org_acme, periods 2026-11 (to 2026-11-10T00:00:00Z): base → proposed"
+    )
+    # November so far: only the request of the 5th (the 20th and 21st are after now)
+    assert "team_a: would have run out in 0 of 1 periods; at base: 0 of 1." in out
+
+
+def test_periods_0_without_current_is_a_usage_error(tmp_path: Path) -> None:
+    org = three_months(tmp_path, months=(8,))
+    code, out, err = whatif(org, "--periods", "0")
+    assert (code, out) == (64, "")
+    assert err == "error: --periods 0 replays nothing: pass --periods N (N >= 1) or --current\n"
