@@ -66,7 +66,6 @@ class PeriodHistory:
 @dataclass(frozen=True, slots=True)
 class TeamOutcome:
     team_id: str
-    managed: bool  # False: no Team document (or an emptied tombstone): the wallet is left alone
     envelope: int
     rollover: bool
     start: int  # the wallet's balance after the period-start movement
@@ -304,7 +303,6 @@ class _Tally:
     def outcome(self, team_id: str, team: Team | None, unused: int) -> TeamOutcome:
         return TeamOutcome(
             team_id=team_id,
-            managed=team is not None,
             envelope=0 if team is None or team.removed else team.envelope,
             rollover=bool(team and team.rollover and team.mode is Mode.PERIOD),
             start=self.start,

@@ -6,7 +6,9 @@ from datetime import UTC, datetime
 
 from reconciler.ledger.base import Scope
 from reconciler.model import Mode
+from reconciler.periods import PeriodKind
 from reconciler.whatif import compare, replay, replay_all, with_envelopes
+from reconciler.whatif_history import periods_to_replay
 from tests.whatif.histories import NOVEMBER, Spend, at, desired, team, usd
 
 
@@ -134,3 +136,11 @@ def test_other_envelopes_are_compared_with_the_ones_they_replace() -> None:
     assert report.proposed[0].teams["team_a"].fell_through == 0
     assert report.proposed[0].teams["team_b"].envelope == usd("10.00")
     assert report.no_history == {"team_b"}
+
+
+def test_the_periods_replayed_are_the_completed_ones_of_the_budgets_kind() -> None:
+    now = datetime(2026, 11, 10, 8, tzinfo=UTC)
+    quarters = periods_to_replay(PeriodKind.QUARTERLY, now, 2)
+    assert [p.id for p in quarters] == ["2026-Q2", "2026-Q3"]
+    weeks = periods_to_replay(PeriodKind.WEEKLY, now, 2, current=True)
+    assert [p.id for p in weeks] == ["2026-W44", "2026-W45", "2026-W46"]
