@@ -137,10 +137,16 @@ def _org_lines(report: Report) -> list[str]:
         if b is not None:
             low = _arrow(format_usd(b.org_lowest), low)
         flag = " (below headroom)" if p.org_lowest < p.headroom else ""
-        lines.append(
+        line = (
             f"{p.period.id}: organization available at its lowest {low}, headroom "
             f"{format_usd(p.headroom)}{flag}"
         )
+        if p.org_opening < p.headroom:
+            line += (
+                f"; it could not have funded these envelopes at the period start (short by "
+                f"{format_usd(p.headroom - p.org_opening)}: plan would have refused)"
+            )
+        lines.append(line)
     return lines
 
 
@@ -223,6 +229,7 @@ def _org_json(outcome: PeriodOutcome | None) -> dict[str, str] | None:
     if outcome is None:
         return None
     return {
+        "opening_available": decimal_str(outcome.org_opening),
         "lowest_available": decimal_str(outcome.org_lowest),
         "lowest_at": iso_utc(outcome.org_lowest_at),
     }

@@ -84,6 +84,7 @@ class PeriodOutcome:
     period: Period
     teams: Mapping[str, TeamOutcome]
     headroom: int
+    org_opening: int  # the organization wallet's available after the opening movements
     org_lowest: int  # the organization wallet's lowest available in the period
     org_lowest_at: datetime
 
@@ -142,7 +143,8 @@ def replay(
     pool = history.org_balance + sum(history.carry.get(t, 0) for t in known)
     org = _Wallet(pool - sum(w.balance for w in wallets.values()))
     tally = {t: _Tally(wallets[t].balance) for t in known}
-    lowest = (org.available, period.start)
+    opening = org.available
+    lowest = (opening, period.start)
     headroom = desired.organization.headroom
     holder: dict[int, _Wallet | None] = {}  # hold index -> wallet that holds it (None: refused)
     below: set[int] = set()
@@ -182,7 +184,7 @@ def replay(
     outcomes = {
         t: tally[t].outcome(t, teams.get(t), wallets[t].balance) for t in known if t in teams
     }
-    return PeriodOutcome(period, outcomes, headroom, lowest[0], lowest[1])
+    return PeriodOutcome(period, outcomes, headroom, opening, lowest[0], lowest[1])
 
 
 def replay_all(desired: DesiredState, histories: Iterable[PeriodHistory]) -> list[PeriodOutcome]:

@@ -144,3 +144,10 @@ def test_the_periods_replayed_are_the_completed_ones_of_the_budgets_kind() -> No
     assert [p.id for p in quarters] == ["2026-Q2", "2026-Q3"]
     weeks = periods_to_replay(PeriodKind.WEEKLY, now, 2, current=True)
     assert [p.id for p in weeks] == ["2026-W44", "2026-W45", "2026-W46"]
+
+
+def test_an_organization_that_could_not_fund_the_opening_is_reported() -> None:
+    state = desired(team("team_a", "100.00"), headroom="20.00")
+    result = replay(state, october_spend().history(org="110.00"))
+    assert result.org_opening == usd("10.00")  # below headroom 20.00: plan would refuse
+    assert result.teams["team_a"].refused == usd("45.00")
