@@ -1,7 +1,7 @@
 """The ledger's record of past periods, as the what-if replay reads it (``whatif.PeriodHistory``).
 
-One read of every wallet's entries up to the end of the last period: gateway holds are pieced
-together from their entries by request id (the first reservation gives the estimate and the
+One read of every wallet's entries up to the end of the last period (or now): gateway holds are
+pieced together from their entries by request id (the first reservation gives the estimate and the
 paying wallet; the settlement, refund or expiry closes it), attributed once with
 ``usage.attribute``; balances at each period start are summed from the entries before it, as
 ``ledger.base.observation_from_entries`` does for one wallet.
@@ -14,8 +14,16 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
+from reconciler import notes
 from reconciler.errors import UsageError
-from reconciler.ledger.base import BALANCE_TYPES, EntryType, Ledger, Scope, Transaction
+from reconciler.ledger.base import (
+    ALLOCATION_TYPES,
+    BALANCE_TYPES,
+    EntryType,
+    Ledger,
+    Scope,
+    Transaction,
+)
 from reconciler.model import DesiredState
 from reconciler.periods import Period, PeriodKind, period_at, previous
 from reconciler.usage import attribute
@@ -90,6 +98,7 @@ def read_history(
     until = min(periods[-1].end, as_of)
     requests: dict[str, _Request] = {}
     credits: list[Transaction] = []
+    movements: list[Key] = []  # the organization side of reconciler's own movements
     team_balances: dict[str, list[int]] = {}
     org_balance = [0] * (len(periods) + 1)
     first: datetime | None = None
@@ -101,6 +110,9 @@ def read_history(
                 deltas[bisect_right(starts, entry.created_at)] += entry.amount
             if entry.type is EntryType.CREDIT and wallet.scope is Scope.ORGANIZATION:
                 credits.append(entry)
+            elif entry.type in ALLOCATION_TYPES:
+                if wallet.scope is Scope.ORGANIZATION and notes.parse_note(entry.note):
+                    movements.append(_key(entry))
             elif entry.request_id is None:
                 continue
             elif entry.type is EntryType.RESERVATION or entry.type in _CLOSING:
@@ -116,23 +128,38 @@ def read_history(
         (_hold(request_id, r) for request_id, r in requests.items() if r.reserved is not None),
         key=lambda h: h.reserved,
     )
+    credits.sort(key=_key)
     result = []
     for index, period in enumerate(periods):
-        carry = {team: sum(d[: index + 1]) for team, d in team_balances.items()}
+        early, late = _funding(period, credits, movements)
         result.append(
             PeriodHistory(
                 period=period,
                 holds=tuple(_clip(h, period) for h in holds if _overlaps(h, period)),
-                carry=carry,
-                org_balance=sum(org_balance[: index + 1]),
-                credits=tuple(
-                    (_key(c), c.amount)
-                    for c in sorted(credits, key=_key)
-                    if period.contains(c.created_at)
-                ),
+                carry={team: sum(d[: index + 1]) for team, d in team_balances.items()},
+                org_balance=sum(org_balance[: index + 1]) + early,
+                credits=late,
             )
         )
     return LedgerHistory(tuple(result), first)
+
+
+def _funding(
+    period: Period, credits: list[Transaction], movements: list[Key]
+) -> tuple[int, tuple[tuple[Key, int], ...]]:
+    """The credits of ``period`` that funded its opening apply (made before its first
+    reconciler movement: the replay moves that apply to the period start, so they go with it),
+    and the others, replayed when they were made."""
+    opened = min((k for k in movements if period.contains(k[0])), default=None)
+    early, late = 0, []
+    for credit in credits:
+        if not period.contains(credit.created_at):
+            continue
+        if opened is not None and _key(credit) < opened:
+            early += credit.amount
+        else:
+            late.append((_key(credit), credit.amount))
+    return early, tuple(late)
 
 
 def _hold(request_id: str, request: _Request) -> Hold:

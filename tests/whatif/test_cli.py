@@ -8,6 +8,7 @@ from pathlib import Path
 
 from tests.support.budgets import team_doc
 from tests.support.golden import assert_golden
+from tests.support.sqlite_ledger import usd
 from tests.whatif.ledgers import Organization, run, teams
 
 NOW = datetime(2026, 11, 10, tzinfo=UTC)
@@ -185,3 +186,19 @@ def test_periods_0_without_current_is_a_usage_error(tmp_path: Path) -> None:
     code, out, err = whatif(org, "--periods", "0")
     assert (code, out) == (64, "")
     assert err == "error: --periods 0 replays nothing: pass --periods N (N >= 1) or --current\n"
+
+
+def test_a_credit_made_just_before_the_opening_apply_funds_the_opening(tmp_path: Path) -> None:
+    org = Organization(tmp_path, datetime(2026, 10, 1, 0, 1, tzinfo=UTC), credit="200.00")
+    org.write(teams(team_a="150.00"), headroom="10.00")
+    org.commit(datetime(2026, 9, 20, tzinfo=UTC))
+    org.apply(datetime(2026, 10, 1, 0, 5, tzinfo=UTC))
+    org.spend("team_a", datetime(2026, 10, 9, 10, tzinfo=UTC), "100.00")
+    org.clock.set(datetime(2026, 10, 15, tzinfo=UTC))
+    org.ledger.credit(usd("500.00"), note="mid-month top-up")
+    code, out, _err = whatif(org, "--periods", "1", "--format", "json")
+    assert code == 0
+    october = json.loads(out)["periods"][0]["organization"]["proposed"]
+    # the 200.00 credited at 00:01 funded the 00:05 apply: the org opens at 50.00, not -150.00;
+    # the top-up of the 15th is replayed on the 15th
+    assert (october["opening_available"], october["lowest_available"]) == ("50.00", "50.00")
