@@ -81,8 +81,9 @@ def summary(report: Report, team_id: str) -> str:
     text += f". Fell through: {_pair(pairs, 'fell_through', fell)}"
     if refused or any(b and b.refused for b, _p in pairs):
         text += f". Refused: {_pair(pairs, 'refused', refused)}"
-    where = "carried (rollover)" if proposed and proposed[-1].rollover else "returned"
-    return text + f". Unused at period end ({where}): {_pair(pairs, 'unused', unused)}."
+    where = "carried, rollover" if proposed and proposed[-1].rollover else "returned"
+    end = "period end" if report.as_of is None else "period end or now"
+    return text + f". Unused at {end} ({where}): {_pair(pairs, 'unused', unused)}."
 
 
 def _pair(
