@@ -42,6 +42,7 @@ COMMANDS: dict[str, str] = {
     # usage and envelopes from spend
     "usage": "reconciler.commands.usage:usage",
     "suggest": "reconciler.commands.suggest:suggest_command",
+    "whatif": "reconciler.commands.whatif:whatif",
     # the gateway mapping and onboarding
     "gateway": "reconciler.commands.gateway:gateway",
     "import": "reconciler.commands.import_:import_",
