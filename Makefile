@@ -53,7 +53,9 @@ reliability: $(STAMP)
 	$(BIN)/python -m pytest -p no:xdist -q --reliability --fuzz-examples 5000 \
 	  tests/reliability tests/fuzz tests/executor/test_crash_points.py \
 	  tests/executor/test_stateful.py tests/executor/test_money_safety.py \
-	  tests/commands/test_saved_plan_edits.py
+	  tests/executor/test_crash_over_http.py tests/executor/test_residual_window.py \
+	  tests/commands/test_saved_plan_edits.py tests/config/test_hostile_corpus.py \
+	  tests/ledger/test_hostile_answers.py tests/security
 
 # Whole-process figures as ratios measured in one run (benchmarks/results.json), then the
 # in-process micro-benchmarks. bench-quick only checks that the harness works (CI runs it).
