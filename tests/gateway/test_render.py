@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import yaml
 
 from reconciler.config.gateway_file import load_gateway_file
-from reconciler.render.gateway import yaml_scalar
 from tests.gateway.conftest import run
 from tests.support.budgets import gateway_doc, team_doc, write_budgets
 
@@ -60,17 +58,6 @@ def test_no_consumer_groups_and_enforcement_off_are_written_out(tmp_path: Path) 
     code, out, err = run("gateway", "render", str(root))
     assert (code, out) == (0, "consumer_groups: []\ncost_tracking:\n  wallet_enforcement: false\n")
     assert "no consumer group maps to this team" in err  # validation warnings go to stderr
-
-
-@pytest.mark.parametrize("text", ["true", "yes", "null", "123", "1e3", "1:30", "0x1F", "a b"])
-def test_ids_any_yaml_reader_would_misread_are_quoted(text: str) -> None:
-    written = yaml_scalar(text)
-    assert written.startswith('"')
-    assert yaml.safe_load(f"key: {written}") == {"key": text}
-
-
-def test_plain_ids_stay_plain() -> None:
-    assert yaml_scalar("team_data-platform.eu") == "team_data-platform.eu"
 
 
 def test_a_budgets_directory_without_a_gateway_config_is_an_error(tmp_path: Path) -> None:
