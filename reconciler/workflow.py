@@ -21,6 +21,7 @@ from pathlib import Path
 from reconciler import git, history, notes
 from reconciler.clock import Clock
 from reconciler.errors import (
+    ConfigError,
     DirtyTreeError,
     GitError,
     Interrupted,
@@ -35,7 +36,7 @@ from reconciler.executor import ApplyResult, StepStatus
 from reconciler.importer import ImportPlan, has_documents, plan_import, write_files
 from reconciler.ledger import LedgerTarget, open_http, resolve_ledger_url, scheme_of, sqlite_path
 from reconciler.ledger.base import Ledger, Observed, Scope, Wallet
-from reconciler.model import DesiredState, Mode
+from reconciler.model import DesiredState, GatewayConfig, Mode
 from reconciler.periods import Period, period_at
 from reconciler.planning import planner
 from reconciler.planning.types import Change, Plan, describe
@@ -364,3 +365,14 @@ def import_budgets(
         result = plan_import(directory, ledger, existing, clock())
     write_files(result.files)
     return result, (*warnings, *result.warnings)
+
+
+def gateway_config(directory: Path) -> tuple[GatewayConfig, tuple[str, ...]]:
+    """The budgets' GatewayConfig (validated) and their warnings; ConfigError without one."""
+    desired, warnings = load_budgets(directory)
+    if desired.gateway is None:
+        raise ConfigError(
+            f"{directory} has no GatewayConfig document: add one with kind: GatewayConfig "
+            "(consumer_groups and cost_tracking)"
+        )
+    return desired.gateway, warnings

@@ -78,3 +78,10 @@ def test_invalid_budgets_are_refused_before_rendering(budgets: Path) -> None:
     code, out, err = run("gateway", "render", str(budgets))
     assert (code, out) == (1, "")
     assert "'team_suport' names no declared Team" in err
+
+
+def test_the_gateway_group_lists_render_and_diff() -> None:
+    code, out, _ = run("gateway", "--help")
+    assert code == 0
+    listed = [line.split()[0] for line in out.split("Commands:")[1].strip().splitlines()]
+    assert listed == ["diff", "render"]
