@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
@@ -14,6 +15,7 @@ from reconciler.ledger.base import EntryType
 from reconciler.money import to_micros
 from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.budgets import organization_doc, team_doc, write_budgets
+from tests.support.sandbox_server import BILLING_TOKEN, running_server
 from tests.support.sqlite_ledger import ManualClock, seeded_ledger, usd
 
 NOW = "2026-11-20T12:00:00Z"
@@ -206,3 +208,20 @@ def test_after_simulated_traffic_usage_adds_up_to_the_settlements_exactly(
     team_a = next(t for t in doc["teams"] if t["team_id"] == "team_a")
     assert Decimal(team_a["fell_through"]) > 0  # its 20.00 ran out; the org wallet paid on
     assert sum(t["cost_tickets"] for t in doc["teams"]) == tickets
+
+
+def test_usage_over_the_http_api_matches_the_embedded_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, db = budgets(tmp_path), ledger_with_spend(tmp_path)
+    embedded = run(["usage", str(root), "--ledger", f"sqlite:///{db}", "--format", "json"])
+    monkeypatch.setenv("KEEPTRUSTS_API_TOKEN", BILLING_TOKEN)
+    with running_server(db, clock=ManualClock(datetime(2026, 11, 20, 12, tzinfo=UTC))) as url:
+        remote = run(["usage", str(root), "--ledger", url, "--format", "json"])
+    assert remote[0] == 0, remote[2]
+    local, over_http = json.loads(embedded[1]), json.loads(remote[1])
+    for doc in (local, over_http):  # the HTTP API does not expose cost tickets
+        for team in doc["teams"]:
+            team.pop("cost_tickets")
+        doc["organization"].pop("unattributed_cost_tickets")
+    assert over_http == local
