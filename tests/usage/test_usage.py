@@ -19,6 +19,8 @@ from tests.support.sandbox_server import BILLING_TOKEN, running_server
 from tests.support.sqlite_ledger import ManualClock, seeded_ledger, usd
 
 NOW = "2026-11-20T12:00:00Z"
+AT_NOW = ManualClock(datetime(2026, 11, 20, 12, tzinfo=UTC))
+SEEDED = ManualClock(datetime(2026, 11, 1, tzinfo=UTC))  # funds arrive at the period start
 
 
 def budgets(tmp_path: Path) -> Path:
@@ -84,7 +86,7 @@ def test_usage_attributes_every_settled_micro_dollar_once(tmp_path: Path) -> Non
     assert teams["team_a"]["status"] == "Healthy"
     assert teams["team_b"]["spent"] == "5.123456"
     assert doc["organization"]["unattributed_spent"] == "7.00"
-    with SqliteLedger(db) as ledger:
+    with SqliteLedger(db, clock=AT_NOW) as ledger:
         november = [
             e
             for e in ledger.all_transactions(since=datetime(2026, 11, 1, tzinfo=UTC))
@@ -153,7 +155,7 @@ def test_bad_periods_are_usage_errors_with_the_fix(tmp_path: Path) -> None:
 def test_a_ledger_without_settlements_reports_zero_spend(tmp_path: Path) -> None:
     root = budgets(tmp_path)
     db = tmp_path / "empty.db"
-    seeded_ledger(db).close()
+    seeded_ledger(db, clock=SEEDED).close()
     code, out, err = run(["usage", str(root), "--ledger", f"sqlite:///{db}", "--format", "json"])
     assert (code, err) == (0, "")
     doc = json.loads(out)
@@ -189,12 +191,14 @@ def test_after_simulated_traffic_usage_adds_up_to_the_settlements_exactly(
 ) -> None:
     root = budgets(tmp_path)
     db = tmp_path / "t.db"
-    seeded_ledger(db, credit="3000.00", teams={"team_a": "20.00", "team_b": "900.00"}).close()
+    seeded_ledger(
+        db, credit="3000.00", teams={"team_a": "20.00", "team_b": "900.00"}, clock=SEEDED
+    ).close()
     code, _out, err = run(
         ["sandbox", "traffic", "--db", str(db), str(root), "--requests", "400", "--days", "19"]
     )
     assert (code, err) == (0, "")
-    with SqliteLedger(db) as ledger:
+    with SqliteLedger(db, clock=AT_NOW) as ledger:
         settled = -sum(
             e.amount for e in ledger.all_transactions() if e.type is EntryType.SETTLEMENT
         )
