@@ -22,6 +22,7 @@ from reconciler import git, history, notes, usage
 from reconciler.clock import Clock
 from reconciler.errors import (
     DirtyTreeError,
+    GitError,
     Interrupted,
     LedgerConfigError,
     NoCommitError,
@@ -87,6 +88,15 @@ def locate(directory: Path, *, require_commit: bool = True) -> Budgets:
         commit=commit,
         dirty=tuple(git.dirty_paths(directory)),
     )
+
+
+def budgets_root(budgets_dir: Path) -> Path:
+    """Where a relative ``sqlite:///`` ledger path starts for commands that need no history
+    (usage, suggest): the git repository's root, or the budgets directory's parent outside git."""
+    try:
+        return git.repo_root(budgets_dir)
+    except GitError:
+        return budgets_dir.resolve().parent
 
 
 def ledger_target(
