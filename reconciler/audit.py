@@ -3,7 +3,8 @@
 ``classify`` takes the team side of each allocation pair (``allocation_in`` = allocate,
 ``allocation_out`` = reclaim), the branch's commit facts (``history.CommitLog``) and when each
 team came under management (``git.managed_since``), and returns one ``Movement`` per entry plus
-the ``Finding`` list. Notes are read with ``notes.parse_note`` only.
+the ``Finding`` list. Which class a flow is in is the planner's own rule
+(``planning.drift.flow_kind``); notes are read with ``notes.parse_note`` only.
 
 Classes: ``reconciler`` (a note that parses), ``adopted`` (no note, before the team came under
 management: counted, never a finding), ``out_of_band`` (no note, after).
@@ -25,7 +26,7 @@ from datetime import datetime
 from reconciler import money, notes
 from reconciler.history import CommitFacts, CommitLog, EnvelopeChange
 from reconciler.ledger.base import EntryType, Ledger, Scope, Transaction
-from reconciler.planning.drift import adopted_before
+from reconciler.planning.drift import DRIFT, OURS, flow_kind
 
 FORMAT_VERSION = 1
 ACTIONS = {EntryType.ALLOCATION_IN: "allocate", EntryType.ALLOCATION_OUT: "reclaim"}
@@ -161,9 +162,10 @@ def classify_entry(
     entry: Transaction, team_id: str, log: CommitLog, managed: datetime | None
 ) -> tuple[Movement, list[Finding]]:
     """One team-side allocation entry as a movement and its findings."""
-    if notes.is_ours(entry.note):
+    kind = flow_kind(entry, managed)  # the planner's rule (planning.drift)
+    if kind == OURS:
         return _traced(entry, team_id, log)
-    adopted = managed is None or entry.created_at < adopted_before(managed)
+    adopted = kind != DRIFT
     move = _movement(entry, team_id, "adopted" if adopted else "out_of_band")
     what = f"{move.action} of {money.format_usd(move.amount)}"
     found: list[Finding] = []
