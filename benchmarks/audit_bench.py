@@ -86,7 +86,7 @@ def build_ledger(path: Path, shas: list[str], movements: int) -> None:
 
 def audit_once(root: Path, db: Path) -> str:
     with SqliteLedger(db) as ledger:
-        entries = audit.team_entries(ledger)
+        entries = audit.team_entries(audit.wallet_entries(ledger))
     commits = [n.commit for _t, e in entries if (n := notes.parse_note(e.note)) is not None]
     log = history.commit_log(root, "main", extra=commits)
     managed = git.managed_since(root / "budgets", {t for t, _e in entries})

@@ -14,7 +14,7 @@ Findings: ``out_of_band``, ``unknown_commit`` (the note's commit is not in the r
 reconciler note but does not parse), ``unapplied`` (a branch commit changed an envelope and no
 reconciler movement on that team names it or a later branch commit), ``dirty`` (applied from an
 uncommitted tree), ``override`` (applied past a guard; the reason is in the message).
-``mismatch`` is computed where budgets at a revision are known (see ``mismatches``).
+``mismatch`` (an apply that left a team off its commit's envelope) is ``reconciler.mismatch``.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from datetime import datetime
 
 from reconciler import money, notes
 from reconciler.history import CommitFacts, CommitLog, EnvelopeChange
-from reconciler.ledger.base import EntryType, Ledger, Scope, Transaction
+from reconciler.ledger.base import EntryType, Ledger, Scope, Transaction, Wallet
 from reconciler.planning.drift import DRIFT, OURS, flow_kind
 
 FORMAT_VERSION = 1
@@ -208,18 +208,24 @@ def classify(
     return movements, findings
 
 
-def team_entries(
-    ledger: Ledger, *, since: datetime | None = None, until: datetime | None = None
-) -> list[tuple[str, Transaction]]:
-    """(team id, entry) for every allocate/reclaim on a team wallet, ledger order per wallet."""
-    pairs: list[tuple[str, Transaction]] = []
+def wallet_entries(ledger: Ledger) -> dict[str, tuple[Wallet, list[Transaction]]]:
+    """Every team wallet with all its entries, oldest first (one read per wallet)."""
     wallets = sorted(
         (w for w in ledger.list_wallets() if w.scope is Scope.TEAM), key=lambda w: w.owner_id
     )
-    for wallet in wallets:
-        for entry in ledger.transactions(wallet.id, since=since, until=until):
-            if entry.type in ACTIONS:
-                pairs.append((wallet.owner_id, entry))
+    return {w.owner_id: (w, list(ledger.transactions(w.id))) for w in wallets}
+
+
+def team_entries(
+    wallets: Mapping[str, tuple[Wallet, Sequence[Transaction]]],
+) -> list[tuple[str, Transaction]]:
+    """(team id, entry) for every allocate/reclaim on a team wallet, oldest first."""
+    pairs = [
+        (team_id, entry)
+        for team_id, (_wallet, entries) in wallets.items()
+        for entry in entries
+        if entry.type in ACTIONS
+    ]
     pairs.sort(key=lambda pair: pair[1].created_at)
     return pairs
 
