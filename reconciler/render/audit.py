@@ -16,7 +16,7 @@ from collections.abc import Callable, Sequence
 
 from reconciler import money, text
 from reconciler.audit import FORMAT_VERSION, BlameEntry, Finding, Movement
-from reconciler.clock import iso_utc
+from reconciler.clock import iso_utc, table_time
 from reconciler.planning.types import DriftItem
 from reconciler.render.plan_markdown import escape
 from reconciler.render.terminal import render_table as grid
@@ -49,7 +49,7 @@ def _shown(value: str | None) -> str:
 
 
 def stamp(move: Movement) -> str:
-    return iso_utc(move.created_at)
+    return iso_utc(move.created_at)  # documents (JSON, CSV); tables use clock.table_time
 
 
 def movement_record(move: Movement) -> dict[str, object]:
@@ -120,7 +120,7 @@ def render_table(moves: Sequence[Movement], findings: Sequence[Finding]) -> str:
     head = ("TIME", "TEAM", "ACTION", "AMOUNT", "CLASS", "COMMIT", "ACTOR")
     rows = [
         (
-            stamp(m),
+            table_time(m.created_at),
             _shown(m.team_id),
             m.action,
             money.format_usd(m.amount),
@@ -206,7 +206,7 @@ def render_blame_json(team_id: str, entries: Sequence[BlameEntry]) -> str:
 def _blame_line(move: Movement) -> str:
     sign = "+" if move.action == "allocate" else "-"
     return (
-        f"{stamp(move)}  {move.action:<8} {sign}{money.format_usd(move.amount)}"
+        f"{table_time(move.created_at)}  {move.action:<8} {sign}{money.format_usd(move.amount)}"
         f"  {_shown(move.actor or '-')}"
     )
 
@@ -261,7 +261,7 @@ def render_drift(period_id: str, items: Sequence[DriftItem], fmt: str) -> str:
             "| --- | --- | ---: | --- | --- | --- | --- |",
         ]
         lines += [
-            f"| {_drift_record(i)['created_at']} | {_md(i.team_id)} "
+            f"| {table_time(i.created_at)} | {_md(i.team_id)} "
             f"| {money.format_usd(i.amount, sign=True)} | {_md(i.actor or '-')} "
             f"| {_md(i.note or '-')} | {i.policy} | {i.label} |"
             for i in items
@@ -272,7 +272,7 @@ def render_drift(period_id: str, items: Sequence[DriftItem], fmt: str) -> str:
     head = ("TIME", "TEAM", "AMOUNT", "ACTOR", "NOTE", "DRIFT", "EFFECT")
     rows = [
         (
-            iso_utc(i.created_at),
+            table_time(i.created_at),
             _shown(i.team_id),
             money.format_usd(i.amount, sign=True),
             _shown(i.actor or "-"),
