@@ -35,8 +35,10 @@ from pathlib import Path
 
 from reconciler import git, money, notes
 from reconciler.clock import parse_utc
+from reconciler.config.build import build_state
+from reconciler.config.checks import Classified
+from reconciler.config.nodes import Document, Scalar, scalar_str
 from reconciler.config.nodes import Mapping as YamlMapping
-from reconciler.config.nodes import Scalar, scalar_str
 from reconciler.config.yamlload import compose
 from reconciler.errors import (
     ConfigError,
@@ -168,9 +170,8 @@ class EnvelopeChange:
     new: int | None
 
 
-def _teams_in(text: str, file: str) -> dict[str, int | None]:
-    """Team id -> envelope (micros; None if unreadable) for each Team document in ``text``."""
-    documents, _problems = compose(text, file)
+def _teams_in(documents: tuple[Document, ...]) -> dict[str, int | None]:
+    """Team id -> envelope (micros; None if unreadable) for each Team document of a file."""
     found: dict[str, int | None] = {}
     for doc in documents:
         root = doc.root
@@ -239,8 +240,11 @@ def _raw_changes(root: Path, tip: str, rel: str) -> _Raw:
     return commits
 
 
-def envelope_history(budgets_dir: Path, branch: str = "HEAD") -> dict[str, list[EnvelopeChange]]:
-    """Each team's envelope changes along ``branch``'s first parents, oldest first."""
+def _first_parent_states(
+    budgets_dir: Path, branch: str
+) -> Iterator[tuple[str, datetime, dict[str, tuple[Document, ...]]]]:
+    """(commit, date, file -> YAML documents) after each first-parent commit touching the
+    budgets: one ``git log --raw`` and one ``cat-file --batch``; each blob composed once."""
     git.check_full_history(budgets_dir)
     root = git.repo_root(budgets_dir)
     rel = budgets_dir.resolve().relative_to(root).as_posix() or "."
@@ -248,18 +252,27 @@ def envelope_history(budgets_dir: Path, branch: str = "HEAD") -> dict[str, list[
     raw = _raw_changes(root, tip, rel)
     zero = "0" * 40
     texts = _read_blobs(root, {b for _c, _d, files in raw for _p, b in files if b != zero})
-    per_file: dict[str, dict[str, int | None]] = {}
-    current: dict[str, int | None] = {}
-    history: dict[str, list[EnvelopeChange]] = {}
+    composed: dict[str, tuple[Document, ...]] = {}
+    per_file: dict[str, tuple[Document, ...]] = {}
     for sha, date, files in raw:
         for name, blob in files:
             if blob == zero or blob not in texts:
                 per_file.pop(name, None)
-            else:
-                per_file[name] = _teams_in(texts[blob], name)
+                continue
+            if blob not in composed:
+                composed[blob] = compose(texts[blob], name)[0]
+            per_file[name] = composed[blob]
+        yield sha, date, per_file
+
+
+def envelope_history(budgets_dir: Path, branch: str = "HEAD") -> dict[str, list[EnvelopeChange]]:
+    """Each team's envelope changes along ``branch``'s first parents, oldest first."""
+    current: dict[str, int | None] = {}
+    history: dict[str, list[EnvelopeChange]] = {}
+    for sha, date, per_file in _first_parent_states(budgets_dir, branch):
         now: dict[str, int | None] = {}
-        for teams in per_file.values():
-            now.update(teams)
+        for documents in per_file.values():
+            now.update(_teams_in(documents))
         for team_id in sorted(set(now) | set(current)):
             before, after = current.get(team_id), now.get(team_id)
             if (team_id in current) != (team_id in now) or before != after:
@@ -267,6 +280,34 @@ def envelope_history(budgets_dir: Path, branch: str = "HEAD") -> dict[str, list[
                 history.setdefault(team_id, []).append(change)
         current = now
     return history
+
+
+def budgets_along(
+    budgets_dir: Path, branch: str, commits: Iterable[str]
+) -> dict[str, DesiredState | None]:
+    """The budgets as built at each of ``commits`` that is a first-parent commit of ``branch``
+    touching the budgets (None where they do not build); read from the same single pass as
+    ``envelope_history``, never a checkout per commit. Not validated: for reading the past."""
+    wanted = set(commits)
+    found: dict[str, DesiredState | None] = {}
+    for sha, _date, per_file in _first_parent_states(budgets_dir, branch):
+        if sha in wanted:
+            found[sha] = _build(budgets_dir, per_file)
+    return found
+
+
+def _build(budgets_dir: Path, per_file: Mapping[str, tuple[Document, ...]]) -> DesiredState | None:
+    items = [
+        Classified(doc, kind, "", True)
+        for documents in per_file.values()
+        for doc in documents
+        if isinstance(doc.root, YamlMapping)
+        and (kind := scalar_str(doc.root.get("kind")) or "") in ("Organization", "Team")
+    ]
+    try:
+        return build_state(budgets_dir, items)
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        return None
 
 
 def last_applied_commit(ledger: Ledger, observed: Observed) -> str | None:

@@ -1,12 +1,13 @@
 """The audit's ``mismatch`` finding: after an apply, is the team where its commit put it?
 
 For each (team, commit, period) that reconciler movements name, the last such movement on the
-team wallet is where the apply (or its resumption) ended. The budgets at that commit
-(``git.load_at``, once per commit) say the team's envelope; the ledger up to and including that
-movement says the team's period allocation, counted exactly as the planner counts it
-(``planning.drift.classify``: ours + adopted, + drift under ``drift: correct``; the carry when
-``rollover`` is off). When the two differ, the apply did not bring the team to what the commit
-asked for: a guard, a funding shortfall, a deficit (spend, ``protect``) or a later hand edit.
+team wallet is where the apply (or its resumption) ended. The budgets at that commit say the
+team's envelope (``history.budgets_along``: the single pass over the branch that blame uses, no
+checkout per commit); the ledger up to and including that movement says the team's period
+allocation, counted exactly as the planner counts it (``planning.drift.classify``: ours +
+adopted, + drift under ``drift: correct``; the carry when ``rollover`` is off). When the two
+differ, the apply did not bring the team to what the commit asked for: a guard, a funding
+shortfall, a deficit (spend, ``protect``) or a movement made by hand with a copied note.
 
 Only period-mode teams that are not tombstoned are checked: a balance-mode team's target
 depends on reservations at that instant, which the ledger's history does not keep.
@@ -18,7 +19,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from pathlib import Path
 
-from reconciler import git, money, notes
+from reconciler import git, history, money, notes
 from reconciler.audit import Finding, Movement
 from reconciler.errors import ConfigError, GitError
 from reconciler.ledger.base import Transaction, Wallet, observation_from_entries
@@ -55,11 +56,13 @@ def mismatches(
     movements: Sequence[Movement],
     entries: Entries,
     managed_since: Mapping[str, datetime],
+    branch: str,
 ) -> list[Finding]:
     """One ``mismatch`` finding per apply that left a team off its commit's envelope."""
-    cache: dict[str, DesiredState | None] = {}
+    ends = _ends(movements)
+    cache = history.budgets_along(directory, branch, {commit for _t, commit, _p in ends})
     found: list[Finding] = []
-    for (team_id, commit, period_id), end in sorted(_ends(movements).items()):
+    for (team_id, commit, period_id), end in sorted(ends.items()):
         desired = _budgets_at(directory, commit, cache)
         team = next((t for t in desired.teams if t.id == team_id), None) if desired else None
         if desired is None or team is None or team.removed or team.mode is not Mode.PERIOD:

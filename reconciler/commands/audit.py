@@ -69,7 +69,7 @@ def run_audit(budgets_dir: Path, ledger_url: str | None, insecure: bool, branch:
     moves, findings = auditing.classify(entries, log, managed)
     changes = history.envelope_history(budgets.directory, branch)
     findings += auditing.unapplied(changes, moves, log)
-    findings += mismatch.mismatches(budgets.directory, moves, wallets, managed)
+    findings += mismatch.mismatches(budgets.directory, moves, wallets, managed, branch)
     return AuditRun(moves, findings, teams | set(changes), log, changes)
 
 
