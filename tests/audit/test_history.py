@@ -114,7 +114,7 @@ def test_shallow_clone_is_refused_with_the_fix(repo: GitRepo, tmp_path: Path) ->
 
 def test_budgets_along_builds_each_first_parent_commit_without_checkout(repo: GitRepo) -> None:
     log = history.commit_log(repo.root, "main")
-    initial, feature, merge, add_ops, last = log.branch_order
+    initial, feature, merge, _add_ops, last = log.branch_order
     states = history.budgets_along(repo.root / "budgets", "main", [initial, feature, merge, last])
     assert feature not in states  # inside the merged branch: not a first-parent commit
     envelopes = {
