@@ -127,8 +127,9 @@ def test_budgets_along_builds_each_first_parent_commit_without_checkout(repo: Gi
         merge: {"team_eng": 150_000_000},
         last: {"team_eng": 150_000_000, "team_ops": 30_000_000},
     }
-    assert states[last] is not None
-    assert states[last].organization.id == "org_acme"
+    state = states[last]
+    assert state is not None
+    assert state.organization.id == "org_acme"
 
 
 def test_budgets_that_do_not_build_are_none(repo: GitRepo) -> None:
