@@ -35,7 +35,7 @@ from pathlib import Path
 
 from reconciler import git, money, notes
 from reconciler.clock import parse_utc
-from reconciler.config.build import build_state
+from reconciler.config.build import build_organization, build_team
 from reconciler.config.checks import Classified
 from reconciler.config.nodes import Document, Scalar, scalar_str
 from reconciler.config.nodes import Mapping as YamlMapping
@@ -45,7 +45,7 @@ from reconciler.errors import (
     GitError,
 )
 from reconciler.ledger.base import Ledger, Observed
-from reconciler.model import DesiredState, GatewayConfig
+from reconciler.model import DesiredState, GatewayConfig, Team
 from reconciler.planning.types import RoutingChange
 
 # ---------------------------------------------------------------------------------------------
@@ -269,10 +269,13 @@ def envelope_history(budgets_dir: Path, branch: str = "HEAD") -> dict[str, list[
     """Each team's envelope changes along ``branch``'s first parents, oldest first."""
     current: dict[str, int | None] = {}
     history: dict[str, list[EnvelopeChange]] = {}
+    read: dict[int, dict[str, int | None]] = {}  # per composed blob (shared across commits)
     for sha, date, per_file in _first_parent_states(budgets_dir, branch):
         now: dict[str, int | None] = {}
         for documents in per_file.values():
-            now.update(_teams_in(documents))
+            if id(documents) not in read:
+                read[id(documents)] = _teams_in(documents)
+            now.update(read[id(documents)])
         for team_id in sorted(set(now) | set(current)):
             before, after = current.get(team_id), now.get(team_id)
             if (team_id in current) != (team_id in now) or before != after:
@@ -290,13 +293,20 @@ def budgets_along(
     ``envelope_history``, never a checkout per commit. Not validated: for reading the past."""
     wanted = set(commits)
     found: dict[str, DesiredState | None] = {}
+    built: dict[tuple[int, int], Team] = {}  # (Team document, Organization document) -> Team
     for sha, _date, per_file in _first_parent_states(budgets_dir, branch):
         if sha in wanted:
-            found[sha] = _build(budgets_dir, per_file)
+            found[sha] = _build(budgets_dir, per_file, built)
     return found
 
 
-def _build(budgets_dir: Path, per_file: Mapping[str, tuple[Document, ...]]) -> DesiredState | None:
+def _build(
+    budgets_dir: Path,
+    per_file: Mapping[str, tuple[Document, ...]],
+    built: dict[tuple[int, int], Team],
+) -> DesiredState | None:
+    """``config.build`` of the Organization and Team documents; a Team built from the same
+    document under the same Organization document is reused (unchanged files, later commits)."""
     items = [
         Classified(doc, kind, "", True)
         for documents in per_file.values()
@@ -305,9 +315,19 @@ def _build(budgets_dir: Path, per_file: Mapping[str, tuple[Document, ...]]) -> D
         and (kind := scalar_str(doc.root.get("kind")) or "") in ("Organization", "Team")
     ]
     try:
-        return build_state(budgets_dir, items)
+        (org_item,) = [item for item in items if item.kind == "Organization"]
+        org = build_organization(org_item)
+        teams = []
+        for item in items:
+            if item.kind == "Team":
+                key = (id(item.doc), id(org_item.doc))
+                if key not in built:
+                    built[key] = build_team(item, org)
+                teams.append(built[key])
     except (ValueError, KeyError, TypeError, ArithmeticError):
         return None
+    teams.sort(key=lambda t: t.id)
+    return DesiredState(root=budgets_dir, organization=org, teams=tuple(teams), gateway=None)
 
 
 def last_applied_commit(ledger: Ledger, observed: Observed) -> str | None:
