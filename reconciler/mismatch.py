@@ -62,6 +62,7 @@ def mismatches(
     ends = _ends(movements)
     cache = history.budgets_along(directory, branch, {commit for _t, commit, _p in ends})
     found: list[Finding] = []
+    index: dict[str, dict[str, int]] = {}  # team -> transaction id -> position in its entries
     for (team_id, commit, period_id), end in sorted(ends.items()):
         desired = _budgets_at(directory, commit, cache)
         team = next((t for t in desired.teams if t.id == team_id), None) if desired else None
@@ -72,11 +73,9 @@ def mismatches(
         except ValueError:
             continue
         wallet, all_entries = entries[team_id]
-        upto = []
-        for entry in all_entries:
-            upto.append(entry)
-            if entry.id == end.transaction_id:
-                break
+        if team_id not in index:
+            index[team_id] = {entry.id: i for i, entry in enumerate(all_entries)}
+        upto = all_entries[: index[team_id][end.transaction_id] + 1]
         obs = observation_from_entries(team_id, wallet, upto, period)
         flows = classify(team, obs, managed_since.get(team_id) or end.created_at)
         carry = 0 if team.rollover else obs.carry
