@@ -82,6 +82,7 @@ def plan(
         override_reason=override_reason,
         ledger=ledger_url,
         warnings=tuple(warnings),
+        envelopes=history.envelopes or (),
     )
     return replace(unnamed, plan_id=plandoc.content_id(unnamed))
 
