@@ -27,8 +27,8 @@ from datetime import datetime
 from reconciler.ledger.base import Scope, TeamObservation, Wallet, WalletStatus
 from reconciler.model import DesiredState, Mode, Team
 from reconciler.periods import Period
-from reconciler.plan import Action
-from reconciler.rules import decide, is_managed
+from reconciler.planning.rules import decide, is_managed
+from reconciler.planning.types import Action
 
 #: An event's place in the ledger's order: its time, then its entry id.
 Key = tuple[datetime, str]

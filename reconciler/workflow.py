@@ -15,13 +15,15 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from reconciler import git, history, notes
+from reconciler import git, history, notes, usage
 from reconciler.clock import Clock
 from reconciler.errors import (
+    ConfigError,
     DirtyTreeError,
+    GitError,
     Interrupted,
     LedgerConfigError,
     NoCommitError,
@@ -31,12 +33,13 @@ from reconciler.errors import (
     UsageError,
 )
 from reconciler.executor import ApplyResult, StepStatus
+from reconciler.importer import ImportPlan, has_documents, plan_import, write_files
 from reconciler.ledger import LedgerTarget, open_http, resolve_ledger_url, scheme_of, sqlite_path
 from reconciler.ledger.base import Ledger, Observed, Scope, Wallet
-from reconciler.model import DesiredState, Mode
-from reconciler.periods import Period, period_at
+from reconciler.model import DesiredState, GatewayConfig, Mode
+from reconciler.periods import Period, PeriodKind, period_at
 from reconciler.planning import planner
-from reconciler.planning.types import Change, Plan, describe
+from reconciler.planning.types import Change, Exhaustion, Plan, describe
 from reconciler.render import apply as render_apply
 
 
@@ -87,6 +90,15 @@ def locate(directory: Path, *, require_commit: bool = True) -> Budgets:
         commit=commit,
         dirty=tuple(git.dirty_paths(directory)),
     )
+
+
+def budgets_root(budgets_dir: Path) -> Path:
+    """Where a relative ``sqlite:///`` ledger path starts for commands that need no history
+    (usage, suggest): the git repository's root, or the budgets directory's parent outside git."""
+    try:
+        return git.repo_root(budgets_dir)
+    except GitError:
+        return budgets_dir.resolve().parent
 
 
 def ledger_target(
@@ -157,9 +169,35 @@ def make_plan(
         with_routing=with_routing,
     )
     result = planner.plan(
-        desired, observed, facts, now=now, override_reason=override_reason, ledger_url=ledger_url
+        desired,
+        observed,
+        facts,
+        now=now,
+        override_reason=override_reason,
+        ledger_url=ledger_url,
+        exhaustion=exhaustion(desired, ledger, period, now),
     )
     return result, warnings
+
+
+def exhaustion(
+    desired: DesiredState, ledger: Ledger, period: Period, now: datetime
+) -> tuple[Exhaustion, ...]:
+    """Teams whose envelope the forecast (usage, from settlements) sees running out before the
+    period ends; none for ``period: none`` (no end to run out before)."""
+    if period.kind is PeriodKind.NONE:
+        return ()
+    last_day = (period.end - timedelta(days=1)).date()
+    found = []
+    for row in usage.compute(desired, ledger, period, now).teams:
+        runs_out = row.forecast.exhaustion
+        if runs_out is None or runs_out > last_day or row.envelope <= 0:
+            continue
+        projected = row.forecast.projected_spend or row.spent
+        found.append(
+            Exhaustion(row.team_id, runs_out, (last_day - runs_out).days, projected, row.envelope)
+        )
+    return tuple(found)
 
 
 def write_plan(path: Path, text: str) -> None:
@@ -339,3 +377,37 @@ def write_result(path: Path, result: ApplyResult) -> None:
             f"the apply finished but its result document could not be written to {path} "
             f"({exc.strerror}); the movements are in the ledger: re-run to see the plan is empty"
         ) from exc
+
+
+def import_budgets(
+    directory: Path, ledger_flag: str | None, *, insecure: bool, clock: Clock
+) -> tuple[ImportPlan, tuple[str, ...]]:
+    """``reconciler import`` end to end: validate what DIR already holds, read the ledger,
+    write the new files (none when one exists); the files written and every warning."""
+    existing: DesiredState | None = None
+    warnings: tuple[str, ...] = ()
+    if has_documents(directory):
+        existing, warnings = load_budgets(directory)
+    try:
+        repo = git.repo_root(directory) if directory.is_dir() else Path.cwd()
+    except GitError:
+        repo = Path.cwd()
+    org_ledger = existing.organization.ledger if existing else None
+    target = resolve_ledger_url(ledger_flag, org_ledger, repo_root=repo)
+    with opened(target, insecure=insecure, clock=clock) as ledger:
+        if existing is not None:
+            organization_wallet(ledger, existing.organization.id)
+        result = plan_import(directory, ledger, existing, clock())
+    write_files(result.files)
+    return result, (*warnings, *result.warnings)
+
+
+def gateway_config(directory: Path) -> tuple[GatewayConfig, tuple[str, ...]]:
+    """The budgets' GatewayConfig (validated) and their warnings; ConfigError without one."""
+    desired, warnings = load_budgets(directory)
+    if desired.gateway is None:
+        raise ConfigError(
+            f"{directory} has no GatewayConfig document: add one with kind: GatewayConfig "
+            "(consumer_groups and cost_tracking)"
+        )
+    return desired.gateway, warnings

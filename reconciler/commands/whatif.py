@@ -7,16 +7,16 @@ from pathlib import Path
 
 import click
 
-from reconciler import git, session
-from reconciler.cli import EXIT_CODES_HELP
+from reconciler import clock as clocks
+from reconciler import git, history, workflow
+from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
-from reconciler.commands.output import warn
 from reconciler.commands.usage import _repo_root
-from reconciler.errors import ConfigError, GitError, UsageError
+from reconciler.errors import EXIT_CODES_HELP, ConfigError, GitError, UsageError
 from reconciler.ledger.base import Ledger
 from reconciler.model import DesiredState
 from reconciler.periods import period_at
-from reconciler.render_whatif import FORMATS, render_whatif
+from reconciler.render.whatif import FORMATS, render_whatif
 from reconciler.whatif import Report, compare
 from reconciler.whatif_history import periods_to_replay, read_history
 
@@ -64,14 +64,14 @@ def whatif(
       reconciler whatif budgets/ --periods 6 --base main --format markdown
       reconciler whatif budgets/ --periods 0 --current
     """
-    clock = session.clock_from_env()
-    desired, warnings = session.load_budgets(budgets_dir)
+    clock = clocks.clock_from_env()
+    desired, warnings = workflow.load_budgets(budgets_dir)
     warn(warnings)
     now = clock()
     periods_to_replay(desired.organization.period, now, count, current=current)  # bad: fail early
-    target = session.ledger_target(ledger_url, desired, _repo_root(budgets_dir))
-    with session.opened(target, insecure=insecure, clock=clock) as ledger:
-        session.organization_wallet(ledger, desired.organization.id)
+    target = workflow.ledger_target(ledger_url, desired, _repo_root(budgets_dir))
+    with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
+        workflow.organization_wallet(ledger, desired.organization.id)
         result = make_report(
             budgets_dir, desired, ledger, now, count=count, current=current, base=base
         )
@@ -126,8 +126,8 @@ def _base(
     notes: list[str],
 ) -> tuple[DesiredState | None, str | None]:
     if base is None:
-        observed = session.observe(ledger, desired, period_at(desired.organization.period, now))
-        base = session.last_applied_commit(ledger, observed)
+        observed = workflow.observe(ledger, desired, period_at(desired.organization.period, now))
+        base = history.last_applied_commit(ledger, observed)
         if base is None:
             notes.append(
                 "no reconciler movement in the ledger yet: only the envelopes in "

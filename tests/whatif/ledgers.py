@@ -15,8 +15,8 @@ from typing import Any
 from click.testing import CliRunner
 
 from reconciler.cli import cli
-from reconciler.ledger.sqlite import SqliteLedger
-from reconciler.periods import iso_utc
+from reconciler.clock import iso_utc
+from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.budgets import dump_documents, gateway_doc, organization_doc, team_doc
 from tests.support.git_repo import GitRepo
 from tests.support.sqlite_ledger import ManualClock, usd

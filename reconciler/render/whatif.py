@@ -11,9 +11,9 @@ import json
 from collections.abc import Callable
 from datetime import datetime
 
-from reconciler.ledger.textview import render_table
+from reconciler.clock import iso_utc
 from reconciler.money import decimal_str, format_usd
-from reconciler.periods import iso_utc
+from reconciler.render.terminal import render_table
 from reconciler.text import printable
 from reconciler.whatif import PeriodOutcome, Report, TeamOutcome
 
