@@ -46,7 +46,7 @@ from reconciler.errors import (
 )
 from reconciler.ledger.base import Ledger, Observed
 from reconciler.model import DesiredState, GatewayConfig, Team
-from reconciler.planning.types import RoutingChange
+from reconciler.planning.types import RoutingChange, TeamEnvelope
 
 # ---------------------------------------------------------------------------------------------
 # Commit facts
@@ -444,8 +444,29 @@ def read(
         managed_since=git.managed_since(directory, [t.id for t in desired.teams]),
         previous_envelopes=previous_envelopes(revisions, observed),
         routing=changes,
+        envelopes=envelopes(revisions, desired, ledger, observed, base) if with_routing else None,
     )
     return facts, (warning,) if warning else ()
+
+
+def envelopes(
+    revisions: Revisions,
+    desired: DesiredState,
+    ledger: Ledger,
+    observed: Observed,
+    base: str | None,
+) -> tuple[TeamEnvelope, ...] | None:
+    """Every team's envelope at ``base`` (or the last applied commit: what the ledger was last
+    brought to) and now; before any apply every team is new. None when that revision cannot be
+    read or does not validate (``routing`` already warns)."""
+    rev = base if base is not None else last_applied_commit(ledger, observed)
+    try:
+        before = revisions.at(rev) if rev is not None else None
+    except (GitError, ConfigError):
+        return None
+    old = {t.id: t.envelope for t in before.teams if not t.removed} if before else {}
+    new = {t.id: t.envelope for t in desired.teams if not t.removed}
+    return tuple(TeamEnvelope(i, old.get(i), new.get(i)) for i in sorted(old.keys() | new.keys()))
 
 
 def routing_changes(
@@ -468,7 +489,8 @@ class History:
     ``commit`` and ``dirty`` go into every note; ``managed_since`` (team -> when its Team document
     first reached the branch) decides adoption; ``previous_envelopes`` (team -> envelope at the
     commit of its newest reconciler movement) only decides whether a reason may say "envelope
-    raised/lowered"; ``routing`` is the consumer-group mapping changes, which move no money.
+    raised/lowered"; ``routing`` is the consumer-group mapping changes, which move no money;
+    ``envelopes`` is each team's envelope at the routing base and now (the comment's cost diff).
     """
 
     commit: str
@@ -476,3 +498,4 @@ class History:
     managed_since: Mapping[str, datetime] = field(default_factory=dict)
     previous_envelopes: Mapping[str, int] | None = None
     routing: tuple[RoutingChange, ...] = ()
+    envelopes: tuple[TeamEnvelope, ...] | None = None

@@ -85,6 +85,7 @@ def plan(
         ledger=ledger_url,
         warnings=tuple(warnings),
         exhaustion=exhaustion,
+        envelopes=history.envelopes or (),
     )
     return replace(unnamed, plan_id=plandoc.content_id(unnamed))
 

@@ -138,6 +138,16 @@ class OrgSummary:
 
 
 @dataclass(frozen=True, slots=True)
+class TeamEnvelope:
+    """A team's envelope in the budgets at the base revision and now (None: no such team
+    there, or a removed one): the cost diff of the pull-request comment."""
+
+    team_id: str
+    before: int | None
+    after: int | None
+
+
+@dataclass(frozen=True, slots=True)
 class Plan:
     plan_id: str
     created_at: datetime
@@ -157,6 +167,10 @@ class Plan:
     warnings: tuple[str, ...] = field(default=())
     exhaustion: tuple[Exhaustion, ...] = ()  # teams projected to run out before the period ends
     format_version: int = PLAN_FORMAT_VERSION
+    # Every team's envelope at ``--base`` (or the last applied commit) and now, when that
+    # revision could be read. Shown by the markdown comment only; not part of the plan document
+    # (a saved plan renders without it), so it takes no part in equality either.
+    envelopes: tuple[TeamEnvelope, ...] = field(default=(), compare=False)
 
     @property
     def has_changes(self) -> bool:

@@ -14,6 +14,7 @@ import re
 from reconciler.clock import table_time
 from reconciler.money import format_usd
 from reconciler.planning.types import Plan
+from reconciler.render.cost_diff import sigma_line, team_rows
 from reconciler.render.plan_text import HELD_LEGEND, NO_CHANGES, held
 from reconciler.text import printable
 
@@ -52,6 +53,7 @@ def render_markdown(plan: Plan) -> str:
 
 def _longest_list(plan: Plan) -> int:
     return max(
+        len(team_rows(plan)),
         len(plan.changes),
         len(plan.deficits),
         len(plan.drift),
@@ -66,8 +68,15 @@ def _render(plan: Plan, limit: int) -> str:
     """The comment with at most ``limit`` rows per list (a truncation note when any is cut)."""
     org = plan.org
     dirty = " (dirty)" if plan.dirty else ""
+    title = f"reconciler plan `{plan.plan_id}` for {escape(plan.org_id)}, period {plan.period.id}"
+    sigma = sigma_line(plan)
+    head = (
+        [f"### {title}"]
+        if sigma is None
+        else [f"### {sigma}", "", f"{title}. Money that will move:"]
+    )
     out = [
-        f"### reconciler plan `{plan.plan_id}` for {escape(plan.org_id)}, period {plan.period.id}",
+        *head,
         "",
         "| | |",
         "|---|---:|",
@@ -79,6 +88,7 @@ def _render(plan: Plan, limit: int) -> str:
         f"| Changes | {len(plan.changes)} |",
         "",
         f"Commit `{plan.commit[:12]}`{dirty}.",
+        *_team_table(plan, limit),
     ]
     if plan.override_reason is not None:
         out += ["", "> [!CAUTION]", f"> Guards overridden: {escape(plan.override_reason)}"]
@@ -156,6 +166,22 @@ def _render(plan: Plan, limit: int) -> str:
     if limit < _longest_list(plan):
         out += ["", _truncation_note(plan, limit)]
     return "\n".join(out) + "\n"
+
+
+def _team_table(plan: Plan, limit: int) -> list[str]:
+    """Per team: envelope old → new, the change, and what moves (empty without envelopes)."""
+    rows = team_rows(plan)
+    if not rows:
+        return []
+    return [
+        "",
+        "| Team | Envelope | Change | Moves |",
+        "|---|---:|---:|---|",
+        *(
+            f"| {escape(r.team_id)} | {r.before} → {r.after} | {r.change} | {r.moves} |"
+            for r in rows[:limit]
+        ),
+    ]
 
 
 def _truncation_note(plan: Plan, limit: int) -> str:

@@ -148,7 +148,7 @@ def test_plan_with_changes_is_exit_2_and_not_a_failure_when_allowed(
     assert code == 0
     assert outputs == "exit-code=2\n"
     markdown = (repo.root / "plan.md").read_text(encoding="utf-8")
-    assert markdown.startswith("### reconciler plan ")
+    assert markdown.startswith("### Σ envelopes 0.00 → 500.00 (+500.00)\n")
     assert "| Allocate total | 500.00 |" in markdown
     assert (repo.root / "plan.json").exists()
 
