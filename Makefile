@@ -53,7 +53,9 @@ reliability: $(STAMP)
 	$(BIN)/python -m pytest -p no:xdist -q --reliability --fuzz-examples 5000 \
 	  tests/reliability tests/fuzz tests/executor/test_crash_points.py \
 	  tests/executor/test_stateful.py tests/executor/test_money_safety.py \
-	  tests/commands/test_saved_plan_edits.py
+	  tests/executor/test_crash_over_http.py tests/executor/test_residual_window.py \
+	  tests/commands/test_saved_plan_edits.py tests/config/test_hostile_corpus.py \
+	  tests/ledger/test_hostile_answers.py tests/security
 
 # Whole-process figures as ratios measured in one run (benchmarks/results.json), then the
 # in-process micro-benchmarks. bench-quick only checks that the harness works (CI runs it).
@@ -97,8 +99,12 @@ demo: $(STAMP)
 	reconciler usage budgets --ledger $(DEMO_LEDGER); \
 	echo; echo "==> 10. The forecast for team_engineering (JSON)"; \
 	reconciler usage budgets --ledger $(DEMO_LEDGER) --format json | python3 -c 'import json,sys; t=[t for t in json.load(sys.stdin)["teams"] if t["team_id"]=="team_engineering"][0]; print(json.dumps({k: t[k] for k in ("spent","burn_rate_per_day","projected_spend","projected_exhaustion","forecast_basis")}, indent=2))'; \
-	echo; echo "==> 11. Suggested envelopes, and what-if: this period's traffic replayed against them and the current ones (--write would edit the files)"; \
-	reconciler suggest budgets --ledger $(DEMO_LEDGER) --whatif; \
+	echo; echo "==> 11. Suggested envelopes (reconciler suggest budgets --write would edit the files)"; \
+	reconciler suggest budgets --ledger $(DEMO_LEDGER); \
+	echo; echo "==> 12. What-if: this period's traffic replayed against the suggested envelopes, next to the current ones"; \
+	reconciler suggest budgets --ledger $(DEMO_LEDGER) --whatif | sed -n '/^What-if/,$$p'; \
+	echo; echo "==> 13. The consumer-group mapping as the Keeptrusts gateway reads it (reconciler gateway diff compares it with a running gateway)"; \
+	reconciler gateway render budgets; \
 	echo; echo "Done. Try: edit budgets/teams/*.yaml, then \`reconciler plan budgets --ledger $(DEMO_LEDGER)\`."
 
 clean:

@@ -287,8 +287,32 @@ def last_applied_commit(ledger: Ledger, observed: Observed) -> str | None:
     return newest[1] if newest else None
 
 
+class Revisions:
+    """The budgets at earlier commits, each read from git at most once per run; HEAD of a clean
+    tree is the state already validated (the usual case after an apply: the last applied
+    commit is HEAD, so no tree is read from git at all)."""
+
+    def __init__(self, directory: Path, head: str, head_state: DesiredState | None) -> None:
+        self.directory = directory
+        self.head = head
+        self.head_state = head_state  # None when the tree is dirty: HEAD is not what is on disk
+        self._read: dict[str, DesiredState | None] = {}
+
+    def at(self, rev: str) -> DesiredState | None:
+        """The budgets at ``rev`` (GitError, ConfigError as ``git.load_at``)."""
+        if rev == self.head and self.head_state is not None:
+            return self.head_state
+        if rev not in self._read:
+            self._read[rev] = git.load_at(self.directory, rev)
+        return self._read[rev]
+
+
 def routing(
-    directory: Path, desired: DesiredState, ledger: Ledger, observed: Observed, base: str | None
+    revisions: Revisions,
+    desired: DesiredState,
+    ledger: Ledger,
+    observed: Observed,
+    base: str | None,
 ) -> tuple[tuple[RoutingChange, ...], str | None]:
     """Consumer-group mapping changes vs ``base`` (or the last applied commit), and a warning
     when that revision cannot be read."""
@@ -296,7 +320,7 @@ def routing(
     if rev is None:
         return routing_changes(None, desired.gateway), None
     try:
-        before = git.load_at(directory, rev)
+        before = revisions.at(rev)
     except GitError as exc:
         if base is not None:
             raise
@@ -307,7 +331,7 @@ def routing(
     return routing_changes(gateway_before, desired.gateway), None
 
 
-def previous_envelopes(directory: Path, observed: Observed) -> dict[str, int]:
+def previous_envelopes(revisions: Revisions, observed: Observed) -> dict[str, int]:
     """Each team's envelope at the commit of its newest reconciler movement this period.
 
     Only used to word reasons ("envelope raised X → Y" is said only when X was the envelope the
@@ -323,7 +347,7 @@ def previous_envelopes(directory: Path, observed: Observed) -> dict[str, int]:
     result: dict[str, int] = {}
     for commit in sorted(set(newest.values())):
         try:
-            before = git.load_at(directory, commit)
+            before = revisions.at(commit)
         except (GitError, ConfigError):
             continue
         if before is None:
@@ -350,13 +374,14 @@ def read(
     ``commit``, and warnings for stderr (a routing base that cannot be read)."""
     changes: tuple[RoutingChange, ...] = ()
     warning: str | None = None
+    revisions = Revisions(directory, commit, None if dirty else desired)
     if with_routing:
-        changes, warning = routing(directory, desired, ledger, observed, base)
+        changes, warning = routing(revisions, desired, ledger, observed, base)
     facts = History(
         commit=commit,
         dirty=dirty,
         managed_since=git.managed_since(directory, [t.id for t in desired.teams]),
-        previous_envelopes=previous_envelopes(directory, observed),
+        previous_envelopes=previous_envelopes(revisions, observed),
         routing=changes,
     )
     return facts, (warning,) if warning else ()

@@ -25,12 +25,12 @@ from pathlib import Path
 
 from reconciler import money
 from reconciler.clock import iso_utc
+from reconciler.config.writer import yaml_scalar
 from reconciler.errors import ExistingFileError
 from reconciler.ledger.base import Ledger, Scope, TeamObservation, Wallet
 from reconciler.model import DesiredState, DriftPolicy, Guards, Mode, Organization, Team
 from reconciler.periods import Period, PeriodKind, period_at
 from reconciler.planning.rules import decide
-from reconciler.render.gateway import yaml_scalar
 
 TEAM_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 SCHEMA_LINE = "# yaml-language-server: $schema={path}"

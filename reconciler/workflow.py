@@ -34,9 +34,10 @@ from reconciler.errors import (
     UsageError,
 )
 from reconciler.executor import ApplyResult, StepStatus
+from reconciler.importer import ImportPlan, has_documents, plan_import, write_files
 from reconciler.ledger import LedgerTarget, open_http, resolve_ledger_url, scheme_of, sqlite_path
 from reconciler.ledger.base import Ledger, Observed, Scope, Wallet
-from reconciler.model import DesiredState, Mode
+from reconciler.model import DesiredState, GatewayConfig, Mode
 from reconciler.periods import Period, period_at
 from reconciler.planning import planner
 from reconciler.planning.types import Change, Plan, describe
@@ -427,3 +428,37 @@ def plan_whatif(
     except ReconcilerError as exc:
         return None, (f"what-if not shown: {exc}",)
     return report, report.notes
+
+
+def import_budgets(
+    directory: Path, ledger_flag: str | None, *, insecure: bool, clock: Clock
+) -> tuple[ImportPlan, tuple[str, ...]]:
+    """``reconciler import`` end to end: validate what DIR already holds, read the ledger,
+    write the new files (none when one exists); the files written and every warning."""
+    existing: DesiredState | None = None
+    warnings: tuple[str, ...] = ()
+    if has_documents(directory):
+        existing, warnings = load_budgets(directory)
+    try:
+        repo = git.repo_root(directory) if directory.is_dir() else Path.cwd()
+    except GitError:
+        repo = Path.cwd()
+    org_ledger = existing.organization.ledger if existing else None
+    target = resolve_ledger_url(ledger_flag, org_ledger, repo_root=repo)
+    with opened(target, insecure=insecure, clock=clock) as ledger:
+        if existing is not None:
+            organization_wallet(ledger, existing.organization.id)
+        result = plan_import(directory, ledger, existing, clock())
+    write_files(result.files)
+    return result, (*warnings, *result.warnings)
+
+
+def gateway_config(directory: Path) -> tuple[GatewayConfig, tuple[str, ...]]:
+    """The budgets' GatewayConfig (validated) and their warnings; ConfigError without one."""
+    desired, warnings = load_budgets(directory)
+    if desired.gateway is None:
+        raise ConfigError(
+            f"{directory} has no GatewayConfig document: add one with kind: GatewayConfig "
+            "(consumer_groups and cost_tracking)"
+        )
+    return desired.gateway, warnings

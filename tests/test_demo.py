@@ -24,7 +24,7 @@ def run_demo(root: Path) -> subprocess.CompletedProcess[str]:
         cwd=root,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
         env={k: v for k, v in os.environ.items() if k != "RECONCILER_NOW"},
         check=False,
     )

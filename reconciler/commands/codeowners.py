@@ -25,7 +25,8 @@ def codeowners(budgets_dir: Path) -> None:
     Example:
       reconciler codeowners budgets/ > .github/CODEOWNERS
     """
-    from reconciler.codeowners import owned_files, render_block
+    from reconciler.codeowners import owned_files
+    from reconciler.render.codeowners import render_block
 
     desired, warnings = workflow.load_budgets(budgets_dir)
     warn(warnings)

@@ -6,12 +6,11 @@ from pathlib import Path
 
 import click
 
-from reconciler import git, workflow
+from reconciler import workflow
 from reconciler.clock import clock_from_env
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
-from reconciler.errors import EXIT_ERROR, GitError, exit_codes_help
-from reconciler.ledger import resolve_ledger_url
+from reconciler.errors import EXIT_ERROR, exit_codes_help
 
 
 @click.command(
@@ -37,25 +36,10 @@ def import_(budgets_dir: Path, ledger_url: str | None, insecure: bool) -> None:
       git add budgets && git commit -m "Adopt the team wallets"
       reconciler plan budgets/ --detailed-exitcode    # exit 0: nothing to move
     """
-    from reconciler import importer
-
-    clock = clock_from_env()
-    existing = None
-    if importer.has_documents(budgets_dir):
-        existing, warnings = workflow.load_budgets(budgets_dir)
-        warn(warnings)
-    try:
-        repo = git.repo_root(budgets_dir) if budgets_dir.is_dir() else Path.cwd()
-    except GitError:
-        repo = Path.cwd()
-    org_ledger = existing.organization.ledger if existing else None
-    target = resolve_ledger_url(ledger_url, org_ledger, repo_root=repo)
-    with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
-        if existing is not None:
-            workflow.organization_wallet(ledger, existing.organization.id)
-        result = importer.plan_import(budgets_dir, ledger, existing, clock())
-    importer.write_files(result.files)
-    warn(result.warnings)
+    result, warnings = workflow.import_budgets(
+        budgets_dir, ledger_url, insecure=insecure, clock=clock_from_env()
+    )
+    warn(warnings)
     for new in result.files:
         click.echo(f"wrote {new.path}  ({new.summary})")
     click.echo(

@@ -208,7 +208,7 @@ def serve(
       ROUTE  allocate reclaim credit transactions wallets balance reserve settle *
       KIND   500|502|503 (no work done), 429 (Retry-After: 1),
              lose (work done, then 502), reset (work done, connection cut),
-             latency=MS
+             latency=MS, ignore-key (act as a ledger without Idempotency-Key)
       @N     only the Nth request to the route; @N+ from the Nth on; default all
       ~P     each request independently with probability P (0 < P <= 1), drawn
              from seed=S (default 0): the same seed, the same faulty run

@@ -12,15 +12,20 @@ directory and renamed over the original, so it is never left half written.
 from __future__ import annotations
 
 import os
+import re
 import tempfile
 from collections import defaultdict
 from collections.abc import Mapping as MappingABC
 from pathlib import Path
 
+import yaml
+
 from reconciler.config.nodes import Mapping, Scalar
 from reconciler.config.yamlload import compose
 from reconciler.errors import ConfigError
 from reconciler.money import decimal_str
+
+_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 
 def envelope_text(micros: int, like: str) -> str:
@@ -114,3 +119,13 @@ def group_by_file(
     for team_id, micros in envelopes.items():
         grouped[Path(locations[team_id])][team_id] = micros
     return dict(grouped)
+
+
+def yaml_scalar(text: str) -> str:
+    """``text`` as a YAML scalar that every reader takes for that same string: plain when it
+    is safe, else double-quoted (``true``, ``123``, ``1e3``, ``1:30``, spaces, controls)."""
+    if _PLAIN.fullmatch(text):
+        dumped = yaml.safe_dump(text, allow_unicode=True)
+        if not dumped.startswith(("'", '"')):
+            return text
+    return yaml.safe_dump(text, default_style='"', allow_unicode=True, width=1 << 20).strip()

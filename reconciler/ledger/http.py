@@ -197,10 +197,7 @@ class HttpLedger:
     def observe(self, team_ids: Iterable[str], period: Period) -> dict[str, TeamObservation]:
         """One wallet list, then every team's entries, read concurrently (bounded pool)."""
         wanted = list(dict.fromkeys(team_ids))
-        wallets = {w.owner_id: w for w in self.list_wallets() if w.scope is Scope.TEAM}
-        for team_id in wanted:
-            if team_id not in wallets:
-                self._confirm_absent(team_id)
+        wallets = self._team_wallets(wanted)
         present = [wallets[t] for t in wanted if t in wallets]
         with ThreadPoolExecutor(max_workers=max(1, min(self._max_workers, len(present)))) as pool:
             entries = dict(
@@ -217,14 +214,23 @@ class HttpLedger:
             for team_id in wanted
         }
 
-    def _confirm_absent(self, team_id: str) -> None:
-        """A team the wallet list does not show must have no wallet in its cascade either: a
-        list that hides an existing wallet would make its team look new and fund it again."""
-        if self.team_wallet(team_id) is not None:
+    def _team_wallets(self, wanted: list[str]) -> dict[str, Wallet]:
+        """Team wallets by owner, cross-checked: a team the list does not show must have no
+        wallet in its balance cascade either, or a list that hides a wallet would make its team
+        look new and fund it again. A wallet another run created between the two reads shows
+        in the list read once more; one that still does not is refused."""
+        wallets = {w.owner_id: w for w in self.list_wallets() if w.scope is Scope.TEAM}
+        hidden = [t for t in wanted if t not in wallets and self.team_wallet(t) is not None]
+        if not hidden:
+            return wallets
+        again = {w.owner_id: w for w in self.list_wallets() if w.scope is Scope.TEAM}
+        still = [t for t in hidden if t not in again]
+        if still:
             raise LedgerError(
-                f"the ledger at {self._base} lists no wallet for {team_id}, but its balance "
+                f"the ledger at {self._base} lists no wallet for {still[0]}, but its balance "
                 "cascade shows one: refusing to plan on answers that disagree; retry later"
             )
+        return again
 
     # ---- writes ----------------------------------------------------------------------------
 

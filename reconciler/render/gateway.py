@@ -1,24 +1,20 @@
 """Renderings of the gateway mapping: the fragment (YAML, JSON) and the drift report.
 
 The YAML fragment is written by hand, in the layout of Keeptrusts' wallet-management guide
-(two-space indent, ``- id:`` items), so it can be pasted into a gateway config as is. A value
-that a YAML 1.1 or 1.2 reader would not take for the same text (``true``, ``123``, ``1e3``,
-``1:30``, spaces) is double-quoted.
+(two-space indent, ``- id:`` items), so it can be pasted into a gateway config as is; values
+go through ``config.writer.yaml_scalar``.
 """
 
 from __future__ import annotations
 
 import json
-import re
 from typing import Any
 
-import yaml
-
+from reconciler.config.writer import yaml_scalar
 from reconciler.gateway import CHANGED, ONLY_IN_BUDGETS, Difference
 from reconciler.text import printable
 
 DIFF_FORMAT_VERSION = 1
-_PLAIN = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]*")
 
 
 def fragment_yaml(fragment: dict[str, Any]) -> str:
@@ -38,15 +34,6 @@ def fragment_yaml(fragment: dict[str, Any]) -> str:
 
 def fragment_json(fragment: dict[str, Any]) -> str:
     return json.dumps(fragment, indent=2, ensure_ascii=False) + "\n"
-
-
-def yaml_scalar(text: str) -> str:
-    """``text`` as a YAML scalar that every reader takes for that same string."""
-    if _PLAIN.fullmatch(text):
-        dumped = yaml.safe_dump(text, allow_unicode=True)
-        if not dumped.startswith(("'", '"')):
-            return text
-    return yaml.safe_dump(text, default_style='"', allow_unicode=True, width=1 << 20).strip()
 
 
 def diff_text(where: str, differences: tuple[Difference, ...], groups: int, enforce: bool) -> str:

@@ -11,6 +11,8 @@ Grammar (whitespace ignored)::
            | lose                DO the work, then answer 502: the client cannot know it happened
            | reset               DO the work, then cut the connection in the middle of the answer
            | latency=MS          sleep MS milliseconds first, then go on normally
+           | ignore-key          act as a ledger that does not honour Idempotency-Key (the
+                                 Keeptrusts API documents none): the header is not looked at
     WHEN  := N ("," N)*          only the Nth request(s) to that route (1-based)
            | N "+"               the Nth request and every one after it
                                  (no WHEN: every request)
@@ -54,7 +56,7 @@ class FaultSpecError(ValueError):
 @dataclass(frozen=True, slots=True)
 class FaultRule:
     route: str  # a name from ROUTES, or "*"
-    kind: str  # "500" | "502" | "503" | "429" | "lose" | "reset" | "latency"
+    kind: str  # "500" | "502" | "503" | "429" | "lose" | "reset" | "latency" | "ignore-key"
     latency_ms: int = 0
     nth: frozenset[int] = frozenset()  # empty and from_nth None: every request
     from_nth: int | None = None
@@ -83,10 +85,11 @@ class Fault:
     status: int | None = None  # 429/500/502/503 without the work
     lose: bool = False  # do the work, then answer 502
     reset: bool = False  # do the work, then cut the connection mid-answer
+    ignore_key: bool = False  # behave as a ledger without Idempotency-Key support
 
 
 _RULE = re.compile(
-    r"^(?P<route>[a-z*]+):(?P<kind>500|502|503|429|lose|reset|latency=(?P<ms>\d+))"
+    r"^(?P<route>[a-z*]+):(?P<kind>500|502|503|429|lose|reset|ignore-key|latency=(?P<ms>\d+))"
     r"(?:@(?P<first>\d+)(?P<plus>\+)?|~(?P<p>[0-9.]+))?$"
 )
 _SEED = re.compile(r"^seed=(?P<seed>\d{1,18})$")
@@ -119,7 +122,7 @@ def parse_spec(spec: str) -> tuple[tuple[FaultRule, ...], int]:
         if match is None:
             raise FaultSpecError(
                 f"fault spec {spec!r}: {raw!r} is not ROUTE:KIND[@N[,N..]|@N+|~P] or seed=S "
-                "(KIND: 500, 502, 503, 429, lose, reset, latency=MS)"
+                "(KIND: 500, 502, 503, 429, lose, reset, ignore-key, latency=MS)"
             )
         route = match["route"]
         if route != "*" and route not in ROUTES:
@@ -186,6 +189,7 @@ class FaultPlan:
             self._counts[route] += 1
             count = self._counts[route]
         latency = 0
+        ignore_key = False
         outcome: str | None = None
         for index, rule in enumerate(self.rules):
             draw = self._draw(index, route, count) if rule.probability is not None else 0
@@ -193,10 +197,12 @@ class FaultPlan:
                 continue
             if rule.kind == "latency":
                 latency += rule.latency_ms
+            elif rule.kind == "ignore-key":
+                ignore_key = True
             elif outcome is None:
                 outcome = rule.kind
         status = int(outcome) if outcome is not None and outcome in STATUS_KINDS else None
-        return Fault(latency, status, outcome == "lose", outcome == "reset")
+        return Fault(latency, status, outcome == "lose", outcome == "reset", ignore_key)
 
     def count(self, route: str) -> int:
         with self._lock:

@@ -143,6 +143,7 @@ class _Api:
                 actor = self.actor_for(request, write)
                 body = await _read_body(request) if write else b""
                 fault = self.faults.next_fault(route) if self.faults else Fault()
+                request.state.ignore_key = fault.ignore_key
                 if fault.latency_ms:
                     await asyncio.sleep(fault.latency_ms / 1000)
                 if fault.status is not None:
@@ -180,6 +181,8 @@ class _Api:
 
     @staticmethod
     def key(request: Request) -> str | None:
+        if getattr(request.state, "ignore_key", False):
+            return None  # the ignore-key fault: a ledger that does not honour the header
         key = request.headers.get(wire.IDEMPOTENCY_HEADER)
         if key is not None and not 0 < len(key) <= 128:
             raise _Refused(

@@ -172,13 +172,13 @@ def plan_ids(db: Path) -> dict[str, str]:
 def test_an_apply_killed_while_a_write_is_in_flight_then_rerun_moves_each_envelope_once(
     org: Org, tmp_path: Path
 ) -> None:
-    # the killed run's second allocation, and the rerun's first, sleep 2.5 s before the ledger
+    # the killed run's second allocation, and the rerun's first, sleep 3 s before the ledger
     # sees them: the rerun sends its write while the dead run's one is still in flight
-    with serve_process(org.db, now=NOW, faults="allocate:latency=2500@2,3") as url:
+    with serve_process(org.db, now=NOW, faults="allocate:latency=3000@2,3") as url:
         killed = org.start(url)
         wait_for(lambda: org.teams_moved() == 1, "the first movement in the ledger")
         wait_for(lambda: killed.said("[1/6]"), "the killed run to go on to the second")
-        time.sleep(0.8)  # it reads the team's flows again, then sends the write (it sleeps 2.5 s)
+        time.sleep(0.8)  # it reads the team's flows again, then sends the write (it sleeps 3 s)
         killed.proc.send_signal(signal.SIGKILL)
         code, _, _ = killed.finish()
         assert code == -signal.SIGKILL

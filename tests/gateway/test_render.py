@@ -5,11 +5,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import yaml
 
 from reconciler.config.gateway_file import load_gateway_file
-from reconciler.render.gateway import yaml_scalar
 from tests.gateway.conftest import run
 from tests.support.budgets import gateway_doc, team_doc, write_budgets
 
@@ -62,17 +60,6 @@ def test_no_consumer_groups_and_enforcement_off_are_written_out(tmp_path: Path) 
     assert "no consumer group maps to this team" in err  # validation warnings go to stderr
 
 
-@pytest.mark.parametrize("text", ["true", "yes", "null", "123", "1e3", "1:30", "0x1F", "a b"])
-def test_ids_any_yaml_reader_would_misread_are_quoted(text: str) -> None:
-    written = yaml_scalar(text)
-    assert written.startswith('"')
-    assert yaml.safe_load(f"key: {written}") == {"key": text}
-
-
-def test_plain_ids_stay_plain() -> None:
-    assert yaml_scalar("team_data-platform.eu") == "team_data-platform.eu"
-
-
 def test_a_budgets_directory_without_a_gateway_config_is_an_error(tmp_path: Path) -> None:
     root = write_budgets(tmp_path / "b", teams=[team_doc("team_a")], gateway=None)
     code, out, err = run("gateway", "render", str(root))
@@ -91,3 +78,10 @@ def test_invalid_budgets_are_refused_before_rendering(budgets: Path) -> None:
     code, out, err = run("gateway", "render", str(budgets))
     assert (code, out) == (1, "")
     assert "'team_suport' names no declared Team" in err
+
+
+def test_the_gateway_group_lists_render_and_diff() -> None:
+    code, out, _ = run("gateway", "--help")
+    assert code == 0
+    listed = [line.split()[0] for line in out.split("Commands:")[1].strip().splitlines()]
+    assert listed == ["diff", "render"]

@@ -52,9 +52,12 @@ ENTRY = {
 @contextmanager
 def hostile(kind: str) -> Iterator[tuple[str, list[str]]]:
     writes: list[str] = []
+    lists: list[int] = []
 
     async def wallets(request: Request) -> Response:
-        listed = [ORG] if kind == "hides-a-team" else [ORG, TEAM]
+        lists.append(1)
+        hides = kind == "hides-a-team" or (kind == "created-meanwhile" and len(lists) == 1)
+        listed = [ORG] if hides else [ORG, TEAM]
         if kind == "malformed-json":
             return Response(b'{"wallets": [', media_type="application/json")
         if kind == "over-precise":
@@ -125,3 +128,14 @@ def test_a_hostile_ledger_answer_is_refused_in_one_line_and_nothing_is_written(
             assert EXPECTED[kind] in line
     assert writes == []
     record("hostile ledger answers refused without a write")
+
+
+def test_a_wallet_another_run_created_between_two_reads_is_not_mistaken_for_a_hidden_one(
+    repo: Path,
+) -> None:
+    """The first wallet list misses team_eng (another apply created it a moment later), the
+    cascade shows it: the list read once more shows it too, so the plan goes on."""
+    with hostile("created-meanwhile") as (url, writes):
+        result = CliRunner().invoke(cli, ["plan", "budgets", "--ledger", url])
+    assert result.exit_code == 0, result.output
+    assert writes == []
