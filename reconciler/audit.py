@@ -3,7 +3,8 @@
 ``classify`` takes the team side of each allocation pair (``allocation_in`` = allocate,
 ``allocation_out`` = reclaim), the branch's commit facts (``history.CommitLog``) and when each
 team came under management (``git.managed_since``), and returns one ``Movement`` per entry plus
-the ``Finding`` list. Notes are read with ``notes.parse_note`` only.
+the ``Finding`` list. Which class a flow is in is the planner's own rule
+(``planning.drift.flow_kind``); notes are read with ``notes.parse_note`` only.
 
 Classes: ``reconciler`` (a note that parses), ``adopted`` (no note, before the team came under
 management: counted, never a finding), ``out_of_band`` (no note, after).
@@ -13,7 +14,7 @@ Findings: ``out_of_band``, ``unknown_commit`` (the note's commit is not in the r
 reconciler note but does not parse), ``unapplied`` (a branch commit changed an envelope and no
 reconciler movement on that team names it or a later branch commit), ``dirty`` (applied from an
 uncommitted tree), ``override`` (applied past a guard; the reason is in the message).
-``mismatch`` is computed where budgets at a revision are known (see ``mismatches``).
+``mismatch`` (an apply that left a team off its commit's envelope) is ``reconciler.mismatch``.
 """
 
 from __future__ import annotations
@@ -24,8 +25,8 @@ from datetime import datetime
 
 from reconciler import money, notes
 from reconciler.history import CommitFacts, CommitLog, EnvelopeChange
-from reconciler.ledger.base import EntryType, Ledger, Scope, Transaction
-from reconciler.planning.drift import adopted_before
+from reconciler.ledger.base import EntryType, Ledger, Scope, Transaction, Wallet
+from reconciler.planning.drift import DRIFT, OURS, flow_kind
 
 FORMAT_VERSION = 1
 ACTIONS = {EntryType.ALLOCATION_IN: "allocate", EntryType.ALLOCATION_OUT: "reclaim"}
@@ -161,9 +162,10 @@ def classify_entry(
     entry: Transaction, team_id: str, log: CommitLog, managed: datetime | None
 ) -> tuple[Movement, list[Finding]]:
     """One team-side allocation entry as a movement and its findings."""
-    if notes.is_ours(entry.note):
+    kind = flow_kind(entry, managed)  # the planner's rule (planning.drift)
+    if kind == OURS:
         return _traced(entry, team_id, log)
-    adopted = managed is None or entry.created_at < adopted_before(managed)
+    adopted = kind != DRIFT
     move = _movement(entry, team_id, "adopted" if adopted else "out_of_band")
     what = f"{move.action} of {money.format_usd(move.amount)}"
     found: list[Finding] = []
@@ -206,18 +208,24 @@ def classify(
     return movements, findings
 
 
-def team_entries(
-    ledger: Ledger, *, since: datetime | None = None, until: datetime | None = None
-) -> list[tuple[str, Transaction]]:
-    """(team id, entry) for every allocate/reclaim on a team wallet, ledger order per wallet."""
-    pairs: list[tuple[str, Transaction]] = []
+def wallet_entries(ledger: Ledger) -> dict[str, tuple[Wallet, list[Transaction]]]:
+    """Every team wallet with all its entries, oldest first (one read per wallet)."""
     wallets = sorted(
         (w for w in ledger.list_wallets() if w.scope is Scope.TEAM), key=lambda w: w.owner_id
     )
-    for wallet in wallets:
-        for entry in ledger.transactions(wallet.id, since=since, until=until):
-            if entry.type in ACTIONS:
-                pairs.append((wallet.owner_id, entry))
+    return {w.owner_id: (w, list(ledger.transactions(w.id))) for w in wallets}
+
+
+def team_entries(
+    wallets: Mapping[str, tuple[Wallet, Sequence[Transaction]]],
+) -> list[tuple[str, Transaction]]:
+    """(team id, entry) for every allocate/reclaim on a team wallet, oldest first."""
+    pairs = [
+        (team_id, entry)
+        for team_id, (_wallet, entries) in wallets.items()
+        for entry in entries
+        if entry.type in ACTIONS
+    ]
     pairs.sort(key=lambda pair: pair[1].created_at)
     return pairs
 

@@ -27,6 +27,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 
 MIN_ELAPSED_DAYS = Decimal(2)
 MIN_SMOOTHING_DAYS = 21
+MAX_HORIZON_DAYS = 400  # ``period: none`` ends in 9999: nothing to project to
 ALPHA = Decimal("0.3")
 _DAY = Decimal(86_400)
 
@@ -99,6 +100,10 @@ def forecast(
 ) -> Forecast:
     """The forecast for a period [start, end) at ``now`` (see the module docstring)."""
     now = min(max(now, start), end)
+    if end - now > timedelta(days=MAX_HORIZON_DAYS):
+        return Forecast(
+            "insufficient history", None, None, None, "the period has no end to project to"
+        )
     elapsed = days_between(start, now)
     if elapsed < MIN_ELAPSED_DAYS:
         return Forecast(

@@ -35,15 +35,17 @@ from pathlib import Path
 
 from reconciler import git, money, notes
 from reconciler.clock import parse_utc
+from reconciler.config.build import build_organization, build_team
+from reconciler.config.checks import Classified
+from reconciler.config.nodes import Document, Scalar, scalar_str
 from reconciler.config.nodes import Mapping as YamlMapping
-from reconciler.config.nodes import Scalar, scalar_str
 from reconciler.config.yamlload import compose
 from reconciler.errors import (
     ConfigError,
     GitError,
 )
 from reconciler.ledger.base import Ledger, Observed
-from reconciler.model import DesiredState, GatewayConfig
+from reconciler.model import DesiredState, GatewayConfig, Team
 from reconciler.planning.types import RoutingChange
 
 # ---------------------------------------------------------------------------------------------
@@ -168,9 +170,8 @@ class EnvelopeChange:
     new: int | None
 
 
-def _teams_in(text: str, file: str) -> dict[str, int | None]:
-    """Team id -> envelope (micros; None if unreadable) for each Team document in ``text``."""
-    documents, _problems = compose(text, file)
+def _teams_in(documents: tuple[Document, ...]) -> dict[str, int | None]:
+    """Team id -> envelope (micros; None if unreadable) for each Team document of a file."""
     found: dict[str, int | None] = {}
     for doc in documents:
         root = doc.root
@@ -239,8 +240,11 @@ def _raw_changes(root: Path, tip: str, rel: str) -> _Raw:
     return commits
 
 
-def envelope_history(budgets_dir: Path, branch: str = "HEAD") -> dict[str, list[EnvelopeChange]]:
-    """Each team's envelope changes along ``branch``'s first parents, oldest first."""
+def _first_parent_states(
+    budgets_dir: Path, branch: str
+) -> Iterator[tuple[str, datetime, dict[str, tuple[Document, ...]]]]:
+    """(commit, date, file -> YAML documents) after each first-parent commit touching the
+    budgets: one ``git log --raw`` and one ``cat-file --batch``; each blob composed once."""
     git.check_full_history(budgets_dir)
     root = git.repo_root(budgets_dir)
     rel = budgets_dir.resolve().relative_to(root).as_posix() or "."
@@ -248,18 +252,30 @@ def envelope_history(budgets_dir: Path, branch: str = "HEAD") -> dict[str, list[
     raw = _raw_changes(root, tip, rel)
     zero = "0" * 40
     texts = _read_blobs(root, {b for _c, _d, files in raw for _p, b in files if b != zero})
-    per_file: dict[str, dict[str, int | None]] = {}
-    current: dict[str, int | None] = {}
-    history: dict[str, list[EnvelopeChange]] = {}
+    composed: dict[str, tuple[Document, ...]] = {}
+    per_file: dict[str, tuple[Document, ...]] = {}
     for sha, date, files in raw:
         for name, blob in files:
             if blob == zero or blob not in texts:
                 per_file.pop(name, None)
-            else:
-                per_file[name] = _teams_in(texts[blob], name)
+                continue
+            if blob not in composed:
+                composed[blob] = compose(texts[blob], name)[0]
+            per_file[name] = composed[blob]
+        yield sha, date, per_file
+
+
+def envelope_history(budgets_dir: Path, branch: str = "HEAD") -> dict[str, list[EnvelopeChange]]:
+    """Each team's envelope changes along ``branch``'s first parents, oldest first."""
+    current: dict[str, int | None] = {}
+    history: dict[str, list[EnvelopeChange]] = {}
+    read: dict[int, dict[str, int | None]] = {}  # per composed blob (shared across commits)
+    for sha, date, per_file in _first_parent_states(budgets_dir, branch):
         now: dict[str, int | None] = {}
-        for teams in per_file.values():
-            now.update(teams)
+        for documents in per_file.values():
+            if id(documents) not in read:
+                read[id(documents)] = _teams_in(documents)
+            now.update(read[id(documents)])
         for team_id in sorted(set(now) | set(current)):
             before, after = current.get(team_id), now.get(team_id)
             if (team_id in current) != (team_id in now) or before != after:
@@ -267,6 +283,51 @@ def envelope_history(budgets_dir: Path, branch: str = "HEAD") -> dict[str, list[
                 history.setdefault(team_id, []).append(change)
         current = now
     return history
+
+
+def budgets_along(
+    budgets_dir: Path, branch: str, commits: Iterable[str]
+) -> dict[str, DesiredState | None]:
+    """The budgets as built at each of ``commits`` that is a first-parent commit of ``branch``
+    touching the budgets (None where they do not build); read from the same single pass as
+    ``envelope_history``, never a checkout per commit. Not validated: for reading the past."""
+    wanted = set(commits)
+    found: dict[str, DesiredState | None] = {}
+    built: dict[tuple[int, int], Team] = {}  # (Team document, Organization document) -> Team
+    for sha, _date, per_file in _first_parent_states(budgets_dir, branch):
+        if sha in wanted:
+            found[sha] = _build(budgets_dir, per_file, built)
+    return found
+
+
+def _build(
+    budgets_dir: Path,
+    per_file: Mapping[str, tuple[Document, ...]],
+    built: dict[tuple[int, int], Team],
+) -> DesiredState | None:
+    """``config.build`` of the Organization and Team documents; a Team built from the same
+    document under the same Organization document is reused (unchanged files, later commits)."""
+    items = [
+        Classified(doc, kind, "", True)
+        for documents in per_file.values()
+        for doc in documents
+        if isinstance(doc.root, YamlMapping)
+        and (kind := scalar_str(doc.root.get("kind")) or "") in ("Organization", "Team")
+    ]
+    try:
+        (org_item,) = [item for item in items if item.kind == "Organization"]
+        org = build_organization(org_item)
+        teams = []
+        for item in items:
+            if item.kind == "Team":
+                key = (id(item.doc), id(org_item.doc))
+                if key not in built:
+                    built[key] = build_team(item, org)
+                teams.append(built[key])
+    except (ValueError, KeyError, TypeError, ArithmeticError):
+        return None
+    teams.sort(key=lambda t: t.id)
+    return DesiredState(root=budgets_dir, organization=org, teams=tuple(teams), gateway=None)
 
 
 def last_applied_commit(ledger: Ledger, observed: Observed) -> str | None:

@@ -20,6 +20,7 @@ movement, and a write a killed or concurrent run still has in flight is answered
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass
@@ -113,6 +114,7 @@ def format_note(note: Note) -> str:
     return f'{head} override="{_quote(check_override_reason(note.override))}"'
 
 
+@functools.lru_cache(maxsize=1 << 16)  # a note is read many times (audit, planner); Note is frozen
 def parse_note(text: str | None) -> Note | None:
     """The parsed note, or None when ``text`` is not a reconciler note."""
     if not text:

@@ -22,11 +22,19 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
+from reconciler.errors import UsageError
 from reconciler.forecast import Forecast, forecast
-from reconciler.ledger.base import CostTicket, EntryType, Ledger, Scope, Transaction, Wallet
+from reconciler.ledger.base import (
+    CostTicket,
+    EntryType,
+    Ledger,
+    Scope,
+    Transaction,
+    Wallet,
+    status_of,
+)
 from reconciler.model import DesiredState
-from reconciler.periods import Period
-from reconciler.sandbox.rows import status_of
+from reconciler.periods import Period, PeriodKind, period_at, period_from_id
 
 HISTORY_DAYS = 56  # settlements before the period feed the smoothed forecast (8 weeks)
 BY = ("team", "consumer-group", "user")
@@ -75,6 +83,24 @@ class Usage:
     unattributed_spent: int
     org_available: int
     unattributed_cost_tickets: int | None
+
+
+def period_for(kind_text: str, period_id: str | None, now: datetime) -> Period:
+    """The current period, or ``period_id``: of the budgets' kind and not in the future."""
+    kind = PeriodKind(kind_text)
+    current = period_at(kind, now)
+    if period_id is None:
+        return current
+    try:
+        period = period_from_id(kind, period_id)
+    except ValueError as exc:
+        raise UsageError(f"--period: {exc}: the budgets' periods are {kind.value}") from exc
+    if period.start > now:
+        raise UsageError(
+            f"--period {period_id} has not started yet (the current period is {current.id}): "
+            "pass the current period or an earlier one"
+        )
+    return period
 
 
 def attribute(entry: Transaction, mapping: dict[str, str]) -> str | None:

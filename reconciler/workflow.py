@@ -16,10 +16,10 @@ import os
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
-from reconciler import git, history, notes
+from reconciler import git, history, notes, usage
 from reconciler.clock import Clock
 from reconciler.errors import (
     ConfigError,
@@ -38,9 +38,9 @@ from reconciler.importer import ImportPlan, has_documents, plan_import, write_fi
 from reconciler.ledger import LedgerTarget, open_http, resolve_ledger_url, scheme_of, sqlite_path
 from reconciler.ledger.base import Ledger, Observed, Scope, Wallet
 from reconciler.model import DesiredState, GatewayConfig, Mode
-from reconciler.periods import Period, period_at
+from reconciler.periods import Period, PeriodKind, period_at
 from reconciler.planning import planner
-from reconciler.planning.types import Change, Plan, describe
+from reconciler.planning.types import Change, Exhaustion, Plan, describe
 from reconciler.render import apply as render_apply
 from reconciler.whatif import Report, compare
 from reconciler.whatif_history import periods_to_replay, read_history, replayable
@@ -93,6 +93,15 @@ def locate(directory: Path, *, require_commit: bool = True) -> Budgets:
         commit=commit,
         dirty=tuple(git.dirty_paths(directory)),
     )
+
+
+def budgets_root(budgets_dir: Path) -> Path:
+    """Where a relative ``sqlite:///`` ledger path starts for commands that need no history
+    (usage, suggest): the git repository's root, or the budgets directory's parent outside git."""
+    try:
+        return git.repo_root(budgets_dir)
+    except GitError:
+        return budgets_dir.resolve().parent
 
 
 def ledger_target(
@@ -163,9 +172,35 @@ def make_plan(
         with_routing=with_routing,
     )
     result = planner.plan(
-        desired, observed, facts, now=now, override_reason=override_reason, ledger_url=ledger_url
+        desired,
+        observed,
+        facts,
+        now=now,
+        override_reason=override_reason,
+        ledger_url=ledger_url,
+        exhaustion=exhaustion(desired, ledger, period, now),
     )
     return result, warnings
+
+
+def exhaustion(
+    desired: DesiredState, ledger: Ledger, period: Period, now: datetime
+) -> tuple[Exhaustion, ...]:
+    """Teams whose envelope the forecast (usage, from settlements) sees running out before the
+    period ends; none for ``period: none`` (no end to run out before)."""
+    if period.kind is PeriodKind.NONE:
+        return ()
+    last_day = (period.end - timedelta(days=1)).date()
+    found = []
+    for row in usage.compute(desired, ledger, period, now).teams:
+        runs_out = row.forecast.exhaustion
+        if runs_out is None or runs_out > last_day or row.envelope <= 0:
+            continue
+        projected = row.forecast.projected_spend or row.spent
+        found.append(
+            Exhaustion(row.team_id, runs_out, (last_day - runs_out).days, projected, row.envelope)
+        )
+    return tuple(found)
 
 
 def write_plan(path: Path, text: str) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 import click
 
 from reconciler import audit as auditing
-from reconciler import git, history, notes, text, workflow
+from reconciler import git, history, mismatch, notes, text, workflow
 from reconciler.clock import clock_from_env
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_CHANGES, EXIT_OK, UsageError, exit_codes_help
@@ -60,7 +60,8 @@ def run_audit(budgets_dir: Path, ledger_url: str | None, insecure: bool, branch:
     target = workflow.ledger_target(ledger_url, budgets.desired, budgets.repo)
     with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
         workflow.organization_wallet(ledger, budgets.desired.organization.id)
-        entries = auditing.team_entries(ledger)
+        wallets = auditing.wallet_entries(ledger)
+    entries = auditing.team_entries(wallets)
     commits = [n.commit for _t, e in entries if (n := notes.parse_note(e.note)) is not None]
     log = history.commit_log(budgets.directory, branch, extra=commits)
     teams = {t.id for t in budgets.desired.teams} | {team_id for team_id, _e in entries}
@@ -68,6 +69,7 @@ def run_audit(budgets_dir: Path, ledger_url: str | None, insecure: bool, branch:
     moves, findings = auditing.classify(entries, log, managed)
     changes = history.envelope_history(budgets.directory, branch)
     findings += auditing.unapplied(changes, moves, log)
+    findings += mismatch.mismatches(budgets.directory, moves, wallets, managed, branch)
     return AuditRun(moves, findings, teams | set(changes), log, changes)
 
 

@@ -13,7 +13,6 @@ from reconciler import workflow
 from reconciler.clock import clock_from_env
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
-from reconciler.commands.usage import _repo_root
 from reconciler.config.writer import group_by_file, write_envelopes
 from reconciler.errors import UsageError
 from reconciler.ledger.base import Ledger
@@ -87,7 +86,7 @@ def suggest_command(
     clock = clock_from_env()
     desired, warnings = workflow.load_budgets(budgets_dir)
     warn(warnings)
-    target = workflow.ledger_target(ledger_url, desired, _repo_root(budgets_dir))
+    target = workflow.ledger_target(ledger_url, desired, workflow.budgets_root(budgets_dir))
     with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
         workflow.organization_wallet(ledger, desired.organization.id)
         now = clock()

@@ -2,39 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import click
 
-from reconciler import git, workflow
+from reconciler import workflow
 from reconciler.clock import clock_from_env
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
-from reconciler.errors import GitError, UsageError
-from reconciler.periods import Period, period_at, period_from_id
 from reconciler.render.usage import FORMATS, render_usage
-from reconciler.usage import BY, compute
-
-
-def chosen_period(kind_text: str, period_id: str | None, now: datetime) -> Period:
-    """The current period, or ``period_id``: of the budgets' kind and not in the future."""
-    from reconciler.periods import PeriodKind
-
-    kind = PeriodKind(kind_text)
-    current = period_at(kind, now)
-    if period_id is None:
-        return current
-    try:
-        period = period_from_id(kind, period_id)
-    except ValueError as exc:
-        raise UsageError(f"--period: {exc}: the budgets' periods are {kind.value}") from exc
-    if period.start > now:
-        raise UsageError(
-            f"--period {period_id} has not started yet (the current period is {current.id}): "
-            "pass the current period or an earlier one"
-        )
-    return period
+from reconciler.usage import BY, compute, period_for
 
 
 @click.command()
@@ -78,8 +55,8 @@ def usage(
     now = clock()
     desired, warnings = workflow.load_budgets(budgets_dir)
     warn(warnings)
-    period = chosen_period(desired.organization.period.value, period_id, now)
-    target = workflow.ledger_target(ledger_url, desired, _repo_root(budgets_dir))
+    period = period_for(desired.organization.period.value, period_id, now)
+    target = workflow.ledger_target(ledger_url, desired, workflow.budgets_root(budgets_dir))
     with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
         workflow.organization_wallet(ledger, desired.organization.id)
         result = compute(desired, ledger, period, now, by=by)
@@ -92,9 +69,5 @@ def usage(
 
 
 def _repo_root(budgets_dir: Path) -> Path:
-    """Where a relative ``sqlite:///`` ledger path starts: the git repository's root, or the
-    budgets directory's parent outside git (usage needs no history)."""
-    try:
-        return git.repo_root(budgets_dir)
-    except GitError:
-        return budgets_dir.resolve().parent
+    """Kept for callers outside this module; the rule lives in ``workflow.budgets_root``."""
+    return workflow.budgets_root(budgets_dir)

@@ -55,6 +55,18 @@ class WalletStatus(enum.StrEnum):
     DEPLETED = "Depleted"
 
 
+LOW_PERCENT = 10
+
+
+def status_of(available: int, funding: int) -> WalletStatus:
+    """The console's status: Depleted when available <= 0, Low under 10% of the funding."""
+    if available <= 0:
+        return WalletStatus.DEPLETED
+    if available * 100 < funding * LOW_PERCENT:
+        return WalletStatus.LOW
+    return WalletStatus.HEALTHY
+
+
 @dataclass(frozen=True, slots=True)
 class Wallet:
     id: str

@@ -213,6 +213,17 @@ def transaction_json(entry: Transaction) -> dict[str, object]:
         "owner_id": entry.owner_id,
         "request_id": entry.request_id,
         "actor": entry.actor,
+        # Gateway holds only (the request's attribution; x-inferred), so usage over HTTP
+        # attributes spend as the embedded ledger does.
+        **{
+            key: value
+            for key, value in (
+                ("user_id", entry.user_id),
+                ("team_id", entry.team_id),
+                ("consumer_group", entry.consumer_group),
+            )
+            if value is not None
+        },
     }
 
 
@@ -295,6 +306,9 @@ def parse_transaction(data: JSONValue) -> Transaction:
             owner_id=data.get("owner_id"),
             request_id=data.get("request_id"),
             actor=data.get("actor"),
+            user_id=data.get("user_id"),
+            team_id=data.get("team_id"),
+            consumer_group=data.get("consumer_group"),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as exc:
         raise WireError(f"unexpected transaction object: {exc}") from exc

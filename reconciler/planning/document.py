@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from datetime import date
 from decimal import Decimal
 from functools import cache
 from importlib import resources
@@ -28,6 +29,7 @@ from reconciler.planning.types import (
     Change,
     Deficit,
     DriftItem,
+    Exhaustion,
     OrgSummary,
     Plan,
     RoutingChange,
@@ -115,6 +117,23 @@ def to_document(plan: Plan) -> Document:
             for f in plan.fingerprints
         ],
         "warnings": list(plan.warnings),
+        # Only when there is a forecast to show, so plans without spend keep their form.
+        **(
+            {
+                "exhaustion": [
+                    {
+                        "team_id": e.team_id,
+                        "runs_out": e.runs_out.isoformat(),
+                        "days_early": e.days_early,
+                        "projected_spend": amount(e.projected_spend),
+                        "envelope": amount(e.envelope),
+                    }
+                    for e in plan.exhaustion
+                ]
+            }
+            if plan.exhaustion
+            else {}
+        ),
     }
 
 
@@ -261,4 +280,14 @@ def _from_document(doc: Document, source: str) -> Plan:
         ledger=doc["ledger"],
         warnings=tuple(doc["warnings"]),
         format_version=doc["format_version"],
+        exhaustion=tuple(
+            Exhaustion(
+                e["team_id"],
+                date.fromisoformat(e["runs_out"]),
+                e["days_early"],
+                _m(e["projected_spend"]),
+                _m(e["envelope"]),
+            )
+            for e in doc.get("exhaustion", [])
+        ),
     )

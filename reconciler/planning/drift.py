@@ -65,13 +65,25 @@ def adopted_before(managed_since: datetime) -> datetime:
     return managed_since.replace(microsecond=0) + timedelta(seconds=1)
 
 
+OURS, ADOPTED, DRIFT = "ours", "adopted", "drift"
+
+
+def flow_kind(flow: Transaction, managed_since: datetime | None) -> str:
+    """``OURS`` (a reconciler note), ``ADOPTED`` (before the team came under management, or no
+    Team document ever: ``managed_since`` None) or ``DRIFT``: the one rule, for plan and audit."""
+    if notes.is_ours(flow.note):
+        return OURS
+    if managed_since is None or flow.created_at < adopted_before(managed_since):
+        return ADOPTED
+    return DRIFT
+
+
 def classify(team: Team, obs: TeamObservation, since: datetime) -> Flows:
     base, base_count = 0, 0
     counted: list[Transaction] = []
     left: list[Transaction] = []
-    cutoff = adopted_before(since)
     for flow in obs.flows:
-        if notes.is_ours(flow.note) or flow.created_at < cutoff:
+        if flow_kind(flow, since) != DRIFT:
             base += flow.amount
             base_count += 1
         elif team.drift is DriftPolicy.CORRECT:

@@ -24,6 +24,7 @@ from reconciler.planning.types import (
     GUARD_OVERRIDDEN,
     Action,
     Change,
+    Exhaustion,
     OrgSummary,
     Plan,
     TeamFingerprint,
@@ -41,6 +42,7 @@ def plan(
     now: datetime,
     override_reason: str | None = None,
     ledger_url: str | None = None,
+    exhaustion: tuple[Exhaustion, ...] = (),
 ) -> Plan:
     """The plan that brings the ledger to ``desired`` in the period containing ``now``.
 
@@ -82,6 +84,7 @@ def plan(
         override_reason=override_reason,
         ledger=ledger_url,
         warnings=tuple(warnings),
+        exhaustion=exhaustion,
     )
     return replace(unnamed, plan_id=plandoc.content_id(unnamed))
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from reconciler import money
 from reconciler.periods import Period
@@ -38,6 +38,25 @@ class Change:
     # inflow left in place under ``drift: warn`` (DESIGN §4.4). Derived afresh from the ledger
     # by every plan, so it is not part of the plan document.
     drift_kept: int = 0
+
+
+@dataclass(frozen=True, slots=True)
+class Exhaustion:
+    """A team whose envelope is projected to run out before the period ends (a forecast from
+    settlements, made outside the planner and passed in; it moves no money)."""
+
+    team_id: str
+    runs_out: date  # UTC date the projected spend reaches the envelope
+    days_early: int  # days between that date and the period's last day
+    projected_spend: int  # micros over the whole period
+    envelope: int
+
+    @property
+    def early(self) -> str:
+        return f"{self.days_early} day{'' if self.days_early == 1 else 's'} early"
+
+    def sentence(self) -> str:
+        return f"{self.team_id} runs out on {self.runs_out.isoformat()}, {self.early}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,6 +155,7 @@ class Plan:
     override_reason: str | None = None
     ledger: str | None = None  # the ledger URL the plan was made against (never a token)
     warnings: tuple[str, ...] = field(default=())
+    exhaustion: tuple[Exhaustion, ...] = ()  # teams projected to run out before the period ends
     format_version: int = PLAN_FORMAT_VERSION
 
     @property

@@ -10,16 +10,18 @@ from typing import Any
 from reconciler import money
 from reconciler.executor import ApplyResult, StepResult, StepStatus
 from reconciler.planning.types import Action, describe
+from reconciler.text import printable
 
 
 def step_line(step: StepResult) -> str:
-    """One line per step for logs: status, movement, and what happened."""
+    """One line per step for logs: status, movement, and what happened (the ledger's words,
+    through ``text.printable``: a ledger error message cannot forge a log line)."""
     text = f"{step.status.value:<13} {describe(step.change)}"
     if step.transaction_id:
         text += f" ({step.transaction_id})"
     if step.detail:
         text += f": {step.detail}"
-    return text
+    return printable(text)
 
 
 def summary(result: ApplyResult) -> str:

@@ -1,8 +1,10 @@
 """Renderings of an audit: ``table`` (terminal), ``json``, ``csv`` and ``markdown`` (a report).
 
 Amounts are decimal strings in JSON and CSV (never a float). Ledger notes, actors and commit
-subjects are untrusted text: table and markdown show them through ``_shown`` (control, bidi and
-zero-width characters escaped); JSON and CSV carry them exactly, as their formats quote them.
+subjects are untrusted text: tables show them through ``text.printable`` (control, bidi and
+zero-width characters escaped) and markdown through ``plan_markdown.escape`` (the same, plus no
+markup); JSON and CSV carry them exactly, as their formats quote them. Tables are
+``terminal.table`` (the one table renderer).
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from collections.abc import Callable, Sequence
 
 from reconciler import money, text
 from reconciler.audit import FORMAT_VERSION, BlameEntry, Finding, Movement
-from reconciler.clock import iso_utc
+from reconciler.clock import iso_utc, table_time
 from reconciler.planning.types import DriftItem
+from reconciler.render.plan_markdown import escape
+from reconciler.render.terminal import render_table as grid
 
 FORMATS = ("table", "json", "csv", "markdown")
 FIELDS = (
@@ -41,12 +45,11 @@ FIELDS = (
 
 
 def _shown(value: str | None) -> str:
-    """Untrusted text made safe to print (the one place table/markdown escape it)."""
     return text.printable(value)
 
 
 def stamp(move: Movement) -> str:
-    return iso_utc(move.created_at)
+    return iso_utc(move.created_at)  # documents (JSON, CSV); tables use clock.table_time
 
 
 def movement_record(move: Movement) -> dict[str, object]:
@@ -117,7 +120,7 @@ def render_table(moves: Sequence[Movement], findings: Sequence[Finding]) -> str:
     head = ("TIME", "TEAM", "ACTION", "AMOUNT", "CLASS", "COMMIT", "ACTOR")
     rows = [
         (
-            stamp(m),
+            table_time(m.created_at),
             _shown(m.team_id),
             m.action,
             money.format_usd(m.amount),
@@ -127,19 +130,14 @@ def render_table(moves: Sequence[Movement], findings: Sequence[Finding]) -> str:
         )
         for m in moves
     ]
-    widths = [max(len(r[i]) for r in [head, *rows]) for i in range(len(head))]
-    lines = [
-        "  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip()
-        for r in [head, *rows]
-    ]
-    lines.append("")
+    lines = [grid(head, rows, right=("AMOUNT",)).rstrip("\n"), ""]
     lines.append(f"{len(moves)} movements, {len(findings)} findings")
     lines.extend(f"  {f.kind}: {_shown(f.team_id)}: {_shown(f.message)}" for f in findings)
     return "\n".join(lines) + "\n"
 
 
 def _md(value: str | None) -> str:
-    return _shown(value).replace("|", "\\|")
+    return escape(value) or "-"
 
 
 def render_markdown(moves: Sequence[Movement], findings: Sequence[Finding]) -> str:
@@ -208,7 +206,7 @@ def render_blame_json(team_id: str, entries: Sequence[BlameEntry]) -> str:
 def _blame_line(move: Movement) -> str:
     sign = "+" if move.action == "allocate" else "-"
     return (
-        f"{stamp(move)}  {move.action:<8} {sign}{money.format_usd(move.amount)}"
+        f"{table_time(move.created_at)}  {move.action:<8} {sign}{money.format_usd(move.amount)}"
         f"  {_shown(move.actor or '-')}"
     )
 
@@ -263,7 +261,7 @@ def render_drift(period_id: str, items: Sequence[DriftItem], fmt: str) -> str:
             "| --- | --- | ---: | --- | --- | --- | --- |",
         ]
         lines += [
-            f"| {_drift_record(i)['created_at']} | {_md(i.team_id)} "
+            f"| {table_time(i.created_at)} | {_md(i.team_id)} "
             f"| {money.format_usd(i.amount, sign=True)} | {_md(i.actor or '-')} "
             f"| {_md(i.note or '-')} | {i.policy} | {i.label} |"
             for i in items
@@ -271,11 +269,17 @@ def render_drift(period_id: str, items: Sequence[DriftItem], fmt: str) -> str:
         return "\n".join(lines) + "\n"
     if not items:
         return f"No out-of-band flow on a managed team in {period_id}.\n"
-    lines = [f"Out-of-band flows in {period_id}:"]
-    lines += [
-        f"  {_drift_record(i)['created_at']}  {_shown(i.team_id)}  "
-        f"{money.format_usd(i.amount, sign=True)}  by {_shown(i.actor or 'unknown')}  "
-        f"note {_shown(i.note or '-')!s}  drift: {i.policy} -> {i.label}"
+    head = ("TIME", "TEAM", "AMOUNT", "ACTOR", "NOTE", "DRIFT", "EFFECT")
+    rows = [
+        (
+            table_time(i.created_at),
+            _shown(i.team_id),
+            money.format_usd(i.amount, sign=True),
+            _shown(i.actor or "-"),
+            _shown(i.note or "-"),
+            i.policy,
+            i.label,
+        )
         for i in items
     ]
-    return "\n".join(lines) + "\n"
+    return f"Out-of-band flows in {period_id}:\n" + grid(head, rows, right=("AMOUNT",))

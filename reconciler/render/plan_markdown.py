@@ -60,6 +60,7 @@ def _longest_list(plan: Plan) -> int:
         len(plan.unmanaged),
         len(plan.routing),
         len(plan.warnings),
+        len(plan.exhaustion),
     )
 
 
@@ -103,6 +104,19 @@ def _render(plan: Plan, limit: int) -> str:
         ]
     else:
         out += ["", NO_CHANGES]
+    if plan.exhaustion:
+        out += [
+            "",
+            "> [!NOTE]",
+            "> **Forecast**: envelopes projected to run out before the period ends "
+            "(from settlements; moves no money).",
+            ">",
+        ]
+        out += [
+            f"> - {escape(e.sentence())} (projected {format_usd(e.projected_spend)} of "
+            f"{format_usd(e.envelope)})"
+            for e in plan.exhaustion[:limit]
+        ]
     if plan.deficits:
         out += [
             "",

@@ -109,6 +109,18 @@ def _changes(plan: Plan, style: Style) -> list[str]:
 def _sections(plan: Plan) -> list[tuple[str, list[list[str]]]]:
     return [
         (
+            "Forecast (envelopes projected to run out before the period ends; moves no money):",
+            [
+                [
+                    printable(e.team_id),
+                    f"runs out on {e.runs_out.isoformat()}",
+                    e.early,
+                    f"projected {format_usd(e.projected_spend)} of {format_usd(e.envelope)}",
+                ]
+                for e in plan.exhaustion
+            ],
+        ),
+        (
             "Deficits (wanted back, cannot be reclaimed; not an error):",
             [
                 [printable(d.team_id), format_usd(d.amount), printable(d.reason)]

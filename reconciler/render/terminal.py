@@ -5,8 +5,8 @@
   wide characters line up), two spaces between columns, no wrapping, no trailing spaces;
 - ``Style``: wraps text in ANSI codes when colour is on, and leaves it alone otherwise.
 
-Text that comes from budgets or the ledger is made printable with ``reconciler.text.clean``
-before it reaches a table.
+Text that comes from budgets or the ledger is made printable with ``reconciler.text.printable``
+(the one rule for every text, markdown and HTML rendering) before it reaches a table.
 """
 
 from __future__ import annotations

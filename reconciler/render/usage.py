@@ -15,6 +15,7 @@ from reconciler.clock import iso_utc
 from reconciler.forecast import Forecast
 from reconciler.money import decimal_str, format_usd, from_micros
 from reconciler.render.terminal import render_table
+from reconciler.text import printable
 from reconciler.usage import TeamUsage, Usage
 
 FORMAT_VERSION = 1
@@ -52,7 +53,7 @@ def _exhaustion(result: Forecast) -> str:
 def team_rows(usage: Usage) -> list[list[str]]:
     return [
         [
-            t.team_id,
+            printable(t.team_id),
             format_usd(t.envelope),
             format_usd(t.spent),
             bar(t.spent, t.envelope),
@@ -62,7 +63,7 @@ def team_rows(usage: Usage) -> list[list[str]]:
             if t.forecast.burn_rate_per_day is None
             else format_usd(t.forecast.burn_rate_per_day),
             _exhaustion(t.forecast),
-            t.status,
+            printable(t.status),
         ]
         for t in usage.teams
     ]
@@ -72,11 +73,12 @@ HEADERS = ["TEAM", "ENVELOPE", "SPENT", "", "USED", "FELL THROUGH", "PER DAY", "
 
 
 def _text(usage: Usage) -> str:
-    lines = [f"Usage of period {usage.period.id} as of {iso_utc(usage.now)} ({usage.org_id})", ""]
+    org = printable(usage.org_id)
+    lines = [f"Usage of period {usage.period.id} as of {iso_utc(usage.now)} ({org})", ""]
     if usage.by != "team":
         table = render_table(
             [usage.by.upper(), "SPENT", "SETTLEMENTS"],
-            [[g.key, format_usd(g.spent), f"{g.settlements:,}"] for g in usage.groups],
+            [[printable(g.key), format_usd(g.spent), f"{g.settlements:,}"] for g in usage.groups],
             right=["SPENT", "SETTLEMENTS"],
         )
     else:
@@ -94,7 +96,8 @@ def _text(usage: Usage) -> str:
     ]
     for team in usage.teams:
         if team.forecast.reason:
-            lines.append(f"{team.team_id}: no forecast: {team.forecast.reason}")
+            reason = printable(f"{team.team_id}: no forecast: {team.forecast.reason}")
+            lines.append(reason)
     return "\n".join(lines) + "\n"
 
 
@@ -124,7 +127,7 @@ def _markdown(usage: Usage) -> str:
     return (
         "\n".join(
             [
-                f"### Usage of period {usage.period.id} ({usage.org_id})",
+                f"### Usage of period {usage.period.id} ({printable(usage.org_id)})",
                 "",
                 head,
                 sep,

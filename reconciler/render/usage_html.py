@@ -16,6 +16,7 @@ from typing import Any
 from reconciler.errors import UsageError
 from reconciler.money import format_usd
 from reconciler.render.usage import HEADERS, team_rows
+from reconciler.text import printable
 from reconciler.usage import Usage
 
 _CSS = (
@@ -114,7 +115,7 @@ def render_html(usage: Usage) -> str:
         "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"
         for row in team_rows(usage)
     )
-    title = html.escape(f"Usage of period {usage.period.id} ({usage.org_id})")
+    title = html.escape(f"Usage of period {usage.period.id} ({printable(usage.org_id)})")
     return (
         f"<!DOCTYPE html><html lang=en><head><meta charset=utf-8><title>{title}</title>"
         f"<style>{_CSS}</style></head><body><h1>{title}</h1>"

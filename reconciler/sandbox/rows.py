@@ -18,7 +18,7 @@ from typing import Any
 
 from reconciler import notes
 from reconciler.errors import LedgerRequestInvalid
-from reconciler.ledger.base import EntryType, Scope, Transaction, Wallet, WalletStatus
+from reconciler.ledger.base import EntryType, Scope, Transaction, Wallet, status_of
 from reconciler.money import MICROS_PER_UNIT, format_usd
 from reconciler.sandbox.schema import parse_timestamp
 from reconciler.text import is_printable
@@ -26,7 +26,6 @@ from reconciler.text import is_printable
 MAX_AMOUNT = 1_000_000_000 * MICROS_PER_UNIT  # one movement: at most 1,000,000,000.00
 MAX_TOTAL_CREDITS = 100 * MAX_AMOUNT  # keeps every sum far inside SQLite's 64-bit integers
 MAX_NOTE_LENGTH = notes.MAX_NOTE_LENGTH  # DESIGN §5: one line, at most 255 characters
-LOW_PERCENT = 10
 
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$")
 _PREFIX = {Scope.ORGANIZATION: "org", Scope.TEAM: "team", Scope.USER: "user"}
@@ -54,14 +53,6 @@ def entry_id(seq: int) -> str:
 
 def reservation_id_for(number: int) -> str:
     return f"rsv_{number:012d}"
-
-
-def status_of(available: int, funding: int) -> WalletStatus:
-    if available <= 0:
-        return WalletStatus.DEPLETED
-    if available * 100 < funding * LOW_PERCENT:
-        return WalletStatus.LOW
-    return WalletStatus.HEALTHY
 
 
 def wallet_from_row(row: Sequence[Any], credits: int) -> Wallet:

@@ -104,9 +104,9 @@ def test_csv_has_a_header_and_exact_amounts(workspace: Workspace) -> None:
 def test_markdown_totals_per_team_and_class_then_findings(workspace: Workspace) -> None:
     touched(workspace)
     result = workspace.invoke("audit", "--format", "markdown")
-    assert "| team_eng | out_of_band | +50.00 |" in result.output
-    assert "| team_eng | reconciler | +1,200.00 |" in result.output
-    assert "| unknown_commit | team_ops |" in result.output
+    assert "| team\\_eng | out_of_band | +50.00 |" in result.output
+    assert "| team\\_eng | reconciler | +1,200.00 |" in result.output
+    assert "| unknown_commit | team\\_ops |" in result.output
 
 
 def test_a_truncated_note_is_a_malformed_note_row(workspace: Workspace) -> None:

@@ -57,7 +57,7 @@ def run(tmp_path: Path) -> tuple[list[audit.Movement], list[audit.Finding], dict
     ledger.reclaim("team_eng", usd("10"), note="console claw-back", actor="console")
     log = history.commit_log(repo.root, "main", extra=[FORGED, side])
     managed = git.managed_since(repo.root / "budgets", ["team_eng"])
-    moves, found = audit.classify(audit.team_entries(ledger), log, managed)
+    moves, found = audit.classify(audit.team_entries(audit.wallet_entries(ledger)), log, managed)
     found += audit.unapplied(history.envelope_history(repo.root / "budgets"), moves, log)
     ledger.close()
     return moves, found, {"first": first, "side": side, "raised": raised}
@@ -127,7 +127,9 @@ def test_a_later_apply_carries_earlier_envelope_changes(tmp_path: Path) -> None:
     ledger.credit(usd("1000"), note="seed")
     ledger.allocate("team_eng", usd("120"), note=note(last, "team_eng"))
     log = history.commit_log(repo.root, "main")
-    moves, found = audit.classify(audit.team_entries(ledger), log, {"team_eng": at(2)})
+    moves, found = audit.classify(
+        audit.team_entries(audit.wallet_entries(ledger)), log, {"team_eng": at(2)}
+    )
     assert found == []
     assert audit.unapplied(history.envelope_history(repo.root / "budgets"), moves, log) == []
     clock.advance(timedelta(days=1))

@@ -49,8 +49,11 @@ def test_console_flows_listed_with_what_warn_and_correct_do(workspace: Workspace
         ("team_ops", "-20.00", "console", "claw-back", "correct", "reversed by this plan"),
     ]
     text = workspace.invoke("drift").output
-    assert "team_eng  +50.00  by console  note offsite  drift: warn -> left in place" in text
+    lines = text.splitlines()
+    assert lines[0] == "Out-of-band flows in 2026-11:"
+    assert lines[1].split() == ["TIME", "TEAM", "AMOUNT", "ACTOR", "NOTE", "DRIFT", "EFFECT"]
+    assert lines[2].endswith("  team_eng  +50.00  console  offsite    warn     left in place")
     markdown = workspace.invoke("drift", "--format", "markdown").output
-    assert "| team_ops | -20.00 | console | claw-back | correct | reversed by this plan |" in (
+    assert "| team\\_ops | -20.00 | console | claw-back | correct | reversed by this plan |" in (
         markdown
     )

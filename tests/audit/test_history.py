@@ -110,3 +110,29 @@ def test_shallow_clone_is_refused_with_the_fix(repo: GitRepo, tmp_path: Path) ->
     assert caught.value.exit_code == 1
     with pytest.raises(ShallowCloneError):
         history.envelope_history(clone / "budgets")
+
+
+def test_budgets_along_builds_each_first_parent_commit_without_checkout(repo: GitRepo) -> None:
+    log = history.commit_log(repo.root, "main")
+    initial, feature, merge, _add_ops, last = log.branch_order
+    states = history.budgets_along(repo.root / "budgets", "main", [initial, feature, merge, last])
+    assert feature not in states  # inside the merged branch: not a first-parent commit
+    envelopes = {
+        sha: {t.id: t.envelope for t in state.teams}
+        for sha, state in states.items()
+        if state is not None
+    }
+    assert envelopes == {
+        initial: {"team_eng": 100_000_000},
+        merge: {"team_eng": 150_000_000},
+        last: {"team_eng": 150_000_000, "team_ops": 30_000_000},
+    }
+    state = states[last]
+    assert state is not None
+    assert state.organization.id == "org_acme"
+
+
+def test_budgets_that_do_not_build_are_none(repo: GitRepo) -> None:
+    repo.git("rm", "--quiet", "budgets/org.yaml")
+    gone = repo.commit("Drop the organization", when=at(8))
+    assert history.budgets_along(repo.root / "budgets", "main", [gone]) == {gone: None}

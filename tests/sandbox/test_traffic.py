@@ -15,9 +15,11 @@ from reconciler.money import format_usd
 from reconciler.sandbox import traffic
 from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.budgets import organization_doc, team_doc, write_budgets
-from tests.support.sqlite_ledger import seeded_ledger, usd
+from tests.support.sqlite_ledger import ManualClock, seeded_ledger, usd
 
 NOW = "2026-11-20T12:00:00Z"
+AT_NOW = ManualClock(datetime(2026, 11, 20, 12, tzinfo=UTC))
+SEEDED = ManualClock(datetime(2026, 11, 1, tzinfo=UTC))  # funds arrive at the period start
 START = datetime(2026, 11, 1, tzinfo=UTC)
 END = datetime(2026, 11, 20, 12, tzinfo=UTC)
 GROUPS = ["eng", "support", "legal", "sales"]
@@ -84,7 +86,9 @@ def test_traffic_spends_through_the_cascade_and_the_ledger_stays_sound(
     budgets = _budgets(tmp_path)
     _write_gateway(budgets)
     db = tmp_path / "l.db"
-    seeded_ledger(db, credit="5000.00", teams={"team_a": "40.00", "team_b": "2000.00"}).close()
+    seeded_ledger(
+        db, credit="5000.00", teams={"team_a": "40.00", "team_b": "2000.00"}, clock=SEEDED
+    ).close()
     code, out, err = _run(
         [
             "sandbox",
@@ -104,7 +108,7 @@ def test_traffic_spends_through_the_cascade_and_the_ledger_stays_sound(
     )
     assert (code, err) == (0, "")
     assert out.startswith("simulated 600 requests from 2026-11-01 to 2026-11-20 (seed 5): ")
-    with SqliteLedger(db) as ledger:
+    with SqliteLedger(db, clock=AT_NOW) as ledger:
         assert ledger.check() == []
         entries = ledger.all_transactions()
         settlements = [e for e in entries if e.type is EntryType.SETTLEMENT]
@@ -130,13 +134,13 @@ def test_a_request_no_wallet_covers_is_a_counted_cost_ticket(tmp_path: Path) -> 
     budgets = _budgets(tmp_path)
     _write_gateway(budgets)
     db = tmp_path / "l.db"
-    seeded_ledger(db, credit="").close()
+    seeded_ledger(db, credit="", clock=SEEDED).close()
     code, out, err = _run(
         ["sandbox", "traffic", "--db", str(db), str(budgets), "--requests", "50", "--days", "3"]
     )
     assert (code, err) == (0, "")
     assert "50 cost tickets (402); spent 0.00" in out
-    with SqliteLedger(db) as ledger:
+    with SqliteLedger(db, clock=AT_NOW) as ledger:
         tickets = ledger.cost_tickets()
         assert ledger.check() == []
     assert len(tickets) == 50
@@ -145,7 +149,7 @@ def test_a_request_no_wallet_covers_is_a_counted_cost_ticket(tmp_path: Path) -> 
 
 def test_traffic_without_consumer_groups_is_a_usage_error(tmp_path: Path) -> None:
     db = tmp_path / "l.db"
-    seeded_ledger(db).close()
+    seeded_ledger(db, clock=SEEDED).close()
     code, _out, err = _run(["sandbox", "traffic", "--db", str(db), "--requests", "5"])
     assert code == 64
     assert err == (

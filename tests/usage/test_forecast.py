@@ -77,3 +77,21 @@ def test_three_weeks_of_history_switch_to_weekday_aware_smoothing() -> None:
     linear = forecast(start=START, end=END, now=now, spent=spent, limit=10**12, series={})
     assert linear.basis == "linear"
     assert linear.projected_spend == spent * 2  # 15 of 30 days elapsed
+
+
+def test_a_period_without_end_has_no_projection() -> None:
+    # period: none ends in 9999: nothing to project to (and no day-by-day walk to that year).
+    result = forecast(
+        start=datetime(1970, 1, 1, tzinfo=UTC),
+        end=datetime(9999, 12, 31, tzinfo=UTC),
+        now=datetime(2026, 11, 20, tzinfo=UTC),
+        spent=5 * DOLLAR,
+        limit=DOLLAR,
+        series={},
+    )
+    assert (result.basis, result.projected_spend, result.exhaustion) == (
+        "insufficient history",
+        None,
+        None,
+    )
+    assert result.reason == "the period has no end to project to"

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
@@ -14,9 +15,12 @@ from reconciler.ledger.base import EntryType
 from reconciler.money import to_micros
 from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.budgets import organization_doc, team_doc, write_budgets
+from tests.support.sandbox_server import BILLING_TOKEN, running_server
 from tests.support.sqlite_ledger import ManualClock, seeded_ledger, usd
 
 NOW = "2026-11-20T12:00:00Z"
+AT_NOW = ManualClock(datetime(2026, 11, 20, 12, tzinfo=UTC))
+SEEDED = ManualClock(datetime(2026, 11, 1, tzinfo=UTC))  # funds arrive at the period start
 
 
 def budgets(tmp_path: Path) -> Path:
@@ -82,7 +86,7 @@ def test_usage_attributes_every_settled_micro_dollar_once(tmp_path: Path) -> Non
     assert teams["team_a"]["status"] == "Healthy"
     assert teams["team_b"]["spent"] == "5.123456"
     assert doc["organization"]["unattributed_spent"] == "7.00"
-    with SqliteLedger(db) as ledger:
+    with SqliteLedger(db, clock=AT_NOW) as ledger:
         november = [
             e
             for e in ledger.all_transactions(since=datetime(2026, 11, 1, tzinfo=UTC))
@@ -151,7 +155,7 @@ def test_bad_periods_are_usage_errors_with_the_fix(tmp_path: Path) -> None:
 def test_a_ledger_without_settlements_reports_zero_spend(tmp_path: Path) -> None:
     root = budgets(tmp_path)
     db = tmp_path / "empty.db"
-    seeded_ledger(db).close()
+    seeded_ledger(db, clock=SEEDED).close()
     code, out, err = run(["usage", str(root), "--ledger", f"sqlite:///{db}", "--format", "json"])
     assert (code, err) == (0, "")
     doc = json.loads(out)
@@ -187,12 +191,14 @@ def test_after_simulated_traffic_usage_adds_up_to_the_settlements_exactly(
 ) -> None:
     root = budgets(tmp_path)
     db = tmp_path / "t.db"
-    seeded_ledger(db, credit="3000.00", teams={"team_a": "20.00", "team_b": "900.00"}).close()
+    seeded_ledger(
+        db, credit="3000.00", teams={"team_a": "20.00", "team_b": "900.00"}, clock=SEEDED
+    ).close()
     code, _out, err = run(
         ["sandbox", "traffic", "--db", str(db), str(root), "--requests", "400", "--days", "19"]
     )
     assert (code, err) == (0, "")
-    with SqliteLedger(db) as ledger:
+    with SqliteLedger(db, clock=AT_NOW) as ledger:
         settled = -sum(
             e.amount for e in ledger.all_transactions() if e.type is EntryType.SETTLEMENT
         )
@@ -206,3 +212,20 @@ def test_after_simulated_traffic_usage_adds_up_to_the_settlements_exactly(
     team_a = next(t for t in doc["teams"] if t["team_id"] == "team_a")
     assert Decimal(team_a["fell_through"]) > 0  # its 20.00 ran out; the org wallet paid on
     assert sum(t["cost_tickets"] for t in doc["teams"]) == tickets
+
+
+def test_usage_over_the_http_api_matches_the_embedded_ledger(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root, db = budgets(tmp_path), ledger_with_spend(tmp_path)
+    embedded = run(["usage", str(root), "--ledger", f"sqlite:///{db}", "--format", "json"])
+    monkeypatch.setenv("KEEPTRUSTS_API_TOKEN", BILLING_TOKEN)
+    with running_server(db, clock=ManualClock(datetime(2026, 11, 20, 12, tzinfo=UTC))) as url:
+        remote = run(["usage", str(root), "--ledger", url, "--format", "json"])
+    assert remote[0] == 0, remote[2]
+    local, over_http = json.loads(embedded[1]), json.loads(remote[1])
+    for doc in (local, over_http):  # the HTTP API does not expose cost tickets
+        for team in doc["teams"]:
+            team.pop("cost_tickets")
+        doc["organization"].pop("unattributed_cost_tickets")
+    assert over_http == local
