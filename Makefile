@@ -101,7 +101,9 @@ demo: $(STAMP)
 	reconciler usage budgets --ledger $(DEMO_LEDGER) --format json | python3 -c 'import json,sys; t=[t for t in json.load(sys.stdin)["teams"] if t["team_id"]=="team_engineering"][0]; print(json.dumps({k: t[k] for k in ("spent","burn_rate_per_day","projected_spend","projected_exhaustion","forecast_basis")}, indent=2))'; \
 	echo; echo "==> 11. Suggested envelopes (reconciler suggest budgets --write would edit the files)"; \
 	reconciler suggest budgets --ledger $(DEMO_LEDGER); \
-	echo; echo "==> 12. The consumer-group mapping as the Keeptrusts gateway reads it (reconciler gateway diff compares it with a running gateway)"; \
+	echo; echo "==> 12. What-if: this period's traffic replayed against the suggested envelopes, next to the current ones"; \
+	reconciler suggest budgets --ledger $(DEMO_LEDGER) --whatif | sed -n '/^What-if/,$$p'; \
+	echo; echo "==> 13. The consumer-group mapping as the Keeptrusts gateway reads it (reconciler gateway diff compares it with a running gateway)"; \
 	reconciler gateway render budgets; \
 	echo; echo "Done. Try: edit budgets/teams/*.yaml, then \`reconciler plan budgets --ledger $(DEMO_LEDGER)\`."
 

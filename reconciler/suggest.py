@@ -7,6 +7,9 @@ periods and the current period's projected spend (``forecast``):
     suggested = ceil_to_cent(demand × (1 + buffer / 100)), clamped to
                 [envelope_min, envelope_max] when the Team sets them
 
+``suggest --whatif`` adds the evidence: ``evidence`` replays the same periods (and the
+current one so far) against the suggested and the current envelopes.
+
 Nearest-rank P90 of n values: the ⌈0.9·n⌉-th smallest (with 3 periods, the largest). A team
 with no spend at all keeps its envelope (basis says so). Periods before the ledger's first
 entry count as 0 spend, which is what they were.
@@ -23,6 +26,8 @@ from reconciler.model import DesiredState
 from reconciler.money import CENT_MICROS, format_usd
 from reconciler.periods import Period, period_at, previous
 from reconciler.usage import compute
+from reconciler.whatif import Report, compare, with_envelopes
+from reconciler.whatif_history import periods_to_replay, read_history, replayable
 
 DEFAULT_PERIODS = 3
 DEFAULT_BUFFER = Decimal(20)
@@ -107,3 +112,23 @@ def suggest(
         )
         found.append(Suggestion(team.id, team.envelope, suggested, basis))
     return found
+
+
+def evidence(
+    desired: DesiredState, ledger: Ledger, now: datetime, found: list[Suggestion], *, periods: int
+) -> Report | None:
+    """The suggested envelopes replayed against the spend of the last ``periods`` complete
+    periods and the current one so far, next to the envelopes in the budgets (docs/whatif.md);
+    None when the ledger has no history in those periods."""
+    chosen = periods_to_replay(desired.organization.period, now, periods, current=True)
+    kept = replayable(read_history(ledger, desired, chosen, as_of=now))
+    if not kept:
+        return None
+    return compare(
+        with_envelopes(desired, {s.team_id: s.suggested for s in found}),
+        kept,
+        base=desired,
+        as_of=now,
+        base_name="with the current envelopes",
+        title="current → suggested envelopes",
+    )

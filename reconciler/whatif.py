@@ -212,6 +212,8 @@ class Report:
     no_history: frozenset[str]  # teams with no recorded spend and no wallet in the periods
     notes: tuple[str, ...] = ()
     as_of: datetime | None = None  # the last period is the current one, replayed up to here
+    base_name: str = "at base"  # how a summary names the base side
+    title: str = ""  # the heading's comparison, when not "base → proposed"
 
 
 def compare(
@@ -222,6 +224,8 @@ def compare(
     base_commit: str | None = None,
     notes: tuple[str, ...] = (),
     as_of: datetime | None = None,
+    base_name: str = "at base",
+    title: str = "",
 ) -> Report:
     """Replay ``histories`` against ``desired`` and, when given, ``base``."""
     proposed = tuple(replay_all(desired, histories))
@@ -242,6 +246,8 @@ def compare(
         no_history=frozenset((ours | theirs) - seen),
         notes=notes,
         as_of=as_of,
+        base_name=base_name,
+        title=title,
     )
 
 

@@ -195,3 +195,9 @@ def _clip(hold: Hold, period: Period) -> Hold:
         closed,
         hold.actual if closed is not None else 0,
     )
+
+
+def replayable(history: LedgerHistory) -> tuple[PeriodHistory, ...]:
+    """The periods that end after the ledger's first entry (the others have no history)."""
+    first = history.first_entry
+    return tuple(h for h in history.periods if first is not None and h.period.end > first)

@@ -1,4 +1,5 @@
-"""The use cases behind ``plan``, ``show`` and ``apply``, end to end; commands only parse and print.
+"""The use cases behind ``plan``, ``show``, ``apply`` and ``whatif``, end to end; commands only
+parse and print.
 
 Order matters and is the same everywhere: the budgets are validated before any ledger is opened
 (nothing invalid ever reaches a ledger), then git is asked for the commit and the dirty paths,
@@ -41,6 +42,8 @@ from reconciler.periods import Period, PeriodKind, period_at
 from reconciler.planning import planner
 from reconciler.planning.types import Change, Exhaustion, Plan, describe
 from reconciler.render import apply as render_apply
+from reconciler.whatif import Report, compare
+from reconciler.whatif_history import periods_to_replay, read_history, replayable
 
 
 @dataclass(frozen=True, slots=True)
@@ -377,6 +380,89 @@ def write_result(path: Path, result: ApplyResult) -> None:
             f"the apply finished but its result document could not be written to {path} "
             f"({exc.strerror}); the movements are in the ledger: re-run to see the plan is empty"
         ) from exc
+
+
+def whatif_report(
+    budgets_dir: Path,
+    desired: DesiredState,
+    ledger: Ledger,
+    now: datetime,
+    *,
+    count: int,
+    base: str | None,
+    current: bool = False,
+) -> Report:
+    """``whatif``: ``desired`` replayed over the last ``count`` periods (and the current one so
+    far when ``current``) next to the budgets at ``base`` (default: the last applied commit)."""
+    periods = periods_to_replay(desired.organization.period, now, count, current=current)
+    notes: list[str] = []
+    base_state, base_commit = _whatif_base(budgets_dir, desired, ledger, now, base, notes)
+    recorded = read_history(ledger, desired, periods, as_of=now)
+    first = recorded.first_entry
+    kept = replayable(recorded)
+    if not kept:
+        raise UsageError(
+            f"the ledger has no entries before {min(periods[-1].end, now):%Y-%m-%d}: no period "
+            "to replay yet (run it after a period with spend has ended, or pass --current)"
+        )
+    if len(kept) < len(periods):
+        assert first is not None
+        notes.append(
+            f"only {len(kept)} of the {len(periods)} periods have history (the ledger starts "
+            f"{first:%Y-%m-%d}): replayed {', '.join(h.period.id for h in kept)}"
+        )
+    return compare(
+        desired,
+        kept,
+        base=base_state,
+        base_commit=base_commit,
+        notes=tuple(notes),
+        as_of=now if current else None,
+    )
+
+
+def _whatif_base(
+    budgets_dir: Path,
+    desired: DesiredState,
+    ledger: Ledger,
+    now: datetime,
+    base: str | None,
+    notes: list[str],
+) -> tuple[DesiredState | None, str | None]:
+    if base is None:
+        observed = observe(ledger, desired, period_at(desired.organization.period, now))
+        base = history.last_applied_commit(ledger, observed)
+        if base is None:
+            notes.append(
+                "no reconciler movement in the ledger yet: only the envelopes in "
+                f"{budgets_dir} are replayed (pass --base REV to compare)"
+            )
+            return None, None
+    sha = git.resolve_revision(budgets_dir, base)
+    try:
+        state = git.load_at(budgets_dir, sha)
+    except ConfigError as exc:
+        raise ConfigError(
+            f"the budgets at {base} ({sha[:7]}) do not validate ({exc}): pass another --base"
+        ) from exc
+    if state is None:
+        raise GitError(f"{budgets_dir} did not exist at {base} ({sha[:7]}): pass a later --base")
+    return state, sha
+
+
+def plan_whatif(
+    budgets: Budgets, ledger: Ledger, *, now: datetime, periods: int, base: str | None
+) -> tuple[Report | None, tuple[str, ...]]:
+    """``plan --whatif N``: the what-if of the plan's budgets against ``base`` (default: the
+    last applied commit) and its notes. When it cannot be made (no history yet, period: none,
+    an unreadable base) the plan goes on without it and a note says why."""
+    try:
+        report = whatif_report(
+            budgets.directory, budgets.desired, ledger, now, count=periods, base=base
+        )
+    except ReconcilerError as exc:
+        return None, (f"what-if not shown: {exc}",)
+    return report, report.notes
 
 
 def import_budgets(

@@ -41,6 +41,14 @@ from reconciler.render.terminal import color_for_stdout
     help="Show consumer-group routing changes against REV (default: the last applied commit).",
 )
 @click.option(
+    "--whatif",
+    "whatif_periods",
+    type=click.IntRange(1, 36),
+    metavar="N",
+    help="Add a what-if section: the last N periods' spend replayed against these budgets "
+    "and the base (docs/whatif.md).",
+)
+@click.option(
     "--override-guards",
     "override_reason",
     metavar="REASON",
@@ -54,6 +62,7 @@ def plan(
     fmt: str,
     detailed_exitcode: bool,
     base: str | None,
+    whatif_periods: int | None,
     override_reason: str | None,
 ) -> int:
     """Show the allocate and reclaim calls that bring the ledger to the budgets in DIR.
@@ -66,24 +75,32 @@ def plan(
       reconciler plan budgets/
       reconciler plan budgets/ --format markdown --detailed-exitcode > plan.md
       reconciler plan --out plan.json && reconciler apply plan.json
+      reconciler plan budgets/ --whatif 3 --base origin/main --format markdown
     """
     clock = clock_from_env()
     budgets = workflow.locate(budgets_dir, require_commit=False)
     warn(budgets.warnings)
     target = workflow.ledger_target(ledger_url, budgets.desired, budgets.repo)
     with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
+        now = clock()
         result, notes = workflow.make_plan(
             budgets,
             ledger,
-            now=clock(),
+            now=now,
             base=base,
             override_reason=override_reason,
             ledger_url=target.url,
         )
+        whatif = None
+        if whatif_periods is not None:
+            whatif, more = workflow.plan_whatif(
+                budgets, ledger, now=now, periods=whatif_periods, base=base
+            )
+            notes = (*notes, *more)
     warn(notes)
     if fmt != "text" or not sys.stdout.isatty():
         warn(result.warnings)  # the text rendering on a terminal already lists them
-    click.echo(render(result, fmt, color=color_for_stdout()), nl=False)
+    click.echo(render(result, fmt, color=color_for_stdout(), whatif=whatif), nl=False)
     if out is not None:
         workflow.write_plan(out, plandoc.dumps(result))
         click.echo(f"Saved the plan to {out}: apply it with `reconciler apply {out}`", err=True)

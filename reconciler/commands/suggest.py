@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -13,6 +14,8 @@ from reconciler.clock import clock_from_env
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.config.writer import group_by_file, write_envelopes
+from reconciler.errors import UsageError
+from reconciler.ledger.base import Ledger
 from reconciler.model import DesiredState
 from reconciler.money import (
     AmountError,
@@ -22,7 +25,9 @@ from reconciler.money import (
     parse_amount,
 )
 from reconciler.render.terminal import render_table
-from reconciler.suggest import DEFAULT_BUFFER, DEFAULT_PERIODS, Suggestion, suggest
+from reconciler.render.whatif import summaries, summary, whatif_document
+from reconciler.suggest import DEFAULT_BUFFER, DEFAULT_PERIODS, Suggestion, evidence, suggest
+from reconciler.whatif import Report
 
 
 @click.command()
@@ -48,6 +53,12 @@ from reconciler.suggest import DEFAULT_BUFFER, DEFAULT_PERIODS, Suggestion, sugg
 @click.option(
     "--write", is_flag=True, help="Change the envelope: values in the budgets files in place."
 )
+@click.option(
+    "--whatif",
+    is_flag=True,
+    help="Replay the same periods (and the current one so far) against the suggested and the "
+    "current envelopes, as evidence next to each number (docs/whatif.md).",
+)
 def suggest_command(
     budgets_dir: Path,
     ledger_url: str | None,
@@ -56,6 +67,7 @@ def suggest_command(
     buffer_pct: Decimal,
     fmt: str,
     write: bool,
+    whatif: bool,
 ) -> None:
     """Suggest each team's next envelope from its attributed spend.
 
@@ -68,6 +80,7 @@ def suggest_command(
     Example:
       reconciler suggest budgets/ --periods 3 --buffer 15
       reconciler suggest budgets/ --write && git diff budgets/
+      reconciler suggest budgets/ --whatif
     """
     buffer = buffer_pct
     clock = clock_from_env()
@@ -76,11 +89,18 @@ def suggest_command(
     target = workflow.ledger_target(ledger_url, desired, workflow.budgets_root(budgets_dir))
     with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
         workflow.organization_wallet(ledger, desired.organization.id)
-        found = suggest(desired, ledger, clock(), periods=periods, buffer=buffer)
+        now = clock()
+        found = suggest(desired, ledger, now, periods=periods, buffer=buffer)
+        report = _evidence(desired, ledger, now, found, periods) if whatif else None
     if fmt == "json":
-        click.echo(json.dumps({"suggestions": [_json(s) for s in found]}, indent=2))
+        document: dict[str, object] = {"suggestions": [_json(s, report) for s in found]}
+        if report is not None:
+            document["whatif"] = whatif_document(report)
+        click.echo(json.dumps(document, indent=2, ensure_ascii=False))
     else:
         click.echo(_text(found), nl=False)
+        if report is not None:
+            click.echo("\n" + summaries(report), nl=False)
     if write:
         _write(desired, found)
 
@@ -97,13 +117,29 @@ def _percent(text: str) -> Decimal:
     return value
 
 
-def _json(item: Suggestion) -> dict[str, str]:
-    return {
+def _evidence(
+    desired: DesiredState, ledger: Ledger, now: datetime, found: list[Suggestion], periods: int
+) -> Report | None:
+    try:
+        report = evidence(desired, ledger, now, found, periods=periods)
+    except UsageError as exc:  # period: none
+        warn([f"what-if not shown: {exc}"])
+        return None
+    if report is None:
+        warn(["what-if not shown: the ledger has no history in the periods looked at"])
+    return report
+
+
+def _json(item: Suggestion, report: Report | None) -> dict[str, str]:
+    document = {
         "team_id": item.team_id,
         "current": decimal_str(item.current),
         "suggested": decimal_str(item.suggested),
         "basis": item.basis,
     }
+    if report is not None:
+        document["whatif"] = summary(report, item.team_id)
+    return document
 
 
 def _text(found: list[Suggestion]) -> str:

@@ -2,23 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from pathlib import Path
 
 import click
 
 from reconciler import clock as clocks
-from reconciler import git, history, workflow
+from reconciler import workflow
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.commands.usage import _repo_root
-from reconciler.errors import EXIT_CODES_HELP, ConfigError, GitError, UsageError
-from reconciler.ledger.base import Ledger
-from reconciler.model import DesiredState
-from reconciler.periods import period_at
+from reconciler.errors import EXIT_CODES_HELP
 from reconciler.render.whatif import FORMATS, render_whatif
-from reconciler.whatif import Report, compare
-from reconciler.whatif_history import periods_to_replay, read_history
+from reconciler.whatif_history import periods_to_replay
 
 DEFAULT_PERIODS = 3
 
@@ -72,75 +67,8 @@ def whatif(
     target = workflow.ledger_target(ledger_url, desired, _repo_root(budgets_dir))
     with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
         workflow.organization_wallet(ledger, desired.organization.id)
-        result = make_report(
+        result = workflow.whatif_report(
             budgets_dir, desired, ledger, now, count=count, current=current, base=base
         )
     warn(result.notes)
     click.echo(render_whatif(result, fmt), nl=False)
-
-
-def make_report(
-    budgets_dir: Path,
-    desired: DesiredState,
-    ledger: Ledger,
-    now: datetime,
-    *,
-    count: int,
-    base: str | None,
-    current: bool = False,
-) -> Report:
-    """The what-if of ``desired`` against ``base`` (default: the last applied commit)."""
-    periods = periods_to_replay(desired.organization.period, now, count, current=current)
-    notes: list[str] = []
-    base_state, base_commit = _base(budgets_dir, desired, ledger, now, base, notes)
-    history = read_history(ledger, desired, periods, as_of=now)
-    first = history.first_entry
-    kept = tuple(h for h in history.periods if first is not None and h.period.end > first)
-    if not kept:
-        raise UsageError(
-            f"the ledger has no entries before {min(periods[-1].end, now):%Y-%m-%d}: no period "
-            "to replay yet (run it after a period with spend has ended, or pass --current)"
-        )
-    if len(kept) < len(periods):
-        assert first is not None
-        notes.append(
-            f"only {len(kept)} of the {len(periods)} periods have history (the ledger starts "
-            f"{first:%Y-%m-%d}): replayed {', '.join(h.period.id for h in kept)}"
-        )
-    return compare(
-        desired,
-        kept,
-        base=base_state,
-        base_commit=base_commit,
-        notes=tuple(notes),
-        as_of=now if current else None,
-    )
-
-
-def _base(
-    budgets_dir: Path,
-    desired: DesiredState,
-    ledger: Ledger,
-    now: datetime,
-    base: str | None,
-    notes: list[str],
-) -> tuple[DesiredState | None, str | None]:
-    if base is None:
-        observed = workflow.observe(ledger, desired, period_at(desired.organization.period, now))
-        base = history.last_applied_commit(ledger, observed)
-        if base is None:
-            notes.append(
-                "no reconciler movement in the ledger yet: only the envelopes in "
-                f"{budgets_dir} are replayed (pass --base REV to compare)"
-            )
-            return None, None
-    sha = git.resolve_revision(budgets_dir, base)
-    try:
-        state = git.load_at(budgets_dir, sha)
-    except ConfigError as exc:
-        raise ConfigError(
-            f"the budgets at {base} ({sha[:7]}) do not validate ({exc}): pass another --base"
-        ) from exc
-    if state is None:
-        raise GitError(f"{budgets_dir} did not exist at {base} ({sha[:7]}): pass a later --base")
-    return state, sha

@@ -32,22 +32,24 @@ def escape(text: str | None) -> str:
     return _SPECIAL.sub(r"\\\1", flat)
 
 
-def render_markdown(plan: Plan) -> str:
+def render_markdown(plan: Plan, *, budget: int = MAX_MARKDOWN) -> str:
+    """The comment in at most ``budget`` characters (less than MAX_MARKDOWN when another
+    section, such as the what-if, shares the comment)."""
     total = _longest_list(plan)
     text = _render(plan, total)
-    if len(text) <= MAX_MARKDOWN:
+    if len(text) <= budget:
         return text
     low, high = 0, total  # find the most rows per table that still fits
     while low < high:
         middle = (low + high + 1) // 2
-        if len(_render(plan, middle)) <= MAX_MARKDOWN:
+        if len(_render(plan, middle)) <= budget:
             low = middle
         else:
             high = middle - 1
     text = _render(plan, low)
-    if len(text) > MAX_MARKDOWN:  # a single cell too large: cut the text itself
+    if len(text) > budget:  # a single cell too large: cut the text itself
         note = _truncation_note(plan, 0)
-        text = text[: MAX_MARKDOWN - len(note) - 2] + "\n\n" + note
+        text = text[: budget - len(note) - 2] + "\n\n" + note
     return text
 
 

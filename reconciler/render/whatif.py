@@ -72,7 +72,7 @@ def summary(report: Report, team_id: str) -> str:
         based = [b for b, _p in pairs if b is not None]
         if based:
             ran = sum(1 for b in based if b.ran_out_at is not None)
-            text += f"; at base: {ran} of {total}"
+            text += f"; {report.base_name}: {ran} of {total}"
         else:
             text += "; not in the base budgets"
     fell = sum(p.fell_through for p in proposed)
@@ -155,8 +155,15 @@ def _heading(report: Report) -> str:
     periods = ", ".join(p.id for p in report.periods)
     if report.as_of is not None:
         periods += f" (to {iso_utc(report.as_of)})"
+    if report.title:
+        return f"What-if for {report.org_id}, periods {periods}: {report.title}"
     against = f"base {report.base_commit[:7]}" if report.base_commit else "no base"
     return f"What-if for {report.org_id}, periods {periods}: base → proposed ({against})"
+
+
+def summaries(report: Report) -> str:
+    """The heading and one sentence per team (the evidence next to ``suggest``'s numbers)."""
+    return "\n".join([_heading(report), *(summary(report, t) for t in report.team_ids)]) + "\n"
 
 
 def _text(report: Report) -> str:
@@ -167,30 +174,34 @@ def _text(report: Report) -> str:
     return "\n".join(lines) + "\n"
 
 
-def markdown_section(report: Report, *, level: int = 3) -> str:
-    """The what-if as a markdown section (also used inside the plan's pull-request comment)."""
+def markdown_section(report: Report, *, level: int = 3, budget: int = MARKDOWN_LIMIT) -> str:
+    """The what-if as a markdown section of at most about ``budget`` characters (also the
+    what-if section of the plan's pull-request comment): rows past it are left out, saying so."""
     head = "#" * level
+    sentences = [f"- {printable(summary(report, t))}" for t in report.team_ids]
+    kept: list[str] = []
+    used = 0
+    for sentence in sentences:
+        used += len(sentence) + 1
+        if used > budget // 3:
+            kept.append(f"- _{len(sentences) - len(kept)} more teams: run `reconciler whatif`._")
+            break
+        kept.append(sentence)
     rows = table_rows(report)
     body = ["| " + " | ".join(h.title() for h in HEADERS) + " |", "|" + "---|" * len(HEADERS)]
     used = 0
-    shown = 0
     for row in rows:
         line = "| " + " | ".join(c.replace("|", "\\|") for c in row) + " |"
         used += len(line) + 1
-        if used > MARKDOWN_LIMIT // 2:
+        if used > budget // 2:
+            body.append(f"\n_{len(rows) - len(body) + 2} more rows: run `reconciler whatif`._")
             break
         body.append(line)
-        shown += 1
-    if shown < len(rows):
-        body.append(f"\n_{len(rows) - shown} more rows not shown: run `reconciler whatif`._")
-    sentences = [f"- {printable(summary(report, t))}" for t in report.team_ids]
-    while sum(len(s) + 1 for s in sentences) > MARKDOWN_LIMIT // 3:
-        sentences = [*sentences[: len(sentences) // 2], "- _(more teams in the table)_"]
     return "\n".join(
         [
             f"{head} {_heading(report)}",
             "",
-            *sentences,
+            *kept,
             "",
             *[f"- {line}" for line in _org_lines(report)],
             "",
