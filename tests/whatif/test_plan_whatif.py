@@ -45,8 +45,12 @@ def test_markdown_comment_has_the_plan_then_the_whatif_section(tmp_path: Path) -
     args = ["plan", str(org.budgets), "--ledger", org.url, "--whatif", "3", "--format", "markdown"]
     code, out, _err = run(args, NOW)
     assert code == 0
-    assert out.startswith("### reconciler plan ")
-    assert "\n### What-if for org_acme, periods 2026-08, 2026-09, 2026-10" in out
+    # the comment opens with the cost diff (envelopes at the last applied commit -> now), then
+    # the plan, then the what-if section
+    assert out.startswith("### Σ envelopes 150.00 → 180.00 (+30.00, +20.0%)\n")
+    plan_at = out.index("reconciler plan `")
+    whatif_at = out.index("\n### What-if for org_acme, periods 2026-08, 2026-09, 2026-10")
+    assert plan_at < whatif_at
     assert "- team_a: would have run out in 0 of the last 3 periods; at base: 3 of 3." in out
 
 
