@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from reconciler import audit as auditing
+from reconciler import audit
 from reconciler.commands.audit import check_team, run_audit
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_OK, exit_codes_help
@@ -51,7 +51,7 @@ def blame(
     """
     run = run_audit(budgets_dir, ledger_url, insecure, branch)
     check_team(team_id, run)
-    entries = auditing.blame(team_id, run.changes.get(team_id, []), run.movements, run.log)
+    entries = audit.blame(team_id, run.changes.get(team_id, []), run.movements, run.log)
     render = render_blame_json if fmt == "json" else render_blame_text
     click.echo(render(team_id, entries), nl=False)
     return EXIT_OK

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from reconciler import clock as clocks
 from reconciler import workflow
+from reconciler.clock import clock_from_env
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.commands.usage import _repo_root
@@ -59,7 +59,7 @@ def whatif(
       reconciler whatif budgets/ --periods 6 --base main --format markdown
       reconciler whatif budgets/ --periods 0 --current
     """
-    clock = clocks.clock_from_env()
+    clock = clock_from_env()
     desired, warnings = workflow.load_budgets(budgets_dir)
     warn(warnings)
     now = clock()

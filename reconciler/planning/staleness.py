@@ -30,7 +30,7 @@ from reconciler import money, notes
 from reconciler.errors import EditedPlanError, StalePlanError
 from reconciler.ledger.base import Ledger, TeamObservation, Transaction
 from reconciler.model import DesiredState, Mode
-from reconciler.planning import document as plandoc
+from reconciler.planning import document
 from reconciler.planning.types import (
     GUARD_OVERRIDDEN,
     Action,
@@ -81,7 +81,7 @@ def check_self_consistent(plan: Plan) -> None:
         )
         if change.op_key != expected:
             raise _edited(plan, f"change {index} ({describe(change)}) does not match its op key")
-    if plandoc.content_id(plan) != plan.plan_id:
+    if document.content_id(plan) != plan.plan_id:
         raise _edited(plan, "its content no longer matches its plan id")
 
 

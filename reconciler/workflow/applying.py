@@ -19,7 +19,7 @@ from reconciler.errors import (
 from reconciler.executor import ApplyResult, StepStatus
 from reconciler.model import DesiredState, Mode
 from reconciler.planning.types import Change, Plan, describe
-from reconciler.render import apply as render_apply
+from reconciler.render.apply import dumps
 from reconciler.workflow.budgets import Budgets
 
 _LISTED = 5
@@ -134,7 +134,7 @@ def check_result_path(path: Path) -> None:
 
 def write_result(path: Path, result: ApplyResult) -> None:
     try:
-        path.write_text(render_apply.dumps(result), encoding="utf-8")
+        path.write_text(dumps(result), encoding="utf-8")
     except OSError as exc:
         raise ReconcilerError(
             f"the apply finished but its result document could not be written to {path} "
