@@ -122,7 +122,7 @@ def apply(
                 ledger_url=saved.ledger,
                 with_routing=False,
             )
-            checked = staleness.verify(saved, fresh, ledger, budgets.desired)
+            checked = workflow.verify_saved(saved, fresh, ledger, budgets.desired)
             return _run(
                 checked, budgets, ledger, clock, auto_approve=auto_approve, result_file=result_file
             )

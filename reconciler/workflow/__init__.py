@@ -18,6 +18,7 @@ from reconciler.workflow.applying import (
     check_same_organization,
     check_tree,
     verdict,
+    verify_saved,
     write_result,
 )
 from reconciler.workflow.audit import AuditRun, audit_report, blame, check_team, drift, run_audit
@@ -70,6 +71,7 @@ __all__ = [
     "read_plan",
     "run_audit",
     "verdict",
+    "verify_saved",
     "whatif_report",
     "write_plan",
     "write_result",

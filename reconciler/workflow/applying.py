@@ -17,7 +17,9 @@ from reconciler.errors import (
     UsageError,
 )
 from reconciler.executor import ApplyResult, StepStatus
+from reconciler.ledger.base import Ledger
 from reconciler.model import DesiredState, Mode
+from reconciler.planning import staleness
 from reconciler.planning.types import Change, Plan, describe
 from reconciler.render.apply import dumps
 from reconciler.workflow.budgets import Budgets
@@ -49,6 +51,13 @@ def check_same_organization(plan: Plan, budgets: Budgets) -> None:
             f"plan {plan.plan_id} is for {plan.org_id} but {budgets.directory} is {org_id}'s "
             "budgets: pass the budgets directory the plan was made from with --budgets DIR"
         )
+
+
+def verify_saved(saved: Plan, fresh: Plan, ledger: Ledger, desired: DesiredState) -> Plan:
+    """The saved plan to execute (``staleness.verify``) against the ledger's flows now: the
+    teams it needs are observed here, so the check itself reads nothing."""
+    observed = ledger.observe(staleness.observed_teams(saved, fresh), saved.period)
+    return staleness.verify(saved, fresh, observed, desired)
 
 
 def verdict(result: ApplyResult) -> None:
