@@ -152,7 +152,7 @@ class GatewaySide:
     def settle(
         self, reservation_id: str, actual_cost: int, *, actor: str | None = None
     ) -> Transaction:
-        """Charge the actual cost, release the surplus as a ``refund`` (see sqlite_holds)."""
+        """Charge the actual cost, release the surplus as a ``refund`` (see ``holds.settle``)."""
         check_key(reservation_id, "reservation id")
         check_amount(actual_cost, "actual cost", allow_zero=True)
         with self._db.writing(actor) as (conn, ctx):

@@ -11,6 +11,8 @@ allocate and reclaim (same key and request: the original entry, marked ``replaye
 request: conflict);
 reserve is idempotent by ``request_id`` and settle by reservation. Every entry records the
 actor: the constructor's, or the ``actor=`` a write passes (e.g. the server's principal).
+The gateway side (reserve, settle, expiry, the consumer-group mapping, cost tickets) is the
+base class ``gateway_side.GatewaySide``.
 """
 
 from __future__ import annotations
