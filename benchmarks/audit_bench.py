@@ -22,9 +22,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from reconciler import notes
-from reconciler.commands.audit import run_audit
+from reconciler.clock import clock_from_env
 from reconciler.render.audit import render_json
 from reconciler.sandbox.ledger import SqliteLedger
+from reconciler.workflow import run_audit
 
 START = datetime(2026, 1, 1, tzinfo=UTC)
 TEAMS = 100
@@ -88,7 +89,7 @@ def build_ledger(path: Path, shas: list[str], movements: int) -> None:
 
 def audit_once(root: Path, db: Path) -> str:
     """What ``reconciler audit --format json`` does, in process."""
-    run = run_audit(root / "budgets", f"sqlite:///{db}", False, "main")
+    run = run_audit(root / "budgets", f"sqlite:///{db}", False, "main", clock=clock_from_env())
     return render_json(run.movements, run.findings)
 
 

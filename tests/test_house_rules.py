@@ -2,7 +2,7 @@
 
 - ``planning/`` does no I/O: it imports neither ``ledger.http``, ``sandbox``, ``render``,
   ``commands``, ``workflow``, ``executor``, ``git`` nor ``config`` (git's answers reach it as
-  the ``history.History`` value);
+  the ``history.History`` value) and is handed observations, never the ``Ledger`` itself;
 - ``ledger/`` (the client) never imports ``sandbox/`` (the stand-in);
 - the leaves import no other part of reconciler but leaves;
 - nothing below ``commands/`` imports ``commands/`` or ``cli``.
@@ -72,6 +72,11 @@ def test_planning_imports_no_io() -> None:
         "reconciler.config",
     )
     assert _offenders("reconciler.planning", forbidden) == []
+
+
+def test_planning_is_handed_observations_never_the_ledger() -> None:
+    """The workflow reads the ledger and passes what it saw; planning only gets values."""
+    assert _offenders("reconciler.planning", ("reconciler.ledger.base.Ledger",)) == []
 
 
 def test_the_ledger_client_never_imports_the_sandbox() -> None:

@@ -10,7 +10,7 @@ import click
 
 from reconciler import executor, failpoints, notes, workflow
 from reconciler.clock import Clock, clock_from_env
-from reconciler.commands import console as output
+from reconciler.commands import console
 from reconciler.commands.options import ledger_options
 from reconciler.errors import EXIT_CODES_HELP, EXIT_ERROR, EXIT_OK, ReconcilerError, UsageError
 from reconciler.ledger.base import Ledger
@@ -106,7 +106,7 @@ def apply(
         saved = workflow.read_plan(target)
         staleness.check_self_consistent(saved)
         budgets = workflow.locate(budgets_dir)
-        output.warn(budgets.warnings)
+        console.warn(budgets.warnings)
         check_tree(budgets, allow_dirty=allow_dirty, plan=saved)
         check_same_organization(saved, budgets)
         where = workflow.plan_ledger(ledger_url, saved, budgets)
@@ -122,19 +122,19 @@ def apply(
                 ledger_url=saved.ledger,
                 with_routing=False,
             )
-            checked = staleness.verify(saved, fresh, ledger, budgets.desired)
+            checked = workflow.verify_saved(saved, fresh, ledger, budgets.desired)
             return _run(
                 checked, budgets, ledger, clock, auto_approve=auto_approve, result_file=result_file
             )
     budgets = workflow.locate(target)
-    output.warn(budgets.warnings)
+    console.warn(budgets.warnings)
     check_tree(budgets, allow_dirty=allow_dirty)
     where = workflow.ledger_target(ledger_url, budgets.desired, budgets.repo)
     with workflow.opened(where, insecure=insecure, clock=clock) as ledger:
         plan, warnings = workflow.make_plan(
             budgets, ledger, now=clock(), override_reason=override_reason, ledger_url=where.url
         )
-        output.warn(warnings)
+        console.warn(warnings)
         return _run(
             plan, budgets, ledger, clock, auto_approve=auto_approve, result_file=result_file
         )
@@ -170,7 +170,7 @@ def _run(
         ledger_url=plan.ledger,
         with_routing=False,
     )
-    output.warn(check_empty(after, result, budgets.desired))
+    console.warn(check_empty(after, result, budgets.desired))
     click.echo(summary(result))
     return EXIT_OK
 
@@ -191,7 +191,7 @@ def _check_same_reason(saved: Plan, given: str | None) -> None:
 
 
 def _confirmed() -> bool:
-    if not output.stdin_is_interactive():
+    if not console.stdin_is_interactive():
         raise ReconcilerError("no terminal to confirm on: pass --auto-approve")
     click.echo("\nDo you want to make these movements? Only 'yes' will be accepted.", err=True)
     answer: str = click.prompt("Enter a value", default="", show_default=False, err=True)
@@ -201,7 +201,7 @@ def _confirmed() -> bool:
 @contextmanager
 def _progress(total: int) -> Iterator[executor.Progress]:
     """A rich progress bar on a terminal; one plain line per movement otherwise (CI logs)."""
-    if not output.stderr_is_interactive():
+    if not console.stderr_is_interactive():
 
         def line(step: executor.StepResult, done: int, total: int) -> None:
             click.echo(f"[{done}/{total}] {step_line(step)}", err=True)
@@ -211,9 +211,9 @@ def _progress(total: int) -> Iterator[executor.Progress]:
     from rich.console import Console
     from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 
-    console = Console(stderr=True)
+    stderr = Console(stderr=True)
     with Progress(
-        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=console
+        TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), console=stderr
     ) as bar:
         task = bar.add_task("applying", total=total)
 

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 
-from reconciler import audit as auditing
-from reconciler import git, history, mismatch, notes, text, workflow
+from reconciler import workflow
+from reconciler.audit import strict_failures
 from reconciler.clock import clock_from_env
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_CHANGES, EXIT_OK, UsageError, exit_codes_help
@@ -42,44 +41,6 @@ def window(since: str | None, until: str | None) -> tuple[datetime | None, datet
     if start is not None and end is not None and start > end:
         raise UsageError(f"--since {since} is later than --until {until}: swap them")
     return start, end
-
-
-@dataclass(frozen=True, slots=True)
-class AuditRun:
-    movements: list[auditing.Movement]
-    findings: list[auditing.Finding]
-    teams: set[str]  # every team id the budgets, the ledger or the history knows
-    log: history.CommitLog
-    changes: dict[str, list[history.EnvelopeChange]]
-
-
-def run_audit(budgets_dir: Path, ledger_url: str | None, insecure: bool, branch: str) -> AuditRun:
-    """Every movement and finding over the whole ledger, with the history they were read from."""
-    clock = clock_from_env()
-    budgets = workflow.locate(budgets_dir)
-    target = workflow.ledger_target(ledger_url, budgets.desired, budgets.repo)
-    with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
-        workflow.organization_wallet(ledger, budgets.desired.organization.id)
-        wallets = auditing.wallet_entries(ledger)
-    entries = auditing.team_entries(wallets)
-    commits = [n.commit for _t, e in entries if (n := notes.parse_note(e.note)) is not None]
-    log = history.commit_log(budgets.directory, branch, extra=commits)
-    teams = {t.id for t in budgets.desired.teams} | {team_id for team_id, _e in entries}
-    managed = git.managed_since(budgets.directory, teams)
-    moves, findings = auditing.classify(entries, log, managed)
-    changes = history.envelope_history(budgets.directory, branch)
-    findings += auditing.unapplied(changes, moves, log)
-    findings += mismatch.mismatches(budgets.directory, moves, wallets, managed, branch)
-    return AuditRun(moves, findings, teams | set(changes), log, changes)
-
-
-def check_team(team_id: str | None, run: AuditRun) -> None:
-    if team_id is not None and team_id not in run.teams:
-        known = ", ".join(sorted(run.teams)[:5]) or "none"
-        raise UsageError(
-            f"unknown team {text.printable(team_id)!r}: name a team of the budgets or the "
-            f"ledger (known: {known})"
-        )
 
 
 @click.command(epilog=EPILOG)
@@ -127,24 +88,7 @@ def audit(
       reconciler audit --team team_eng --strict
     """
     start, end = window(since, until)
-    run = run_audit(budgets_dir, ledger_url, insecure, branch)
-    check_team(team_id, run)
-    moves, findings = run.movements, run.findings
-    kept = [
-        m
-        for m in moves
-        if (team_id is None or m.team_id == team_id)
-        and (start is None or m.created_at >= start)
-        and (end is None or m.created_at < end)
-    ]
-    ids = {m.transaction_id for m in kept}
-    found = [
-        f
-        for f in findings
-        if (team_id is None or f.team_id == team_id)
-        and (
-            f.transaction_id in ids or (f.transaction_id is None and start is None and end is None)
-        )
-    ]
+    run = workflow.run_audit(budgets_dir, ledger_url, insecure, branch, clock=clock_from_env())
+    kept, found = workflow.audit_report(run, team_id, start, end)
     click.echo(render(kept, found, fmt), nl=False)
-    return EXIT_CHANGES if strict and auditing.strict_failures(found) else EXIT_OK
+    return EXIT_CHANGES if strict and strict_failures(found) else EXIT_OK

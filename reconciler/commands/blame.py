@@ -6,8 +6,8 @@ from pathlib import Path
 
 import click
 
-from reconciler import audit as auditing
-from reconciler.commands.audit import check_team, run_audit
+from reconciler import workflow
+from reconciler.clock import clock_from_env
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_OK, exit_codes_help
 from reconciler.render.audit import render_blame_json, render_blame_text
@@ -49,9 +49,8 @@ def blame(
     Example:
       reconciler blame team_eng budgets/
     """
-    run = run_audit(budgets_dir, ledger_url, insecure, branch)
-    check_team(team_id, run)
-    entries = auditing.blame(team_id, run.changes.get(team_id, []), run.movements, run.log)
+    clock = clock_from_env()
+    entries = workflow.blame(team_id, budgets_dir, ledger_url, insecure, branch, clock=clock)
     render = render_blame_json if fmt == "json" else render_blame_text
     click.echo(render(team_id, entries), nl=False)
     return EXIT_OK

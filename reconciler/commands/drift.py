@@ -44,10 +44,6 @@ def drift(
     Example:
       reconciler drift budgets/ --detailed-exitcode
     """
-    clock = clock_from_env()
-    budgets = workflow.locate(budgets_dir, require_commit=False)
-    target = workflow.ledger_target(ledger_url, budgets.desired, budgets.repo)
-    with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
-        plan, _notes = workflow.make_plan(budgets, ledger, now=clock(), with_routing=False)
+    plan = workflow.drift(budgets_dir, ledger_url, insecure, clock=clock_from_env())
     click.echo(render_drift(plan.period.id, plan.drift, fmt), nl=False)
     return EXIT_CHANGES if detailed_exitcode and plan.drift else EXIT_OK

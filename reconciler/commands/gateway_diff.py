@@ -56,17 +56,17 @@ def diff(
       reconciler gateway diff budgets/ --gateway-url https://gateway.example.com
       reconciler gateway diff --gateway-url http://127.0.0.1:8080 --detailed-exitcode
     """
-    from reconciler import gateway as mapping
+    from reconciler import gateway
     from reconciler.ledger import ENV_TOKEN
     from reconciler.render.gateway import diff_json, diff_text
 
     config, warnings = workflow.gateway_config(budgets_dir)
     warn(warnings)
-    desired = mapping.mapping_of(config)
-    url = mapping.config_url(gateway_url, insecure=insecure)
-    running = mapping.fetch_running(url, token=os.environ.get(ENV_TOKEN) or None, insecure=insecure)
-    differences = mapping.compare(desired, running)
-    where = mapping.shown_url(url)
+    desired = gateway.mapping_of(config)
+    url = gateway.config_url(gateway_url, insecure=insecure)
+    running = gateway.fetch_running(url, token=os.environ.get(ENV_TOKEN) or None, insecure=insecure)
+    differences = gateway.compare(desired, running)
+    where = gateway.shown_url(url)
     if fmt == "json":
         click.echo(diff_json(where, differences), nl=False)
     else:

@@ -30,10 +30,10 @@ def render(budgets_dir: Path, fmt: str) -> None:
     Example:
       reconciler gateway render budgets/
     """
-    from reconciler import gateway as mapping
+    from reconciler import gateway
     from reconciler.render.gateway import fragment_json, fragment_yaml
 
     config, warnings = workflow.gateway_config(budgets_dir)
     warn(warnings)
-    fragment = mapping.fragment(config)
+    fragment = gateway.fragment(config)
     click.echo(fragment_yaml(fragment) if fmt == "yaml" else fragment_json(fragment), nl=False)

@@ -12,7 +12,7 @@ from reconciler.clock import clock_from_env
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
 from reconciler.errors import EXIT_CHANGES, EXIT_CODES_HELP, EXIT_OK
-from reconciler.planning import document as plandoc
+from reconciler.planning import document
 from reconciler.render.plan import FORMATS, render
 from reconciler.render.terminal import color_for_stdout
 
@@ -102,6 +102,6 @@ def plan(
         warn(result.warnings)  # the text rendering on a terminal already lists them
     click.echo(render(result, fmt, color=color_for_stdout(), whatif=whatif), nl=False)
     if out is not None:
-        workflow.write_plan(out, plandoc.dumps(result))
+        workflow.write_plan(out, document.dumps(result))
         click.echo(f"Saved the plan to {out}: apply it with `reconciler apply {out}`", err=True)
     return EXIT_CHANGES if detailed_exitcode and result.has_changes else EXIT_OK

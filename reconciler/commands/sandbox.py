@@ -30,9 +30,9 @@ from reconciler.money import (
     parse_amount,
     to_micros,
 )
-from reconciler.render import wallets as textview
 from reconciler.render import wallets_json
 from reconciler.render.terminal import color_for_stdout
+from reconciler.render.wallets import transactions_table, wallets_table
 from reconciler.sandbox.ledger import SqliteLedger
 
 CONSOLE_ACTOR = "console"
@@ -239,7 +239,7 @@ def show(db: Path, output_format: str) -> None:
     if output_format == "json":
         click.echo(wallets_json.dumps(wallets_json.wallets_document(wallets)))
     else:
-        click.echo(textview.wallets_table(wallets, color=color_for_stdout()), nl=False)
+        click.echo(wallets_table(wallets, color=color_for_stdout()), nl=False)
 
 
 @sandbox.command(epilog=EPILOG)
@@ -267,7 +267,7 @@ def transactions(db: Path, team_id: str | None, output_format: str) -> None:
     if output_format == "json":
         click.echo(wallets_json.dumps(wallets_json.transactions_document(entries)))
     else:
-        click.echo(textview.transactions_table(entries, color=color_for_stdout()), nl=False)
+        click.echo(transactions_table(entries, color=color_for_stdout()), nl=False)
 
 
 @sandbox.command(epilog=CHECK_EPILOG)

@@ -15,7 +15,7 @@ import signal
 import socket
 from pathlib import Path
 from types import FrameType, ModuleType
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import click
 
@@ -31,9 +31,6 @@ from reconciler.errors import (
 from reconciler.ledger import is_loopback
 from reconciler.sandbox.faults import FaultPlan, FaultSpecError
 from reconciler.sandbox.serve import listening_socket, uvicorn_config
-
-if TYPE_CHECKING:
-    from reconciler.sandbox.server import GatewaySettings
 
 GRACE_SECONDS = 3
 TOKEN_VARIABLE = "RECONCILER_SANDBOX_TOKEN"
@@ -124,20 +121,44 @@ def _refuse_empty(value: str | None, option: str, variable: str) -> None:
         )
 
 
-def load_gateway_settings(path: Path) -> GatewaySettings:
-    """The mapping of the GatewayConfig in ``path`` (a budgets file, or the fragment
-    ``gateway render`` prints), read by the one config loader; the fragment is also served at
-    ``GET /keeptrusts/config``, as a running gateway serves its configuration."""
-    from reconciler.config.gateway_file import load_gateway_file
-    from reconciler.gateway import fragment
+def _fault_plan(faults: str | None) -> FaultPlan | None:
+    try:
+        return FaultPlan.parse(faults) if faults else None
+    except FaultSpecError as exc:
+        raise click.BadParameter(str(exc), param_hint="--faults") from exc
 
-    config = load_gateway_file(path)
-    mapping = {group.id: group.wallet_team_id for group in config.consumer_groups}
-    server, _uvicorn = _server_modules()
-    settings: GatewaySettings = server.GatewaySettings(
-        mapping, config.wallet_enforcement, served=fragment(config)
-    )
-    return settings
+
+def _check_host(host: str, *, insecure: bool) -> None:
+    if not is_loopback(host) and not insecure:
+        raise LedgerConfigError(
+            f"refusing to listen on {host}: the sandbox speaks plain http with bearer tokens; "
+            "use 127.0.0.1 or pass --insecure"
+        )
+
+
+def _listen(host: str, port: int) -> tuple[socket.socket, str]:
+    """A listening socket on ``host:port`` and the address to show, with the port it got."""
+    try:
+        sock = listening_socket(host, port)
+    except OSError as exc:
+        raise LedgerConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
+    sock.listen(128)
+    bound = sock.getsockname()[1]
+    shown = f"[{host}]" if sock.family == socket.AF_INET6 else host
+    return sock, f"{shown}:{bound}"
+
+
+def _run(app: Any, sock: socket.socket) -> int | None:
+    """Serve ``app`` on ``sock`` until a signal; EXIT_INTERRUPTED (saying so) after Ctrl-C."""
+    config = uvicorn_config(app, grace=GRACE_SECONDS)
+    handler = _quiet_uvicorn()
+    server = _server_class()(config)
+    with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it handled
+        server.run(sockets=[sock])
+    if server.interrupted:  # also when SIGINT is ignored (a background job of a script)
+        click.echo(_stopped_line(handler.cancelled), err=True)
+        return EXIT_INTERRUPTED
+    return None
 
 
 @click.command(
@@ -222,45 +243,24 @@ def serve(
     server, _uvicorn = _server_modules()  # uvicorn: checks the extra is installed
     _refuse_empty(token, "--token", TOKEN_VARIABLE)
     _refuse_empty(read_token, "--read-token", READ_TOKEN_VARIABLE)
-    if not is_loopback(host) and not insecure:
-        raise LedgerConfigError(
-            f"refusing to listen on {host}: the sandbox speaks plain http with bearer tokens; "
-            "use 127.0.0.1 or pass --insecure"
-        )
-    try:
-        plan = FaultPlan.parse(faults) if faults else None
-    except FaultSpecError as exc:
-        raise click.BadParameter(str(exc), param_hint="--faults") from exc
-    settings = load_gateway_settings(gateway_config) if gateway_config else None
-
+    _check_host(host, insecure=insecure)
+    plan = _fault_plan(faults)
     from reconciler.clock import clock_from_env
+    from reconciler.config.gateway_file import load_gateway_file
     from reconciler.sandbox.ledger import SqliteLedger
 
+    mapping = load_gateway_file(gateway_config) if gateway_config else None
     ledger = SqliteLedger(db_path, clock=clock_from_env())
     try:
         app = server.create_app(
-            ledger, token=token, read_token=read_token, faults=plan, gateway_config=settings
+            ledger, token=token, read_token=read_token, faults=plan, gateway_config=mapping
         )
-        try:
-            sock = listening_socket(host, port)
-        except OSError as exc:
-            raise LedgerConfigError(f"cannot listen on {host}:{port}: {exc.strerror}") from exc
-        sock.listen(128)
-        bound = sock.getsockname()[1]
-        shown = f"[{host}]" if sock.family == socket.AF_INET6 else host
+        sock, address = _listen(host, port)
         if token is None and read_token is None:
             click.echo("warning: no --token or --read-token: the server is open", err=True)
         if plan is not None:
             click.echo(f"injecting faults: {faults}", err=True)
-        click.echo(f"sandbox ledger {db_path} serving at http://{shown}:{bound}", err=True)
-        config = uvicorn_config(app, grace=GRACE_SECONDS)
-        handler = _quiet_uvicorn()
-        server = _server_class()(config)
-        with contextlib.suppress(KeyboardInterrupt):  # uvicorn re-raises the SIGINT it handled
-            server.run(sockets=[sock])
-        if server.interrupted:  # also when SIGINT is ignored (a background job of a script)
-            click.echo(_stopped_line(handler.cancelled), err=True)
-            return EXIT_INTERRUPTED
-        return None
+        click.echo(f"sandbox ledger {db_path} serving at http://{address}", err=True)
+        return _run(app, sock)
     finally:
         ledger.close()

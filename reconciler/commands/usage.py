@@ -66,8 +66,3 @@ def usage(
 
         write_html(result, html_file)
         click.echo(f"Wrote the usage report to {html_file}", err=True)
-
-
-def _repo_root(budgets_dir: Path) -> Path:
-    """Kept for callers outside this module; the rule lives in ``workflow.budgets_root``."""
-    return workflow.budgets_root(budgets_dir)

@@ -6,11 +6,10 @@ from pathlib import Path
 
 import click
 
-from reconciler import clock as clocks
 from reconciler import workflow
+from reconciler.clock import clock_from_env
 from reconciler.commands.console import warn
 from reconciler.commands.options import budgets_dir_argument, ledger_options
-from reconciler.commands.usage import _repo_root
 from reconciler.errors import EXIT_CODES_HELP
 from reconciler.render.whatif import FORMATS, render_whatif
 from reconciler.whatif_history import periods_to_replay
@@ -59,12 +58,12 @@ def whatif(
       reconciler whatif budgets/ --periods 6 --base main --format markdown
       reconciler whatif budgets/ --periods 0 --current
     """
-    clock = clocks.clock_from_env()
+    clock = clock_from_env()
     desired, warnings = workflow.load_budgets(budgets_dir)
     warn(warnings)
     now = clock()
     periods_to_replay(desired.organization.period, now, count, current=current)  # bad: fail early
-    target = workflow.ledger_target(ledger_url, desired, _repo_root(budgets_dir))
+    target = workflow.ledger_target(ledger_url, desired, workflow.budgets_root(budgets_dir))
     with workflow.opened(target, insecure=insecure, clock=clock) as ledger:
         workflow.organization_wallet(ledger, desired.organization.id)
         result = workflow.whatif_report(

@@ -52,62 +52,16 @@ def to_document(plan: Plan) -> Document:
         "org_id": plan.org_id,
         "ledger": plan.ledger,
         "override_reason": plan.override_reason,
-        "period": {
-            "kind": plan.period.kind.value,
-            "id": plan.period.id,
-            "start": iso_utc(plan.period.start),
-            "end": iso_utc(plan.period.end),
-        },
-        "summary": {
-            "has_changes": plan.has_changes,
-            "change_count": len(plan.changes),
-            "allocate_total": amount(plan.allocate_total),
-            "reclaim_total": amount(plan.reclaim_total),
-        },
-        "org": {
-            "available_before": amount(plan.org.available_before),
-            "available_after": amount(plan.org.available_after),
-            "headroom": amount(plan.org.headroom),
-        },
-        "changes": [
-            {
-                "op_key": c.op_key,
-                "team_id": c.team_id,
-                "action": c.action.value,
-                "amount": amount(c.amount),
-                "envelope": amount(c.envelope),
-                "allocated": amount(c.allocated),
-                "reason": c.reason,
-                "drift_kept": amount(c.drift_kept),
-            }
-            for c in plan.changes
-        ],
+        "period": _period_document(plan.period),
+        "summary": _summary_document(plan),
+        "org": _org_document(plan.org),
+        "changes": [_change_document(c) for c in plan.changes],
         "deficits": [
             {"team_id": d.team_id, "amount": amount(d.amount), "reason": d.reason}
             for d in plan.deficits
         ],
-        "drift": [
-            {
-                "team_id": d.team_id,
-                "transaction_id": d.transaction_id,
-                "created_at": iso_utc(d.created_at),
-                "amount": amount(d.amount),
-                "actor": d.actor,
-                "note": d.note,
-                "policy": d.policy,
-                **({"status": d.status} if d.status else {}),
-            }
-            for d in plan.drift
-        ],
-        "unmanaged": [
-            {
-                "team_id": u.team_id,
-                "wallet_id": u.wallet_id,
-                "balance": amount(u.balance),
-                "available": amount(u.available),
-            }
-            for u in plan.unmanaged
-        ],
+        "drift": [_drift_document(d) for d in plan.drift],
+        "unmanaged": [_unmanaged_document(u) for u in plan.unmanaged],
         "routing": [
             {"consumer_group": r.consumer_group, "before": r.before, "after": r.after}
             for r in plan.routing
@@ -119,21 +73,82 @@ def to_document(plan: Plan) -> Document:
         "warnings": list(plan.warnings),
         # Only when there is a forecast to show, so plans without spend keep their form.
         **(
-            {
-                "exhaustion": [
-                    {
-                        "team_id": e.team_id,
-                        "runs_out": e.runs_out.isoformat(),
-                        "days_early": e.days_early,
-                        "projected_spend": amount(e.projected_spend),
-                        "envelope": amount(e.envelope),
-                    }
-                    for e in plan.exhaustion
-                ]
-            }
+            {"exhaustion": [_exhaustion_document(e) for e in plan.exhaustion]}
             if plan.exhaustion
             else {}
         ),
+    }
+
+
+def _period_document(period: Period) -> Document:
+    return {
+        "kind": period.kind.value,
+        "id": period.id,
+        "start": iso_utc(period.start),
+        "end": iso_utc(period.end),
+    }
+
+
+def _summary_document(plan: Plan) -> Document:
+    return {
+        "has_changes": plan.has_changes,
+        "change_count": len(plan.changes),
+        "allocate_total": money.decimal_str(plan.allocate_total),
+        "reclaim_total": money.decimal_str(plan.reclaim_total),
+    }
+
+
+def _org_document(org: OrgSummary) -> Document:
+    return {
+        "available_before": money.decimal_str(org.available_before),
+        "available_after": money.decimal_str(org.available_after),
+        "headroom": money.decimal_str(org.headroom),
+    }
+
+
+def _change_document(change: Change) -> Document:
+    amount = money.decimal_str
+    return {
+        "op_key": change.op_key,
+        "team_id": change.team_id,
+        "action": change.action.value,
+        "amount": amount(change.amount),
+        "envelope": amount(change.envelope),
+        "allocated": amount(change.allocated),
+        "reason": change.reason,
+        "drift_kept": amount(change.drift_kept),
+    }
+
+
+def _drift_document(item: DriftItem) -> Document:
+    return {
+        "team_id": item.team_id,
+        "transaction_id": item.transaction_id,
+        "created_at": iso_utc(item.created_at),
+        "amount": money.decimal_str(item.amount),
+        "actor": item.actor,
+        "note": item.note,
+        "policy": item.policy,
+        **({"status": item.status} if item.status else {}),
+    }
+
+
+def _unmanaged_document(wallet: UnmanagedWallet) -> Document:
+    return {
+        "team_id": wallet.team_id,
+        "wallet_id": wallet.wallet_id,
+        "balance": money.decimal_str(wallet.balance),
+        "available": money.decimal_str(wallet.available),
+    }
+
+
+def _exhaustion_document(exhaustion: Exhaustion) -> Document:
+    return {
+        "team_id": exhaustion.team_id,
+        "runs_out": exhaustion.runs_out.isoformat(),
+        "days_early": exhaustion.days_early,
+        "projected_spend": money.decimal_str(exhaustion.projected_spend),
+        "envelope": money.decimal_str(exhaustion.envelope),
     }
 
 

@@ -17,7 +17,7 @@ from reconciler.errors import FundingError, GuardError, PlanError
 from reconciler.history import History
 from reconciler.ledger.base import Observed, TeamObservation
 from reconciler.model import DesiredState, Organization
-from reconciler.planning import document as plandoc
+from reconciler.planning import document
 from reconciler.planning.rules import Decision, decide, is_managed
 from reconciler.planning.staleness import flows_digest
 from reconciler.planning.types import (
@@ -87,7 +87,7 @@ def plan(
         exhaustion=exhaustion,
         envelopes=history.envelopes or (),
     )
-    return replace(unnamed, plan_id=plandoc.content_id(unnamed))
+    return replace(unnamed, plan_id=document.content_id(unnamed))
 
 
 def _decide(

@@ -14,7 +14,9 @@ file that it can derive again:
    when not), see the same allocation flows for every team the plan touches (stale when not:
    flows carrying the plan's own op keys do not count, so a partly applied plan resumes), and ask
    for the same movements: team, action, op key and amount, except that a reclaim may be lower
-   when spend reduced what is available. Spend alone never makes a plan stale.
+   when spend reduced what is available. Spend alone never makes a plan stale. The caller
+   observes the ledger (``observed_teams`` names the teams) and passes the observations in:
+   nothing here reads the ledger.
 
 The first difference is refused with a ``StalePlanError`` or ``EditedPlanError`` naming it.
 """
@@ -22,15 +24,15 @@ The first difference is refused with a ``StalePlanError`` or ``EditedPlanError``
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Collection, Iterable
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
 from reconciler import money, notes
 from reconciler.errors import EditedPlanError, StalePlanError
-from reconciler.ledger.base import Ledger, TeamObservation, Transaction
+from reconciler.ledger.base import TeamObservation, Transaction
 from reconciler.model import DesiredState, Mode
-from reconciler.planning import document as plandoc
+from reconciler.planning import document
 from reconciler.planning.types import (
     GUARD_OVERRIDDEN,
     Action,
@@ -81,7 +83,7 @@ def check_self_consistent(plan: Plan) -> None:
         )
         if change.op_key != expected:
             raise _edited(plan, f"change {index} ({describe(change)}) does not match its op key")
-    if plandoc.content_id(plan) != plan.plan_id:
+    if document.content_id(plan) != plan.plan_id:
         raise _edited(plan, "its content no longer matches its plan id")
 
 
@@ -99,12 +101,24 @@ def check_current(plan: Plan, head: str, now: datetime) -> None:
         )
 
 
-def verify(saved: Plan, fresh: Plan, ledger: Ledger, desired: DesiredState) -> Plan:
-    """The plan to execute: ``saved`` when ``fresh`` asks for the same; else refuse."""
+def observed_teams(saved: Plan, fresh: Plan) -> list[str]:
+    """The teams ``verify`` needs observed in ``saved``'s period: every team the saved plan
+    fingerprinted and every team the fresh plan moves."""
+    return sorted({f.team_id for f in saved.fingerprints} | {c.team_id for c in fresh.changes})
+
+
+def verify(
+    saved: Plan,
+    fresh: Plan,
+    observed: Mapping[str, TeamObservation],
+    desired: DesiredState,
+) -> Plan:
+    """The plan to execute: ``saved`` when ``fresh`` asks for the same; else refuse.
+
+    ``observed`` is the ledger's observation of ``observed_teams(saved, fresh)`` in
+    ``saved.period``."""
     _same_terms(saved, fresh)
     ops = frozenset(c.op_key for c in saved.changes)
-    teams = sorted({f.team_id for f in saved.fingerprints} | {c.team_id for c in fresh.changes})
-    observed = ledger.observe(teams, saved.period)
     for expected in saved.fingerprints:
         obs = observed[expected.team_id]
         digest, count = flows_digest(obs.flows, exclude_ops=ops)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 from reconciler.clock import Clock
 from reconciler.errors import LedgerConfigError, LedgerError, LedgerUnavailable
-from reconciler.sandbox import holds as sqlite_holds
+from reconciler.sandbox import holds
 from reconciler.sandbox.entries import Context
 from reconciler.sandbox.rows import check_text
 from reconciler.sandbox.schema import connect, format_timestamp
@@ -59,7 +59,7 @@ class Connections:
     def expire_due(self) -> int:
         """Release every hold past its timeout, in its own write transaction."""
         with self.writing(None, expire=False) as (conn, ctx):
-            return sqlite_holds.expire_due(conn, ctx)
+            return holds.expire_due(conn, ctx)
 
     @contextmanager
     def reading(self) -> Iterator[sqlite3.Connection]:
@@ -92,7 +92,7 @@ class Connections:
             try:
                 now = self.now()
                 if expire:
-                    sqlite_holds.expire_due(conn, Context(now, self.actor))
+                    holds.expire_due(conn, Context(now, self.actor))
                 yield conn, Context(now, actor or self.actor)
                 conn.execute("COMMIT")
             finally:

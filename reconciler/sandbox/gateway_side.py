@@ -13,8 +13,7 @@ from datetime import datetime, timedelta
 
 from reconciler.errors import BudgetExceeded, LedgerRequestInvalid
 from reconciler.ledger.base import CostTicket, Reservation, Transaction
-from reconciler.sandbox import holds as sqlite_holds
-from reconciler.sandbox import reads
+from reconciler.sandbox import holds, reads
 from reconciler.sandbox.connections import Connections
 from reconciler.sandbox.entries import fingerprint
 from reconciler.sandbox.rows import check_amount, check_id, check_key
@@ -109,9 +108,9 @@ class GatewaySide:
             )
         except BudgetExceeded:
             with self._db.writing(actor) as (conn, ctx):
-                team = team_id or sqlite_holds.listed_team(conn, consumer_group)
+                team = team_id or holds.listed_team(conn, consumer_group)
                 ticket = (request_id, user_id, team, consumer_group, estimated_cost)
-                sqlite_holds.queue_ticket(conn, ticket, ctx)
+                holds.queue_ticket(conn, ticket, ctx)
             raise
 
     def cost_tickets(
@@ -133,12 +132,12 @@ class GatewaySide:
         actor: str | None,
     ) -> Reservation:
         with self._db.writing(actor) as (conn, ctx):
-            team = team_id or sqlite_holds.mapped_team(conn, consumer_group)
-            attributed = team or sqlite_holds.listed_team(conn, consumer_group)
+            team = team_id or holds.mapped_team(conn, consumer_group)
+            attributed = team or holds.listed_team(conn, consumer_group)
             expires = format_timestamp(
                 parse_timestamp(ctx.now) + timedelta(seconds=timeout_seconds)
             )
-            return sqlite_holds.reserve(
+            return holds.reserve(
                 conn,
                 request_id,
                 estimated_cost,
@@ -153,11 +152,11 @@ class GatewaySide:
     def settle(
         self, reservation_id: str, actual_cost: int, *, actor: str | None = None
     ) -> Transaction:
-        """Charge the actual cost, release the surplus as a ``refund`` (see sqlite_holds)."""
+        """Charge the actual cost, release the surplus as a ``refund`` (see ``holds.settle``)."""
         check_key(reservation_id, "reservation id")
         check_amount(actual_cost, "actual cost", allow_zero=True)
         with self._db.writing(actor) as (conn, ctx):
-            seq = sqlite_holds.settle(conn, reservation_id, actual_cost, ctx)
+            seq = holds.settle(conn, reservation_id, actual_cost, ctx)
             return reads.entry(conn, seq)
 
     def expire_reservations(self) -> int:

@@ -11,6 +11,8 @@ allocate and reclaim (same key and request: the original entry, marked ``replaye
 request: conflict);
 reserve is idempotent by ``request_id`` and settle by reservation. Every entry records the
 actor: the constructor's, or the ``actor=`` a write passes (e.g. the server's principal).
+The gateway side (reserve, settle, expiry, the consumer-group mapping, cost tickets) is the
+base class ``gateway_side.GatewaySide``.
 """
 
 from __future__ import annotations
@@ -30,8 +32,7 @@ from reconciler.ledger.base import (
     Wallet,
 )
 from reconciler.periods import Period
-from reconciler.sandbox import entries as sqlite_ops
-from reconciler.sandbox import invariants, reads
+from reconciler.sandbox import entries, invariants, reads
 from reconciler.sandbox.connections import Connections
 from reconciler.sandbox.entries import fingerprint, initialize
 from reconciler.sandbox.gateway_side import GatewaySide
@@ -195,7 +196,7 @@ class SqliteLedger(GatewaySide):
             idempotency_key,
             request,
             actor,
-            lambda conn, ctx: sqlite_ops.credit(conn, amount, note, ctx),
+            lambda conn, ctx: entries.credit(conn, amount, note, ctx),
         )
 
     def allocate(
@@ -272,7 +273,7 @@ class SqliteLedger(GatewaySide):
         request = fingerprint(
             operation, scope=scope.value, owner=owner_id, amount=amount, note=note
         )
-        move = sqlite_ops.allocate if operation == "allocate" else sqlite_ops.reclaim
+        move = entries.allocate if operation == "allocate" else entries.reclaim
         return self._movement(
             idempotency_key,
             request,
@@ -285,7 +286,7 @@ class SqliteLedger(GatewaySide):
         key: str | None,
         request: str,
         actor: str | None,
-        write: sqlite_ops.Write,
+        write: entries.Write,
     ) -> Transaction:
         """Run ``write`` once per idempotency key.
 
@@ -298,9 +299,9 @@ class SqliteLedger(GatewaySide):
         if key is not None:
             check_key(key)
         with self._db.writing(actor) as (conn, ctx):
-            seq = sqlite_ops.replayed(conn, key, request)
+            seq = entries.replayed(conn, key, request)
             if seq is not None:
                 return replace(reads.entry(conn, seq), replayed=True)
             seq = write(conn, ctx)
-            sqlite_ops.remember(conn, key, request, seq, ctx.now)
+            entries.remember(conn, key, request, seq, ctx.now)
             return reads.entry(conn, seq)

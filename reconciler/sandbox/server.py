@@ -33,9 +33,11 @@ from starlette.types import Receive, Send
 from starlette.types import Scope as AsgiScope
 
 from reconciler.errors import LedgerError
+from reconciler.gateway import fragment
 from reconciler.ledger import wire
 from reconciler.ledger.base import Scope, Transaction
 from reconciler.ledger.http_errors import BILLING_PERMISSION, envelope_for
+from reconciler.model import GatewayConfig
 from reconciler.sandbox.faults import Fault, FaultPlan
 from reconciler.sandbox.ledger import SqliteLedger
 from reconciler.sandbox.validation import BodyValidator, InvalidBody, query_limit, query_time
@@ -46,16 +48,6 @@ MAX_BODY_BYTES = 64 * 1024  # the largest valid request body is well under 4 KiB
 BILLING_ACTOR = "billing-token"
 READ_ACTOR = "read-token"
 OPEN_ACTOR = "sandbox-open"
-
-
-@dataclass(frozen=True, slots=True)
-class GatewaySettings:
-    """The consumer-group → team mapping and the enforcement switch of a GatewayConfig;
-    ``served``, when given, is the body of ``GET /keeptrusts/config`` (the gateway fragment)."""
-
-    mapping: dict[str, str]
-    wallet_enforcement: bool
-    served: object | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -337,11 +329,15 @@ def create_app(
     token: str | None,
     read_token: str | None,
     faults: FaultPlan | None = None,
-    gateway_config: GatewaySettings | None = None,
+    gateway_config: GatewayConfig | None = None,
 ) -> Starlette:
-    """The ASGI app serving ``ledger``. With neither token it is open: the caller says so."""
+    """The ASGI app serving ``ledger``. With neither token it is open: the caller says so.
+
+    A ``gateway_config`` sets the consumer-group -> team mapping ``reserve`` uses, and its
+    fragment is served at ``GET /keeptrusts/config``, as a running gateway serves its own."""
     if gateway_config is not None:
-        ledger.configure_gateway(gateway_config.mapping, gateway_config.wallet_enforcement)
+        mapping = {g.id: g.wallet_team_id for g in gateway_config.consumer_groups}
+        ledger.configure_gateway(mapping, gateway_config.wallet_enforcement)
     api = _Api(ledger, token, read_token, faults)
     read, write = partial(api.endpoint, write=False), partial(api.endpoint, write=True)
     allocate = partial(api.move, "allocate")
@@ -358,8 +354,8 @@ def create_app(
         Route(wire.RESERVE, write("reserve", api.reserve), methods=["POST"]),
         Route(wire.SETTLE, write("settle", api.settle), methods=["POST"]),
     ]
-    if gateway_config is not None and gateway_config.served is not None:
-        served = gateway_config.served
+    if gateway_config is not None:
+        served = fragment(gateway_config)
         config = read("gateway-config", lambda request, raw, actor: served)
         routes.append(Route(wire.GATEWAY_CONFIG, config, methods=["GET"]))
     return Starlette(routes=routes, exception_handlers={HTTPException: _http_exception})

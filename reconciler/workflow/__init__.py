@@ -6,7 +6,8 @@ Order matters and is the same everywhere: the budgets are validated before any l
 ``sqlite:///``, the client for ``http(s)://``) and read once, ``history.read`` gathers the git
 facts, and the pure planner runs (``plans.make_plan``). Around the executor: the git rules
 before an apply and the checks after (``applying``). The report use cases have their own
-modules (``whatif``, ``importing``). Every name a command calls is re-exported here.
+modules (``audit`` for audit, blame and drift; ``whatif``; ``importing``). Every name a command
+calls is re-exported here.
 """
 
 from __future__ import annotations
@@ -17,8 +18,10 @@ from reconciler.workflow.applying import (
     check_same_organization,
     check_tree,
     verdict,
+    verify_saved,
     write_result,
 )
+from reconciler.workflow.audit import AuditRun, audit_report, blame, check_team, drift, run_audit
 from reconciler.workflow.budgets import (
     NO_COMMIT,
     Budgets,
@@ -41,12 +44,17 @@ from reconciler.workflow.whatif import plan_whatif, whatif_report
 
 __all__ = [
     "NO_COMMIT",
+    "AuditRun",
     "Budgets",
+    "audit_report",
+    "blame",
     "budgets_root",
     "check_empty",
     "check_result_path",
     "check_same_organization",
+    "check_team",
     "check_tree",
+    "drift",
     "exhaustion",
     "gateway_config",
     "import_budgets",
@@ -61,7 +69,9 @@ __all__ = [
     "plan_ledger",
     "plan_whatif",
     "read_plan",
+    "run_audit",
     "verdict",
+    "verify_saved",
     "whatif_report",
     "write_plan",
     "write_result",

@@ -17,9 +17,11 @@ from reconciler.errors import (
     UsageError,
 )
 from reconciler.executor import ApplyResult, StepStatus
+from reconciler.ledger.base import Ledger
 from reconciler.model import DesiredState, Mode
+from reconciler.planning import staleness
 from reconciler.planning.types import Change, Plan, describe
-from reconciler.render import apply as render_apply
+from reconciler.render.apply import dumps
 from reconciler.workflow.budgets import Budgets
 
 _LISTED = 5
@@ -49,6 +51,13 @@ def check_same_organization(plan: Plan, budgets: Budgets) -> None:
             f"plan {plan.plan_id} is for {plan.org_id} but {budgets.directory} is {org_id}'s "
             "budgets: pass the budgets directory the plan was made from with --budgets DIR"
         )
+
+
+def verify_saved(saved: Plan, fresh: Plan, ledger: Ledger, desired: DesiredState) -> Plan:
+    """The saved plan to execute (``staleness.verify``) against the ledger's flows now: the
+    teams it needs are observed here, so the check itself reads nothing."""
+    observed = ledger.observe(staleness.observed_teams(saved, fresh), saved.period)
+    return staleness.verify(saved, fresh, observed, desired)
 
 
 def verdict(result: ApplyResult) -> None:
@@ -134,7 +143,7 @@ def check_result_path(path: Path) -> None:
 
 def write_result(path: Path, result: ApplyResult) -> None:
     try:
-        path.write_text(render_apply.dumps(result), encoding="utf-8")
+        path.write_text(dumps(result), encoding="utf-8")
     except OSError as exc:
         raise ReconcilerError(
             f"the apply finished but its result document could not be written to {path} "

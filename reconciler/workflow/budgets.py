@@ -1,4 +1,5 @@
-"""Locate the budgets: validate them, then read the git facts about them (HEAD, dirty paths)."""
+"""Locate the budgets: validate them, then read the git facts about them (HEAD, dirty paths);
+where a relative ``sqlite:///`` path starts without git history; the GatewayConfig they hold."""
 
 from __future__ import annotations
 

@@ -86,7 +86,7 @@ def write_plan(path: Path, text: str) -> None:
 
 
 def read_plan(path: Path) -> Plan:
-    from reconciler.planning import document as plandoc
+    from reconciler.planning import document
 
     if path.suffix in {".yaml", ".yml"}:
         raise UsageError(
@@ -104,4 +104,4 @@ def read_plan(path: Path) -> Plan:
             f"{path} is not a plan document: it is not UTF-8 text (byte {exc.start}); make the "
             "plan again with `reconciler plan --out`"
         ) from exc
-    return plandoc.loads(text, source=str(path))
+    return document.loads(text, source=str(path))

@@ -13,7 +13,7 @@ from click.testing import CliRunner
 
 from reconciler import notes
 from reconciler.cli import cli
-from reconciler.commands import console as output
+from reconciler.commands import console
 from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.workspace import COMMITTED, Workspace
 
@@ -93,7 +93,7 @@ def test_apply_without_a_terminal_refuses_rather_than_hang(workspace: Workspace)
 def test_apply_asks_for_yes_on_a_terminal(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(output, "stdin_is_interactive", lambda: True)
+    monkeypatch.setattr(console, "stdin_is_interactive", lambda: True)
     before = digest(workspace.db)
     declined = workspace.invoke("apply", input="y\n")
     assert declined.exit_code == 1
@@ -407,7 +407,7 @@ def test_a_saved_plan_needs_the_budgets_of_its_organization(workspace: Workspace
 def test_apply_shows_a_progress_bar_when_stderr_is_a_terminal(
     workspace: Workspace, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(output, "stderr_is_interactive", lambda: True)
+    monkeypatch.setattr(console, "stderr_is_interactive", lambda: True)
     result = workspace.invoke("apply", "--auto-approve")
     assert result.exit_code == 0, result.output
     assert "applied       allocate 1,200.00 team_eng (txn_000000000003)" in result.stderr

@@ -8,18 +8,21 @@ import signal
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
-from reconciler.commands.sandbox_serve import load_gateway_settings
+from reconciler.config.gateway_file import load_gateway_file
 from reconciler.errors import ConfigError
 from reconciler.ledger.base import Scope
 from reconciler.ledger.http import HttpLedger
 from reconciler.sandbox.ledger import SqliteLedger
-from reconciler.sandbox.server import GatewaySettings
+from reconciler.sandbox.server import create_app
+from tests.support.sandbox_server import serving
+from tests.support.sqlite_ledger import ManualClock
 
 GATEWAY = """\
 apiVersion: reconciler/v1
@@ -75,26 +78,35 @@ def test_a_bad_fault_spec_is_a_usage_error(db: Path) -> None:
     )
 
 
-def test_gateway_settings_from_a_budgets_file(tmp_path: Path) -> None:
+def served_gateway(config_file: Path, tmp_path: Path) -> tuple[tuple[dict[str, str], bool], Any]:
+    """What the server does with ``--gateway-config FILE``: the mapping ``reserve`` then uses,
+    and the body of ``GET /keeptrusts/config``."""
+    config = load_gateway_file(config_file)
+    with SqliteLedger.create(tmp_path / "gw.db", "org_test", clock=ManualClock()) as ledger:
+        app = create_app(ledger, token=None, read_token=None, gateway_config=config)
+        with serving(app) as url:
+            served = httpx.get(f"{url}/keeptrusts/config").json()
+        return ledger.gateway_config(), served
+
+
+def test_gateway_config_from_a_budgets_file(tmp_path: Path) -> None:
     path = tmp_path / "gateway.yaml"
     path.write_text(GATEWAY, encoding="utf-8")
     fragment = {
         "consumer_groups": [{"id": "engineering", "wallet_team_id": "team_engineering"}],
         "cost_tracking": {"wallet_enforcement": True},
     }
-    assert load_gateway_settings(path) == GatewaySettings(
-        {"engineering": "team_engineering"}, True, served=fragment
-    )
+    assert served_gateway(path, tmp_path) == (({"engineering": "team_engineering"}, True), fragment)
     path.write_text("consumer_groups:\n  - id: support\n", encoding="utf-8")
     with pytest.raises(ConfigError) as info:
-        load_gateway_settings(path)
+        load_gateway_file(path)
     assert str(info.value) == (
         f"{path}:2:5: gateway.consumer_groups[support]: missing required key 'wallet_team_id'; "
         "name the Team whose wallet pays for this group"
     )
     path.write_text("kind: Team\nid: x\n", encoding="utf-8")
     with pytest.raises(ConfigError, match="no GatewayConfig document"):
-        load_gateway_settings(path)
+        load_gateway_file(path)
 
 
 def test_serves_for_real_with_tokens_from_the_environment(db: Path, tmp_path: Path) -> None:
@@ -158,18 +170,19 @@ def test_without_tokens_the_server_is_open_and_says_so(db: Path) -> None:
         proc.communicate(timeout=10)
 
 
-def test_gateway_settings_refuse_a_non_boolean_switch(tmp_path: Path) -> None:
+def test_gateway_config_refuses_a_non_boolean_switch(tmp_path: Path) -> None:
     path = tmp_path / "gateway.yaml"
     path.write_text(
         "consumer_groups: []\ncost_tracking:\n  wallet_enforcement: yes\n", encoding="utf-8"
     )
     with pytest.raises(ConfigError) as info:
-        load_gateway_settings(path)
+        load_gateway_file(path)
     assert str(info.value) == (
         f"{path}:3:23: gateway.cost_tracking.wallet_enforcement: 'yes' is a YAML 1.1 boolean, "
         "which YAML 1.2 tools (editors, CI) read as text; write true"
     )
     path.write_text("consumer_groups: []\n", encoding="utf-8")
-    assert load_gateway_settings(path) == GatewaySettings(
-        {}, False, served={"consumer_groups": [], "cost_tracking": {"wallet_enforcement": False}}
+    assert served_gateway(path, tmp_path) == (
+        ({}, False),
+        {"consumer_groups": [], "cost_tracking": {"wallet_enforcement": False}},
     )

@@ -20,7 +20,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from reconciler import notes
-from reconciler.planning import document as plandoc
+from reconciler.planning.document import content_id, loads
 from tests.support.workspace import COMMITTED, Workspace
 
 Path_ = tuple[str | int, ...]
@@ -143,8 +143,8 @@ def forge(workspace: Workspace, edit: Any, *options: str) -> tuple[dict[str, Any
             document["commit"],
             prints[change["team_id"]],
         )
-    plan = plandoc.loads(json.dumps(document), source="plan.json")
-    document["plan_id"] = plandoc.content_id(plan)
+    plan = loads(json.dumps(document), source="plan.json")
+    document["plan_id"] = content_id(plan)
     path.write_text(json.dumps(document, indent=2), encoding="utf-8")
     before = ledger_entries(workspace)
     result = workspace.invoke("apply", "plan.json", "--auto-approve", *options)

@@ -10,7 +10,7 @@ from reconciler.executor import StepStatus
 from reconciler.ledger.base import EntryType, Transaction
 from reconciler.ledger.retry import RetryPolicy
 from reconciler.planning.types import Action
-from reconciler.render import apply as render_apply
+from reconciler.render.apply import result_document
 from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.executing import Clock, make_plan, sandbox
 from tests.support.planning import COMMIT, desired, m, organization, team
@@ -64,7 +64,7 @@ def test_apply_moves_exactly_the_plan_with_parseable_notes(tmp_path: Path) -> No
     assert ledger.organization_wallet().available == m(100_000 - 17500)
     assert make_plan(state, ledger, clock).changes == ()  # type: ignore[arg-type]
     assert ledger.check() == []
-    doc = render_apply.result_document(result)
+    doc = result_document(result)
     assert doc["summary"] == {
         "applied": 3,
         "skipped": 0,

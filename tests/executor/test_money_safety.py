@@ -17,7 +17,7 @@ import pytest
 from reconciler import executor
 from reconciler.executor import StepStatus
 from reconciler.ledger.base import EntryType
-from reconciler.render import apply as render_apply
+from reconciler.render.apply import result_document
 from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.budgets import organization_doc, team_doc, write_budgets
 from tests.support.executing import Clock, make_plan, sandbox
@@ -222,7 +222,7 @@ def test_ctrl_c_while_a_write_is_in_flight_records_it_as_unknown(tmp_path: Path)
     assert result.interrupted
     assert [s.status for s in result.steps] == [StepStatus.APPLIED, StepStatus.UNKNOWN]
     assert "may still land" in result.steps[1].detail
-    assert render_apply.result_document(result)["interrupted"] is True
+    assert result_document(result)["interrupted"] is True
 
 
 def test_a_budgets_file_given_as_a_plan_says_what_to_pass(workspace: Workspace) -> None:

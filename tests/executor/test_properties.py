@@ -14,7 +14,7 @@ from reconciler import executor
 from reconciler.errors import FundingError
 from reconciler.executor import StepResult
 from reconciler.model import Mode
-from reconciler.render import apply as render_apply
+from reconciler.render.apply import dumps
 from tests.support.executing import Clock, make_plan, sandbox
 from tests.support.planning import desired, organization, team
 
@@ -96,7 +96,7 @@ def test_apply_then_plan_is_empty_money_is_conserved_headroom_holds(
         start = ledger.organization_wallet().available
         result = executor.apply(plan, ledger, clock=clock, progress=watch)
 
-        assert result.complete, render_apply.dumps(result)
+        assert result.complete, dumps(result)
         assert make_plan(state, ledger, clock, override_reason="property test").changes == ()
         assert ledger.check() == []
         floor = min(start, headroom * CENT)
@@ -134,7 +134,7 @@ def test_every_new_period_is_funded_again_and_plans_stay_empty_after_apply(
             plan = make_plan(state, ledger, clock, override_reason="property test")
             assert plan.period.id == f"2026-{9 + month:02d}"
             result = executor.apply(plan, ledger, clock=clock)
-            assert result.complete, render_apply.dumps(result)
+            assert result.complete, dumps(result)
             assert make_plan(state, ledger, clock, override_reason="x").changes == ()
             assert ledger.check() == []
             for index, (case, percent) in enumerate(zip(cases, spend, strict=False)):

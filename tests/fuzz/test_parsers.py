@@ -20,7 +20,7 @@ from reconciler import config, notes
 from reconciler.errors import ConfigError, ReconcilerError
 from reconciler.exactjson import JSONSyntaxError
 from reconciler.ledger import wire
-from reconciler.planning import document as plandoc
+from reconciler.planning.document import dumps, loads
 from tests.support.proof import record
 
 JSON_SCALARS = st.none() | st.booleans() | st.integers() | st.text(max_size=30)
@@ -82,10 +82,10 @@ def test_the_plan_reader_reads_any_text(examples: int, tmp_path: Path) -> None:
         if data.draw(st.booleans()):
             text = plan_like(document, data)
         try:
-            plan = plandoc.loads(text, source="p.json")
+            plan = loads(text, source="p.json")
         except ReconcilerError:
             return
-        assert plandoc.loads(plandoc.dumps(plan), source="again.json") == plan
+        assert loads(dumps(plan), source="again.json") == plan
 
     run()
     record("fuzz examples", examples)

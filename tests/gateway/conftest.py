@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from reconciler.cli import cli
-from reconciler.commands.sandbox_serve import load_gateway_settings
+from reconciler.config.gateway_file import load_gateway_file
 from reconciler.sandbox.ledger import SqliteLedger
 from reconciler.sandbox.server import create_app
 from tests.support.budgets import gateway_doc, team_doc, write_budgets
@@ -36,10 +36,8 @@ def serve_gateway(tmp_path: Path) -> Iterator[ServeGateway]:
 
     @contextmanager
     def serve(config: Path) -> Iterator[str]:
-        settings = load_gateway_settings(config)
-        app = create_app(
-            ledger, token=BILLING_TOKEN, read_token=READ_TOKEN, gateway_config=settings
-        )
+        mapping = load_gateway_file(config)
+        app = create_app(ledger, token=BILLING_TOKEN, read_token=READ_TOKEN, gateway_config=mapping)
         with serving(app) as url:
             yield url
 

@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 from reconciler.errors import ConfigError
 from reconciler.history import History
 from reconciler.periods import PeriodKind, period_at
-from reconciler.planning import document as plandoc
+from reconciler.planning import document
 from reconciler.planning.types import (
     Action,
     Change,
@@ -85,22 +85,22 @@ plans = st.builds(
 @settings(max_examples=200, deadline=None)
 @given(plans)
 def test_round_trip_is_exact(plan: Plan) -> None:
-    text = plandoc.dumps(plan)
-    loaded = plandoc.loads(text, source="plan.json")
+    text = document.dumps(plan)
+    loaded = document.loads(text, source="plan.json")
     assert loaded == plan
-    assert plandoc.dumps(loaded) == text
-    jsonschema.Draft202012Validator(plandoc.schema()).validate(json.loads(text))
+    assert document.dumps(loaded) == text
+    jsonschema.Draft202012Validator(document.schema()).validate(json.loads(text))
 
 
 def test_every_golden_plan_validates_against_the_schema() -> None:
-    schema = plandoc.schema()
+    schema = document.schema()
     jsonschema.Draft202012Validator.check_schema(schema)
     goldens = sorted((FIXTURES / "plans").glob("*.json"))
     assert len(goldens) >= 15
     for path in goldens:
         text = path.read_text(encoding="utf-8")
         jsonschema.Draft202012Validator(schema).validate(json.loads(text))
-        assert plandoc.dumps(plandoc.loads(text, source=path.name)) == text
+        assert document.dumps(document.loads(text, source=path.name)) == text
     assert schema["$id"] == "urn:reconciler:schema:v1:plan"
     assert schema["properties"]["format_version"] == {
         "const": 1,
@@ -110,7 +110,7 @@ def test_every_golden_plan_validates_against_the_schema() -> None:
 
 def test_amounts_are_strings_and_times_are_utc_z() -> None:
     plan = _plan("new_period_with_carry")
-    doc = json.loads(plandoc.dumps(plan))
+    doc = json.loads(document.dumps(plan))
     assert doc["changes"][0]["amount"] == "500.00"
     assert doc["summary"] == {
         "has_changes": True,
@@ -141,7 +141,7 @@ def _plan(name: str) -> Plan:
 
 
 def _edited(path: list[str | int], value: object) -> str:
-    doc = json.loads(plandoc.dumps(_plan("new_period_with_carry")))
+    doc = json.loads(document.dumps(_plan("new_period_with_carry")))
     target = doc
     for key in path[:-1]:
         target = target[key]
@@ -201,15 +201,15 @@ def test_invalid_documents_are_one_line_config_errors(
     path: list[str | int], value: object, message: str
 ) -> None:
     with pytest.raises(ConfigError) as err:
-        plandoc.loads(_edited(path, value), source="plan.json")
+        document.loads(_edited(path, value), source="plan.json")
     assert str(err.value) == message
 
 
 def test_unknown_key_is_refused() -> None:
-    doc = json.loads(plandoc.dumps(_plan("rollover")))
+    doc = json.loads(document.dumps(_plan("rollover")))
     doc["changes"][0]["amont"] = "1.00"
     with pytest.raises(ConfigError) as err:
-        plandoc.loads(json.dumps(doc), source="saved.json")
+        document.loads(json.dumps(doc), source="saved.json")
     assert str(err.value) == (
         "saved.json: changes[0]: Additional properties are not allowed ('amont' was unexpected)"
     )
@@ -243,7 +243,7 @@ def test_unknown_key_is_refused() -> None:
 )
 def test_not_a_plan(text: str, message: str) -> None:
     with pytest.raises(ConfigError) as err:
-        plandoc.loads(text, source="p.json")
+        document.loads(text, source="p.json")
     assert str(err.value) == message
 
 
@@ -256,6 +256,6 @@ def test_sub_cent_and_negative_amounts_survive() -> None:
             "created_at": NOW + timedelta(microseconds=7),
         }
     )
-    loaded = plandoc.loads(plandoc.dumps(odd), source="x")
+    loaded = document.loads(document.dumps(odd), source="x")
     assert loaded.org == OrgSummary(-1, 1_234_567, 0)
     assert loaded.created_at == NOW + timedelta(microseconds=7)

@@ -13,8 +13,7 @@ from reconciler.errors import FundingError, GuardError
 from reconciler.history import History
 from reconciler.ledger.base import EntryType, Observed, TeamObservation, Transaction
 from reconciler.model import DesiredState, DriftPolicy, Mode, Team
-from reconciler.planning import document as plandoc
-from reconciler.planning import planner
+from reconciler.planning import document, planner
 from reconciler.planning.types import Action, Plan
 from tests.support.planning import (
     COMMIT,
@@ -172,8 +171,8 @@ def test_deterministic(world: World) -> None:
     if first is None or second is None:
         assert first is second
         return
-    assert plandoc.dumps(first) == plandoc.dumps(second)
-    assert plandoc.loads(plandoc.dumps(first), source="p.json") == first
+    assert document.dumps(first) == document.dumps(second)
+    assert document.loads(document.dumps(first), source="p.json") == first
 
 
 @common

@@ -11,8 +11,7 @@ from reconciler.errors import FundingError, GuardError, PlanError
 from reconciler.history import History, routing_changes
 from reconciler.ledger.base import Observed
 from reconciler.model import ConsumerGroup, DesiredState, DriftPolicy, GatewayConfig, Mode
-from reconciler.planning import document as plandoc
-from reconciler.planning import planner
+from reconciler.planning import document, planner
 from reconciler.planning.staleness import flows_digest
 from reconciler.planning.types import Action, Plan, RoutingChange, TeamFingerprint
 from tests.support.planning import (
@@ -368,7 +367,7 @@ def test_the_op_keys_ignore_the_clock_within_the_period_and_the_plan_id_names_th
     assert first.changes == later.changes  # same movement, same op key: a rerun is idempotent
     assert first.changes[0].action is Action.ALLOCATE
     assert first.plan_id != later.plan_id  # another document (created_at differs)
-    assert first.plan_id == plandoc.content_id(first)
+    assert first.plan_id == document.content_id(first)
 
 
 def test_a_listed_but_unobserved_wallet_is_refused_not_refunded() -> None:

@@ -9,8 +9,7 @@ import pytest
 from hypothesis import given, settings
 
 from reconciler.history import History
-from reconciler.planning import document as plandoc
-from reconciler.planning import planner
+from reconciler.planning import document, planner
 from reconciler.planning.types import Action, Change, DriftItem, Plan
 from reconciler.render.plan import MAX_MARKDOWN, NO_CHANGES, render, render_markdown, render_text
 from reconciler.render.plan_markdown import _render, escape
@@ -147,7 +146,7 @@ def test_markdown_truncates_a_single_huge_cell() -> None:
 
 def test_render_dispatch() -> None:
     plan = _plan("rollover")
-    assert render(plan, "json") == plandoc.dumps(plan)
+    assert render(plan, "json") == document.dumps(plan)
     assert json.loads(render(plan, "json"))["format_version"] == 1
     assert render(plan, "text", color=False) == render_text(plan, color=False)
     assert render(plan, "markdown") == render_markdown(plan)

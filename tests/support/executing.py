@@ -76,4 +76,4 @@ def check_saved(
         now=now,
         override_reason=override_reason,
     )
-    return staleness.verify(saved, fresh, ledger, state)
+    return workflow.verify_saved(saved, fresh, ledger, state)
