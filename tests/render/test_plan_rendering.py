@@ -14,6 +14,7 @@ from reconciler.planning import planner
 from reconciler.planning.types import Action, Change, DriftItem, Plan
 from reconciler.render.plan import MAX_MARKDOWN, NO_CHANGES, render, render_markdown, render_text
 from reconciler.render.plan_markdown import _render, escape
+from reconciler.render.plan_sections import sections
 from tests.planning.scenarios import SCENARIOS
 from tests.planning.test_document import plans
 from tests.support.planning import COMMIT, NOW
@@ -133,7 +134,7 @@ def test_markdown_truncates_under_the_limit_with_a_pointer_to_the_json() -> None
         f"> Truncated to stay under 60,000 characters: showing at most {shown} row(s) per list "
         "(2000 change(s) in total). The full plan: `reconciler show plan.json --format json`."
     )
-    assert len(_render(plan, shown + 1)) > MAX_MARKDOWN  # the most rows that fit
+    assert len(_render(sections(plan), shown + 1)) > MAX_MARKDOWN  # the most rows that fit
 
 
 def test_markdown_truncates_a_single_huge_cell() -> None:
