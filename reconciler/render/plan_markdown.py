@@ -9,8 +9,6 @@ the long tables are cut and a note points to the full JSON plan.
 
 from __future__ import annotations
 
-import html
-import re
 from typing import assert_never
 
 from reconciler.planning.types import Plan
@@ -28,20 +26,10 @@ from reconciler.render.plan_sections import (
     Warnings,
     sections,
 )
-from reconciler.text import printable
+from reconciler.render.terminal import markdown_escape
 
 MAX_MARKDOWN = 60_000
 FULL_PLAN_HINT = "reconciler show plan.json --format json"
-
-_SPECIAL = re.compile(r"([\\`*_{}\[\]|~#!])")
-
-
-def escape(text: str | None) -> str:
-    """Text safe inside a table cell or a paragraph: no markup, no HTML, one line."""
-    if not text:
-        return ""
-    flat = html.escape(" ".join(printable(text).split()), quote=False)
-    return _SPECIAL.sub(r"\\\1", flat)
 
 
 def render_markdown(plan: Plan, *, budget: int = MAX_MARKDOWN) -> str:
@@ -69,7 +57,11 @@ def _render(model: PlanSections, limit: int) -> str:
     """The comment with at most ``limit`` rows per list (a truncation note when any is cut)."""
     out = [*_summary(model), *_team_table(model, limit)]
     if model.head.override_reason is not None:
-        out += ["", "> [!CAUTION]", f"> Guards overridden: {escape(model.head.override_reason)}"]
+        out += [
+            "",
+            "> [!CAUTION]",
+            f"> Guards overridden: {markdown_escape(model.head.override_reason)}",
+        ]
     out += _changes(model.changes, limit) if model.changes else ["", NO_CHANGES]
     for section in model.lists:
         out += _list(section, limit)
@@ -81,7 +73,8 @@ def _render(model: PlanSections, limit: int) -> str:
 def _summary(model: PlanSections) -> list[str]:
     """The heading (the cost diff's Σ line when there is one), the totals, the commit."""
     head, summary = model.head, model.summary
-    title = f"reconciler plan `{head.plan_id}` for {escape(head.org_id)}, period {head.period_id}"
+    org = markdown_escape(head.org_id)
+    title = f"reconciler plan `{head.plan_id}` for {org}, period {head.period_id}"
     lead = (
         [f"### {title}"]
         if head.sigma is None
@@ -112,7 +105,7 @@ def _team_table(model: PlanSections, limit: int) -> list[str]:
         "| Team | Envelope | Change | Moves |",
         "|---|---:|---:|---|",
         *(
-            f"| {escape(r.team_id)} | {r.before} → {r.after} | {r.change} | {r.moves} |"
+            f"| {markdown_escape(r.team_id)} | {r.before} → {r.after} | {r.change} | {r.moves} |"
             for r in model.teams[:limit]
         ),
     ]
@@ -121,8 +114,8 @@ def _team_table(model: PlanSections, limit: int) -> list[str]:
 def _changes(changes: tuple[ChangeRow, ...], limit: int) -> list[str]:
     """The first ``limit`` movements in a ``<details>`` block whose summary counts them all."""
     rows = [
-        f"| {c.index} | {c.action.value} | {escape(c.team_id)} | {c.amount} | "
-        f"{c.envelope} | {c.held} | {escape(c.reason)} |"
+        f"| {c.index} | {c.action.value} | {markdown_escape(c.team_id)} | {c.amount} | "
+        f"{c.envelope} | {c.held} | {markdown_escape(c.reason)} |"
         for c in changes[:limit]
     ]
     return [
@@ -148,7 +141,7 @@ def _list(section: ListSection, limit: int) -> list[str]:
                 "**Forecast**: envelopes projected to run out before the period ends "
                 "(from settlements; moves no money).",
                 [
-                    f"{escape(e.sentence)} (projected {e.projected} of {e.envelope})"
+                    f"{markdown_escape(e.sentence)} (projected {e.projected} of {e.envelope})"
                     for e in rows[:limit]
                 ],
             )
@@ -156,15 +149,19 @@ def _list(section: ListSection, limit: int) -> list[str]:
             return _callout(
                 "WARNING",
                 "**Deficits**: money the budgets want back but cannot reclaim (not an error).",
-                [f"{escape(d.team_id)}: {d.amount} ({escape(d.reason)})" for d in rows[:limit]],
+                [
+                    f"{markdown_escape(d.team_id)}: {d.amount} ({markdown_escape(d.reason)})"
+                    for d in rows[:limit]
+                ],
             )
         case Drift(rows):
             return _callout(
                 "WARNING",
                 "**Drift**: allocation flows made outside reconciler.",
                 [
-                    f"{d.when} {escape(d.team_id)} {d.amount} by {escape(d.actor) or 'unknown'}"
-                    f"{', note: ' + escape(d.note) if d.note else ''} ({d.label})"
+                    f"{d.when} {markdown_escape(d.team_id)} {d.amount} "
+                    f"by {markdown_escape(d.actor) or 'unknown'}"
+                    f"{', note: ' + markdown_escape(d.note) if d.note else ''} ({d.label})"
                     for d in rows[:limit]
                 ],
             )
@@ -172,7 +169,7 @@ def _list(section: ListSection, limit: int) -> list[str]:
             return _paragraph(
                 "**Unmanaged team wallets** (no Team document; never touched):",
                 [
-                    f"{escape(u.team_id)}: balance {u.balance}, available {u.available}"
+                    f"{markdown_escape(u.team_id)}: balance {u.balance}, available {u.available}"
                     for u in rows[:limit]
                 ],
             )
@@ -180,13 +177,14 @@ def _list(section: ListSection, limit: int) -> list[str]:
             return _paragraph(
                 "**Routing changes** (consumer group → team wallet; no money moves):",
                 [
-                    f"{escape(r.consumer_group)}: {escape(r.before) or '(none)'} → "
-                    f"{escape(r.after) or '(none)'}"
+                    f"{markdown_escape(r.consumer_group)}: "
+                    f"{markdown_escape(r.before) or '(none)'} → "
+                    f"{markdown_escape(r.after) or '(none)'}"
                     for r in rows[:limit]
                 ],
             )
         case Warnings(rows):
-            bullets = [f"- {escape(w)}" for w in rows[:limit]]
+            bullets = [f"- {markdown_escape(w)}" for w in rows[:limit]]
             return ["", "<details><summary>Warnings</summary>", "", *bullets, "", "</details>"]
     assert_never(section)
 

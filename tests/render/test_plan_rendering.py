@@ -13,8 +13,9 @@ from reconciler.planning import document as plandoc
 from reconciler.planning import planner
 from reconciler.planning.types import Action, Change, DriftItem, Plan
 from reconciler.render.plan import MAX_MARKDOWN, NO_CHANGES, render, render_markdown, render_text
-from reconciler.render.plan_markdown import _render, escape
+from reconciler.render.plan_markdown import _render
 from reconciler.render.plan_sections import sections
+from reconciler.render.terminal import markdown_escape
 from tests.planning.scenarios import SCENARIOS
 from tests.planning.test_document import plans
 from tests.support.planning import COMMIT, NOW
@@ -90,7 +91,7 @@ def test_a_note_cannot_forge_a_row_in_text_or_markdown(char: str) -> None:
     ],
 )
 def test_markdown_escape(raw: str | None, escaped: str) -> None:
-    assert escape(raw) == escaped
+    assert markdown_escape(raw) == escaped
 
 
 def test_markdown_escapes_team_ids_notes_and_reasons() -> None:
