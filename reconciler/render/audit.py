@@ -2,9 +2,10 @@
 
 Amounts are decimal strings in JSON and CSV (never a float). Ledger notes, actors and commit
 subjects are untrusted text: tables show them through ``text.printable`` (control, bidi and
-zero-width characters escaped) and markdown through ``plan_markdown.escape`` (the same, plus no
-markup); JSON and CSV carry them exactly, as their formats quote them. Tables are
-``terminal.table`` (the one table renderer).
+zero-width characters escaped) and markdown through ``terminal.markdown_escape`` (the same,
+plus no HTML and no markup: the one markdown sanitiser, shared with the plan's comment); JSON
+and CSV carry them exactly, as their formats quote them. Tables are ``terminal.table`` (the one
+table renderer).
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from reconciler import money, text
 from reconciler.audit import FORMAT_VERSION, BlameEntry, Finding, Movement
 from reconciler.clock import iso_utc, table_time
 from reconciler.planning.types import DriftItem
-from reconciler.render.plan_markdown import escape
+from reconciler.render.terminal import markdown_escape
 from reconciler.render.terminal import render_table as grid
 
 FORMATS = ("table", "json", "csv", "markdown")
@@ -137,7 +138,7 @@ def render_table(moves: Sequence[Movement], findings: Sequence[Finding]) -> str:
 
 
 def _md(value: str | None) -> str:
-    return escape(value) or "-"
+    return markdown_escape(value) or "-"
 
 
 def render_markdown(moves: Sequence[Movement], findings: Sequence[Finding]) -> str:

@@ -12,7 +12,8 @@ from typing import TYPE_CHECKING
 from reconciler.planning import document as plandoc
 from reconciler.planning.types import Plan
 from reconciler.render.plan_markdown import MAX_MARKDOWN, render_markdown
-from reconciler.render.plan_text import NO_CHANGES, render_text
+from reconciler.render.plan_sections import NO_CHANGES
+from reconciler.render.plan_text import render_text
 
 if TYPE_CHECKING:
     from reconciler.whatif import Report

@@ -1,4 +1,5 @@
-"""The plan as a pull-request comment (GitHub-flavoured markdown).
+"""The plan as a pull-request comment (GitHub-flavoured markdown), laid out from
+``plan_sections.sections(plan)``.
 
 A totals table first, then the movements in a ``<details>`` block, with deficits and drift
 called out in ``> [!WARNING]`` blocks. Everything that comes from the budgets or the ledger is
@@ -8,187 +9,198 @@ the long tables are cut and a note points to the full JSON plan.
 
 from __future__ import annotations
 
-import html
-import re
+from typing import assert_never
 
-from reconciler.clock import table_time
-from reconciler.money import format_usd
 from reconciler.planning.types import Plan
-from reconciler.render.cost_diff import sigma_line, team_rows
-from reconciler.render.plan_text import HELD_LEGEND, NO_CHANGES, held
-from reconciler.text import printable
+from reconciler.render.plan_sections import (
+    HELD_LEGEND,
+    NO_CHANGES,
+    ChangeRow,
+    Deficits,
+    Drift,
+    Forecast,
+    ListSection,
+    PlanSections,
+    Routing,
+    Unmanaged,
+    Warnings,
+    sections,
+)
+from reconciler.render.terminal import markdown_escape
 
 MAX_MARKDOWN = 60_000
 FULL_PLAN_HINT = "reconciler show plan.json --format json"
-
-_SPECIAL = re.compile(r"([\\`*_{}\[\]|~#!])")
-
-
-def escape(text: str | None) -> str:
-    """Text safe inside a table cell or a paragraph: no markup, no HTML, one line."""
-    if not text:
-        return ""
-    flat = html.escape(" ".join(printable(text).split()), quote=False)
-    return _SPECIAL.sub(r"\\\1", flat)
 
 
 def render_markdown(plan: Plan, *, budget: int = MAX_MARKDOWN) -> str:
     """The comment in at most ``budget`` characters (less than MAX_MARKDOWN when another
     section, such as the what-if, shares the comment)."""
-    total = _longest_list(plan)
-    text = _render(plan, total)
+    model = sections(plan)
+    text = _render(model, model.longest)
     if len(text) <= budget:
         return text
-    low, high = 0, total  # find the most rows per table that still fits
+    low, high = 0, model.longest  # find the most rows per table that still fits
     while low < high:
         middle = (low + high + 1) // 2
-        if len(_render(plan, middle)) <= budget:
+        if len(_render(model, middle)) <= budget:
             low = middle
         else:
             high = middle - 1
-    text = _render(plan, low)
+    text = _render(model, low)
     if len(text) > budget:  # a single cell too large: cut the text itself
-        note = _truncation_note(plan, 0)
+        note = _truncation_note(model, 0)
         text = text[: budget - len(note) - 2] + "\n\n" + note
     return text
 
 
-def _longest_list(plan: Plan) -> int:
-    return max(
-        len(team_rows(plan)),
-        len(plan.changes),
-        len(plan.deficits),
-        len(plan.drift),
-        len(plan.unmanaged),
-        len(plan.routing),
-        len(plan.warnings),
-        len(plan.exhaustion),
-    )
-
-
-def _render(plan: Plan, limit: int) -> str:
+def _render(model: PlanSections, limit: int) -> str:
     """The comment with at most ``limit`` rows per list (a truncation note when any is cut)."""
-    org = plan.org
-    dirty = " (dirty)" if plan.dirty else ""
-    title = f"reconciler plan `{plan.plan_id}` for {escape(plan.org_id)}, period {plan.period.id}"
-    sigma = sigma_line(plan)
-    head = (
-        [f"### {title}"]
-        if sigma is None
-        else [f"### {sigma}", "", f"{title}. Money that will move:"]
-    )
-    out = [
-        *head,
-        "",
-        "| | |",
-        "|---|---:|",
-        f"| Allocate total | {format_usd(plan.allocate_total)} |",
-        f"| Reclaim total | {format_usd(plan.reclaim_total)} |",
-        f"| Org available before | {format_usd(org.available_before)} |",
-        f"| Org available after | {format_usd(org.available_after)} |",
-        f"| Headroom | {format_usd(org.headroom)} |",
-        f"| Changes | {len(plan.changes)} |",
-        "",
-        f"Commit `{plan.commit[:12]}`{dirty}.",
-        *_team_table(plan, limit),
-    ]
-    if plan.override_reason is not None:
-        out += ["", "> [!CAUTION]", f"> Guards overridden: {escape(plan.override_reason)}"]
-    if plan.changes:
-        rows = [
-            f"| {i} | {c.action.value} | {escape(c.team_id)} | {format_usd(c.amount)} | "
-            f"{format_usd(c.envelope)} | {format_usd(held(plan, c))} | {escape(c.reason)} |"
-            for i, c in enumerate(plan.changes[:limit], start=1)
-        ]
+    out = [*_summary(model), *_team_table(model, limit)]
+    if model.head.override_reason is not None:
         out += [
             "",
-            f"<details><summary>{len(plan.changes)} change(s), in execution order</summary>",
-            "",
-            "| # | Action | Team | Amount | Envelope | Held | Reason |",
-            "|---:|---|---|---:|---:|---:|---|",
-            *rows,
-            "",
-            f"<sub>{HELD_LEGEND}</sub>",
-            "",
-            "</details>",
+            "> [!CAUTION]",
+            f"> Guards overridden: {markdown_escape(model.head.override_reason)}",
         ]
-    else:
-        out += ["", NO_CHANGES]
-    if plan.exhaustion:
-        out += [
-            "",
-            "> [!NOTE]",
-            "> **Forecast**: envelopes projected to run out before the period ends "
-            "(from settlements; moves no money).",
-            ">",
-        ]
-        out += [
-            f"> - {escape(e.sentence())} (projected {format_usd(e.projected_spend)} of "
-            f"{format_usd(e.envelope)})"
-            for e in plan.exhaustion[:limit]
-        ]
-    if plan.deficits:
-        out += [
-            "",
-            "> [!WARNING]",
-            "> **Deficits**: money the budgets want back but cannot reclaim (not an error).",
-            ">",
-        ]
-        out += [
-            f"> - {escape(d.team_id)}: {format_usd(d.amount)} ({escape(d.reason)})"
-            for d in plan.deficits[:limit]
-        ]
-    if plan.drift:
-        out += ["", "> [!WARNING]", "> **Drift**: allocation flows made outside reconciler.", ">"]
-        out += [
-            f"> - {table_time(d.created_at)}Z {escape(d.team_id)} "
-            f"{format_usd(d.amount, sign=True)} by {escape(d.actor) or 'unknown'}"
-            f"{', note: ' + escape(d.note) if d.note else ''} "
-            f"({d.label})"
-            for d in plan.drift[:limit]
-        ]
-    if plan.unmanaged:
-        out += ["", "**Unmanaged team wallets** (no Team document; never touched):", ""]
-        out += [
-            f"- {escape(u.team_id)}: balance {format_usd(u.balance)}, "
-            f"available {format_usd(u.available)}"
-            for u in plan.unmanaged[:limit]
-        ]
-    if plan.routing:
-        out += ["", "**Routing changes** (consumer group → team wallet; no money moves):", ""]
-        out += [
-            f"- {escape(r.consumer_group)}: {escape(r.before) or '(none)'} → "
-            f"{escape(r.after) or '(none)'}"
-            for r in plan.routing[:limit]
-        ]
-    if plan.warnings:
-        out += ["", "<details><summary>Warnings</summary>", ""]
-        out += [f"- {escape(w)}" for w in plan.warnings[:limit]]
-        out += ["", "</details>"]
-    if limit < _longest_list(plan):
-        out += ["", _truncation_note(plan, limit)]
+    out += _changes(model.changes, limit) if model.changes else ["", NO_CHANGES]
+    for section in model.lists:
+        out += _list(section, limit)
+    if limit < model.longest:
+        out += ["", _truncation_note(model, limit)]
     return "\n".join(out) + "\n"
 
 
-def _team_table(plan: Plan, limit: int) -> list[str]:
+def _summary(model: PlanSections) -> list[str]:
+    """The heading (the cost diff's Σ line when there is one), the totals, the commit."""
+    head, summary = model.head, model.summary
+    org = markdown_escape(head.org_id)
+    title = f"reconciler plan `{head.plan_id}` for {org}, period {head.period_id}"
+    lead = (
+        [f"### {title}"]
+        if head.sigma is None
+        else [f"### {head.sigma}", "", f"{title}. Money that will move:"]
+    )
+    return [
+        *lead,
+        "",
+        "| | |",
+        "|---|---:|",
+        f"| Allocate total | {summary.allocate} |",
+        f"| Reclaim total | {summary.reclaim} |",
+        f"| Org available before | {summary.available_before} |",
+        f"| Org available after | {summary.available_after} |",
+        f"| Headroom | {summary.headroom} |",
+        f"| Changes | {summary.changes} |",
+        "",
+        f"Commit `{head.commit}`{' (dirty)' if head.dirty else ''}.",
+    ]
+
+
+def _team_table(model: PlanSections, limit: int) -> list[str]:
     """Per team: envelope old → new, the change, and what moves (empty without envelopes)."""
-    rows = team_rows(plan)
-    if not rows:
+    if not model.teams:
         return []
     return [
         "",
         "| Team | Envelope | Change | Moves |",
         "|---|---:|---:|---|",
         *(
-            f"| {escape(r.team_id)} | {r.before} → {r.after} | {r.change} | {r.moves} |"
-            for r in rows[:limit]
+            f"| {markdown_escape(r.team_id)} | {r.before} → {r.after} | {r.change} | {r.moves} |"
+            for r in model.teams[:limit]
         ),
     ]
 
 
-def _truncation_note(plan: Plan, limit: int) -> str:
+def _changes(changes: tuple[ChangeRow, ...], limit: int) -> list[str]:
+    """The first ``limit`` movements in a ``<details>`` block whose summary counts them all."""
+    rows = [
+        f"| {c.index} | {c.action.value} | {markdown_escape(c.team_id)} | {c.amount} | "
+        f"{c.envelope} | {c.held} | {markdown_escape(c.reason)} |"
+        for c in changes[:limit]
+    ]
+    return [
+        "",
+        f"<details><summary>{len(changes)} change(s), in execution order</summary>",
+        "",
+        "| # | Action | Team | Amount | Envelope | Held | Reason |",
+        "|---:|---|---|---:|---:|---:|---|",
+        *rows,
+        "",
+        f"<sub>{HELD_LEGEND}</sub>",
+        "",
+        "</details>",
+    ]
+
+
+def _list(section: ListSection, limit: int) -> list[str]:
+    """One list section with at most ``limit`` rows: a callout, a paragraph or a details block."""
+    match section:
+        case Forecast(rows):
+            return _callout(
+                "NOTE",
+                "**Forecast**: envelopes projected to run out before the period ends "
+                "(from settlements; moves no money).",
+                [
+                    f"{markdown_escape(e.sentence)} (projected {e.projected} of {e.envelope})"
+                    for e in rows[:limit]
+                ],
+            )
+        case Deficits(rows):
+            return _callout(
+                "WARNING",
+                "**Deficits**: money the budgets want back but cannot reclaim (not an error).",
+                [
+                    f"{markdown_escape(d.team_id)}: {d.amount} ({markdown_escape(d.reason)})"
+                    for d in rows[:limit]
+                ],
+            )
+        case Drift(rows):
+            return _callout(
+                "WARNING",
+                "**Drift**: allocation flows made outside reconciler.",
+                [
+                    f"{d.when} {markdown_escape(d.team_id)} {d.amount} "
+                    f"by {markdown_escape(d.actor) or 'unknown'}"
+                    f"{', note: ' + markdown_escape(d.note) if d.note else ''} ({d.label})"
+                    for d in rows[:limit]
+                ],
+            )
+        case Unmanaged(rows):
+            return _paragraph(
+                "**Unmanaged team wallets** (no Team document; never touched):",
+                [
+                    f"{markdown_escape(u.team_id)}: balance {u.balance}, available {u.available}"
+                    for u in rows[:limit]
+                ],
+            )
+        case Routing(rows):
+            return _paragraph(
+                "**Routing changes** (consumer group → team wallet; no money moves):",
+                [
+                    f"{markdown_escape(r.consumer_group)}: "
+                    f"{markdown_escape(r.before) or '(none)'} → "
+                    f"{markdown_escape(r.after) or '(none)'}"
+                    for r in rows[:limit]
+                ],
+            )
+        case Warnings(rows):
+            bullets = [f"- {markdown_escape(w)}" for w in rows[:limit]]
+            return ["", "<details><summary>Warnings</summary>", "", *bullets, "", "</details>"]
+    assert_never(section)
+
+
+def _callout(kind: str, lead: str, bullets: list[str]) -> list[str]:
+    """A GitHub alert block (``> [!WARNING]``): the lead sentence, then one bullet per row."""
+    return ["", f"> [!{kind}]", f"> {lead}", ">", *(f"> - {b}" for b in bullets)]
+
+
+def _paragraph(lead: str, bullets: list[str]) -> list[str]:
+    return ["", lead, "", *(f"- {b}" for b in bullets)]
+
+
+def _truncation_note(model: PlanSections, limit: int) -> str:
     return (
         f"> [!NOTE]\n> Truncated to stay under {MAX_MARKDOWN:,} characters: showing at most "
-        f"{limit} row(s) per list ({len(plan.changes)} change(s) in total). "
+        f"{limit} row(s) per list ({model.summary.changes} change(s) in total). "
         f"The full plan: `{FULL_PLAN_HINT}`."
     )

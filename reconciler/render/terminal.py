@@ -3,22 +3,29 @@
 - ``use_color`` / ``color_for_stdout``: ANSI colour only on a terminal, never with ``NO_COLOR``;
 - ``table`` / ``render_table``: aligned columns on rich (widths measured in terminal cells, so
   wide characters line up), two spaces between columns, no wrapping, no trailing spaces;
-- ``Style``: wraps text in ANSI codes when colour is on, and leaves it alone otherwise.
+- ``Style``: wraps text in ANSI codes when colour is on, and leaves it alone otherwise;
+- ``markdown_escape``: the one sanitiser for text from budgets or the ledger in any markdown.
 
 Text that comes from budgets or the ledger is made printable with ``reconciler.text.printable``
-(the one rule for every text, markdown and HTML rendering) before it reaches a table.
+(the one rule for every text, markdown and HTML rendering) before it reaches a table; markdown
+also goes through ``markdown_escape``, so a note is never markup there.
 """
 
 from __future__ import annotations
 
+import html
 import io
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 
 from rich.console import Console, JustifyMethod
 from rich.table import Table
 
+from reconciler.text import printable
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|~#!])")
 CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
 
 
@@ -95,3 +102,13 @@ def render_table(
     named = set(right)
     indexes = [i for i, header in enumerate(headers) if header in named]
     return "".join(f"{line}\n" for line in table(rows, headers=headers, right=indexes, color=color))
+
+
+def markdown_escape(text: str | None) -> str:
+    """Untrusted text safe inside a markdown table cell or paragraph: printable, on one line,
+    HTML escaped (``<img>`` is shown, never loaded) and every markdown metacharacter escaped
+    (no link, code span, emphasis or extra table cell)."""
+    if not text:
+        return ""
+    flat = html.escape(" ".join(printable(text).split()), quote=False)
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", flat)

@@ -12,7 +12,9 @@ from reconciler.history import History
 from reconciler.planning import document, planner
 from reconciler.planning.types import Action, Change, DriftItem, Plan
 from reconciler.render.plan import MAX_MARKDOWN, NO_CHANGES, render, render_markdown, render_text
-from reconciler.render.plan_markdown import _render, escape
+from reconciler.render.plan_markdown import _render
+from reconciler.render.plan_sections import sections
+from reconciler.render.terminal import markdown_escape
 from tests.planning.scenarios import SCENARIOS
 from tests.planning.test_document import plans
 from tests.support.planning import COMMIT, NOW
@@ -88,7 +90,7 @@ def test_a_note_cannot_forge_a_row_in_text_or_markdown(char: str) -> None:
     ],
 )
 def test_markdown_escape(raw: str | None, escaped: str) -> None:
-    assert escape(raw) == escaped
+    assert markdown_escape(raw) == escaped
 
 
 def test_markdown_escapes_team_ids_notes_and_reasons() -> None:
@@ -132,7 +134,7 @@ def test_markdown_truncates_under_the_limit_with_a_pointer_to_the_json() -> None
         f"> Truncated to stay under 60,000 characters: showing at most {shown} row(s) per list "
         "(2000 change(s) in total). The full plan: `reconciler show plan.json --format json`."
     )
-    assert len(_render(plan, shown + 1)) > MAX_MARKDOWN  # the most rows that fit
+    assert len(_render(sections(plan), shown + 1)) > MAX_MARKDOWN  # the most rows that fit
 
 
 def test_markdown_truncates_a_single_huge_cell() -> None:
