@@ -8,6 +8,7 @@ jsonschema checks (numbers are ``Decimal``, never ``float``).
 
 from __future__ import annotations
 
+from collections.abc import KeysView
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -72,6 +73,10 @@ class Mapping:
 
     def entry(self, key: str) -> Entry | None:
         return self._index.get(key)
+
+    def unique_keys(self) -> KeysView[str]:
+        """Each key once, in the order first written (as in ``to_plain``)."""
+        return self._index.keys()
 
 
 @dataclass(frozen=True, slots=True)
