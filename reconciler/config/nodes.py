@@ -8,7 +8,7 @@ jsonschema checks (numbers are ``Decimal``, never ``float``).
 
 from __future__ import annotations
 
-from collections.abc import KeysView
+from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -74,9 +74,10 @@ class Mapping:
     def entry(self, key: str) -> Entry | None:
         return self._index.get(key)
 
-    def unique_keys(self) -> KeysView[str]:
-        """Each key once, in the order first written (as in ``to_plain``)."""
-        return self._index.keys()
+    def by_key(self) -> MappingABC[str, Entry]:
+        """Each key once (in the order first written, as in ``to_plain``) with the entry that
+        wins."""
+        return self._index
 
 
 @dataclass(frozen=True, slots=True)

@@ -30,6 +30,7 @@ _ANNOTATIONS = frozenset(
 )
 # Read by the keyword they belong to (``if``).
 _COMPANIONS = frozenset(("then", "else"))
+_OBJECT_KEYWORDS = ("properties", "additionalProperties", "required")
 _IGNORED = _ANNOTATIONS | _COMPANIONS | frozenset(NUMERIC_KEYWORDS)
 
 
@@ -108,40 +109,25 @@ def _min_length(least: int, _schema: dict[str, Any]) -> Check:
     return lambda node: not _is_string(node) or len(node.value) >= least  # type: ignore[union-attr,arg-type]
 
 
-def _required(keys: list[str], _schema: dict[str, Any]) -> Check:
-    return lambda node: (
-        not isinstance(node, Mapping) or all(node.entry(k) is not None for k in keys)
-    )
-
-
-def _properties(properties: dict[str, Any], _schema: dict[str, Any]) -> Check:
-    checks = {name: compile_schema(sub) for name, sub in properties.items()}
+def _object(schema: dict[str, Any]) -> Check:
+    """``properties``, ``additionalProperties`` and ``required`` in one pass over a mapping."""
+    known = {name: compile_schema(sub) for name, sub in schema.get("properties", {}).items()}
+    extra = schema.get("additionalProperties", True)
+    other = None if extra is False else compile_schema(extra)  # None: no other key allowed
+    required = tuple(schema.get("required", ()))
 
     def check(node: Node) -> bool:
         if not isinstance(node, Mapping):
             return True
-        for key in node.unique_keys():
-            sub = checks.get(key)
-            if sub is not None and not sub(node.get(key)):  # type: ignore[arg-type]
+        entries = node.by_key()
+        for key, entry in entries.items():
+            sub = known.get(key, other)
+            if sub is None or not sub(entry.value):
+                return False
+        for key in required:  # noqa: SIM110 (a loop: no generator per mapping)
+            if key not in entries:
                 return False
         return True
-
-    return check
-
-
-def _additional(extra: Any, schema: dict[str, Any]) -> Check:
-    known = frozenset(schema.get("properties", {}))
-    if extra is True:
-        return _always
-    sub = None if extra is False else compile_schema(extra)
-
-    def check(node: Node) -> bool:
-        if not isinstance(node, Mapping):
-            return True
-        extras = [key for key in node.unique_keys() if key not in known]
-        if sub is None:
-            return not extras
-        return all(sub(node.get(key)) for key in extras)  # type: ignore[arg-type]
 
     return check
 
@@ -180,9 +166,6 @@ _KEYWORDS: dict[str, Callable[[Any, dict[str, Any]], Check]] = {
     "enum": _enum,
     "pattern": _pattern,
     "minLength": _min_length,
-    "required": _required,
-    "properties": _properties,
-    "additionalProperties": _additional,
     "items": _items,
     "uniqueItems": _unique,
     "if": _if,
@@ -199,10 +182,12 @@ def compile_schema(schema: Any) -> Check:
     if not isinstance(schema, dict):
         raise UnsupportedSchemaKeyword(f"a schema that is not an object or a boolean: {schema!r}")
     checks: list[Check] = []
+    if any(keyword in schema for keyword in _OBJECT_KEYWORDS):
+        checks.append(_object(schema))
     for keyword, value in schema.items():
         if keyword in _KEYWORDS:
             checks.append(_KEYWORDS[keyword](value, schema))
-        elif keyword not in _IGNORED:
+        elif keyword not in _IGNORED and keyword not in _OBJECT_KEYWORDS:
             raise UnsupportedSchemaKeyword(
                 f"schema keyword {keyword!r} is not supported by the compiled check; "
                 "implement it in reconciler/config/schemafast.py"
@@ -212,6 +197,9 @@ def compile_schema(schema: Any) -> Check:
         return checks[0]
 
     def check_all(node: Node) -> bool:
-        return all(check(node) for check in checks)
+        for check in checks:  # noqa: SIM110 (a loop: no generator per node on the hot path)
+            if not check(node):
+                return False
+        return True
 
     return check_all

@@ -13,6 +13,7 @@ than the limit, and every YAML error. So a diagnostic never comes from this modu
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 import yaml
@@ -39,15 +40,18 @@ class _TooDeep(Exception):
     """Nesting over the limit: the event loop reports it at the right place."""
 
 
+@lru_cache(maxsize=1 << 16)
+def _mark(line: int, column: int) -> Mark:
+    """One shared ``Mark`` per place (marks are immutable, and budget files put their keys and
+    values at the same few places), instead of one new object per node."""
+    return Mark(line + 1, column + 1)
+
+
 def _scalar(node: Any) -> Scalar:
     start = node.start_mark
     text = node.value
-    return Scalar(
-        Mark(start.line + 1, start.column + 1),
-        scalar_value(node.tag, text),
-        text,
-        quoted=bool(node.style),
-    )
+    mark = _mark(start.line, start.column)
+    return Scalar(mark, scalar_value(node.tag, text), text, quoted=bool(node.style))
 
 
 def _convert(node: Any, depth: int, max_depth: int) -> Node:
@@ -57,7 +61,7 @@ def _convert(node: Any, depth: int, max_depth: int) -> Node:
     if depth >= max_depth:
         raise _TooDeep
     start = node.start_mark
-    mark = Mark(start.line + 1, start.column + 1)
+    mark = _mark(start.line, start.column)
     inner = depth + 1
     if kind is _SEQUENCE:
         items = tuple([_convert(item, inner, max_depth) for item in node.value])
