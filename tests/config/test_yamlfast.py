@@ -3,12 +3,15 @@ every text it is not sure of to the event loop."""
 
 from __future__ import annotations
 
+import dataclasses
+from decimal import Decimal
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.config import yamlload
-from reconciler.config.nodes import Document
+from reconciler.config.nodes import Document, Mapping, Mark, Scalar
 from reconciler.config.yamlfast import compose_plain
 from reconciler.config.yamlload import MAX_DEPTH, _Composer, compose
 
@@ -118,3 +121,16 @@ def test_texts_that_need_the_event_loop_are_left_to_it(
 def test_nesting_at_the_limit_still_takes_the_fast_path() -> None:
     text = "a:" + " [" * (MAX_DEPTH - 1) + " ]" * (MAX_DEPTH - 1) + "\n"
     assert _same_as_event_loop(text)
+
+
+def test_a_scalar_is_frozen_and_compares_by_value() -> None:
+    (doc,), _problems = compose("a: 1.50\n", "x.yaml")
+    assert isinstance(doc.root, Mapping)
+    scalar = doc.root.get("a")
+    assert isinstance(scalar, Scalar)
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        scalar.text = "2"  # type: ignore[misc]
+    again = Scalar(Mark(1, 4), Decimal("1.50"), "1.50")
+    assert scalar == again
+    assert hash(scalar) == hash(again)
+    assert dataclasses.replace(scalar, quoted=True).quoted
