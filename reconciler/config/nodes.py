@@ -60,11 +60,20 @@ class Scalar:
 _SCALAR_SLOTS = tuple(getattr(Scalar, name).__set__ for name in Scalar.__slots__)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Entry:
     key: str
     key_mark: Mark
     value: Node
+
+    def __init__(self, key: str, key_mark: Mark, value: Node) -> None:
+        # As ``Scalar``: one per key of every mapping, so built the cheap way.
+        _ENTRY_SLOTS[0](self, key)
+        _ENTRY_SLOTS[1](self, key_mark)
+        _ENTRY_SLOTS[2](self, value)
+
+
+_ENTRY_SLOTS = tuple(getattr(Entry, name).__set__ for name in Entry.__slots__)
 
 
 @dataclass(frozen=True, slots=True)

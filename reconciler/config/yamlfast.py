@@ -28,10 +28,11 @@ from reconciler.config.nodes import (
     Scalar,
     Sequence,
 )
-from reconciler.config.scalars import scalar_value
+from reconciler.config.scalars import TAG, scalar_value
 
 # The characters that start an anchor, an alias or a tag (and a %TAG directive's handle).
 _EVENT_LOOP_ONLY = ("&", "*", "!")
+_STR = TAG + "str"
 _SCALAR = yaml.ScalarNode
 _SEQUENCE = yaml.SequenceNode
 
@@ -51,7 +52,9 @@ def _scalar(node: Any) -> Scalar:
     start = node.start_mark
     text = node.value
     mark = _mark(start.line, start.column)
-    return Scalar(mark, scalar_value(node.tag, text), text, quoted=bool(node.style))
+    tag = node.tag
+    value = text if tag == _STR else scalar_value(tag, text)  # most scalars are text
+    return Scalar(mark, value, text, quoted=bool(node.style))
 
 
 def _convert(node: Any, depth: int, max_depth: int) -> Node:
