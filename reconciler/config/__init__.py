@@ -25,6 +25,7 @@ from reconciler.config.diagnostics import (
     sort_diagnostics,
 )
 from reconciler.config.files import read_sources
+from reconciler.config.gcpause import gc_paused
 from reconciler.config.salvage import document_team_id, text_team_ids
 from reconciler.config.yamlload import compose
 from reconciler.errors import ConfigError
@@ -33,6 +34,7 @@ from reconciler.model import DesiredState
 __all__ = ["ConfigError", "Diagnostic", "Report", "load", "validate_dir"]
 
 
+@gc_paused
 def validate_dir(budgets_dir: Path) -> Report:
     """Every problem of the budgets directory at once, sorted by file and line; never raises
     for bad input. ``state`` is set when there is no error (warnings allowed)."""

@@ -79,7 +79,26 @@ def _mappings(root: Node) -> list[tuple[list[PathElement], Mapping]]:
     return found
 
 
+def _any_key_problem(node: Node) -> bool:
+    """Whether a mapping under ``node`` has a key written twice or a key that is no scalar
+    (cheap: no paths are built for the usual answer, no)."""
+    if isinstance(node, Mapping):
+        if node.duplicates or node.bad_keys:
+            return True
+        children: tuple[Node, ...] = tuple(entry.value for entry in node.entries)
+    elif isinstance(node, Sequence):
+        children = node.items
+    else:
+        return False
+    for child in children:  # noqa: SIM110 (a loop: no generator per node)
+        if not isinstance(child, Scalar) and _any_key_problem(child):
+            return True
+    return False
+
+
 def _key_problems(doc: Document, prefix: str) -> list[Diagnostic]:
+    if not _any_key_problem(doc.root):
+        return []
     found: list[Diagnostic] = []
     for path, mapping in _mappings(doc.root):
         for dup in mapping.duplicates:

@@ -16,9 +16,12 @@ from __future__ import annotations
 
 import errno
 import os
+import posixpath
 import stat
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import BinaryIO
 
 from reconciler.config.diagnostics import Diagnostic, display_path
 
@@ -51,26 +54,60 @@ def _inside(path: Path, root_real: Path) -> bool:
     return path == root_real or path.is_relative_to(root_real)
 
 
-def _candidates(root: Path, root_real: Path) -> tuple[list[Path], list[Diagnostic]]:
-    found: list[Path] = []
+@dataclass(frozen=True, slots=True)
+class _Found:
+    rel: str  # the path under the budgets directory, with "/"
+    path: str  # the path as listed (the budgets directory joined with ``rel``)
+    is_link: bool
+    regular: bool  # known to be a regular file without a stat (not a link)
+
+
+def _entries(directory: str) -> tuple[list[os.DirEntry[str]], list[os.DirEntry[str]]]:
+    """The directories (symlinks to one included) and the other entries, as ``os.walk``
+    sorts them."""
+    dirs: list[os.DirEntry[str]] = []
+    others: list[os.DirEntry[str]] = []
+    try:
+        with os.scandir(directory) as listing:
+            for entry in listing:
+                try:
+                    is_dir = entry.is_dir()
+                except OSError:
+                    is_dir = False
+                (dirs if is_dir else others).append(entry)
+    except OSError:
+        pass  # an unreadable directory is skipped, as os.walk skips it
+    return dirs, others
+
+
+def _candidates(root: Path, root_real: Path) -> tuple[list[_Found], list[Diagnostic]]:
+    found: list[_Found] = []
     problems: list[Diagnostic] = []
-    for current, dirnames, filenames in os.walk(root, followlinks=False):
-        here = Path(current)
-        for name in sorted(dirnames):
-            if name.startswith("."):
-                dirnames.remove(name)
+    pending = [("", os.fspath(root))]
+    while pending:
+        rel_dir, directory = pending.pop()
+        dirs, others = _entries(directory)
+        walk_into: list[tuple[str, str]] = []
+        for entry in sorted(dirs, key=lambda e: e.name):
+            if entry.name.startswith("."):
                 continue
-            path = here / name
-            if path.is_symlink():
+            rel = rel_dir + entry.name
+            if entry.is_symlink():
+                path = root / rel
                 target = Path(os.path.realpath(path))
                 if not _inside(target, root_real):
                     problems.append(_outside(path, target, "directory"))
-        dirnames.sort()
-        for name in filenames:
-            path = here / name
+            else:
+                walk_into.append((rel + "/", entry.path))
+        pending.extend(reversed(walk_into))
+        for entry in others:
+            name = entry.name
             if name.startswith(".") or not name.lower().endswith(SUFFIXES):
                 continue
-            if path.is_symlink():
+            rel = rel_dir + name
+            is_link = entry.is_symlink()
+            if is_link:
+                path = root / rel
                 unusable = _dangling(path)
                 if unusable is not None:
                     problems.append(unusable)
@@ -79,7 +116,8 @@ def _candidates(root: Path, root_real: Path) -> tuple[list[Path], list[Diagnosti
                 if not _inside(target, root_real):
                     problems.append(_outside(path, target, "file"))
                     continue
-            found.append(path)
+            regular = not is_link and entry.is_file(follow_symlinks=False)
+            found.append(_Found(rel, entry.path, is_link, regular))
     return found, problems
 
 
@@ -129,19 +167,52 @@ def _loop_chain(path: Path) -> list[str] | None:
     return None
 
 
-def _read(path: Path) -> SourceFile | Diagnostic | tuple[Diagnostic, SourceFile]:
+def _read_limited(handle: BinaryIO, first: int) -> bytes:
+    """At most ``MAX_FILE_BYTES + 1`` bytes, asking for ``first`` bytes first."""
+    chunks: list[bytes] = []
+    total, want = 0, first
+    while total <= MAX_FILE_BYTES:
+        chunk = handle.read(want)
+        if not chunk:
+            break
+        chunks.append(chunk)
+        total += len(chunk)
+        want = MAX_FILE_BYTES + 1 - total
+    return b"".join(chunks)
+
+
+def _load(path: Path | str, regular: bool) -> bytes | Diagnostic:
+    """The bytes of ``path``; ``regular`` when the directory listing said it is a regular
+    file (no stat before opening it then: the open file's own says its size)."""
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            return _error(path, "not a regular file")
-        if info.st_size > MAX_FILE_BYTES:
-            return _too_large(path, info.st_size)
-        with path.open("rb") as handle:
-            data = handle.read(MAX_FILE_BYTES + 1)
+        if not regular:
+            info = os.stat(path)
+            if not stat.S_ISREG(info.st_mode):
+                return _error(Path(path), "not a regular file")
+            if info.st_size > MAX_FILE_BYTES:
+                return _too_large(Path(path), info.st_size)
+        with open(path, "rb", buffering=0) as handle:
+            info = os.fstat(handle.fileno())
+            if not stat.S_ISREG(info.st_mode):
+                return _error(Path(path), "not a regular file")
+            if info.st_size > MAX_FILE_BYTES:
+                return _too_large(Path(path), info.st_size)
+            data = _read_limited(handle, min(info.st_size + 1, MAX_FILE_BYTES + 1))
     except OSError as exc:
-        return _error(path, f"cannot read the file: {exc.strerror or exc}")
+        return _error(Path(path), f"cannot read the file: {exc.strerror or exc}")
     if len(data) > MAX_FILE_BYTES:
-        return _too_large(path, len(data))
+        return _too_large(Path(path), len(data))
+    return data
+
+
+def _read(
+    path: Path | str, shown: str | None = None, regular: bool = False
+) -> SourceFile | Diagnostic | tuple[Diagnostic, SourceFile]:
+    """One file's text, shown as ``shown`` (default: ``display_path``)."""
+    data = _load(path, regular)
+    if isinstance(data, Diagnostic):
+        return data
+    name = display_path(Path(path)) if shown is None else shown
     body = data[len(_BOM) :] if data.startswith(_BOM) else data
     try:
         text = body.decode("utf-8")
@@ -149,15 +220,12 @@ def _read(path: Path) -> SourceFile | Diagnostic | tuple[Diagnostic, SourceFile]
         offset = exc.start + (len(data) - len(body))
         line = data.count(b"\n", 0, offset) + 1
         col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
-        problem = _error(
-            path,
-            f"not valid UTF-8: byte 0x{data[offset]:02x} at offset {offset}; "
-            "save the file as UTF-8",
-            line,
-            col,
+        message = (
+            f"not valid UTF-8: byte 0x{data[offset]:02x} at offset {offset}; save the file as UTF-8"
         )
-        return problem, SourceFile(display_path(path), body.decode("utf-8", "replace"))
-    return SourceFile(display_path(path), text)
+        problem = Diagnostic("error", name, line, col, "", message)
+        return problem, SourceFile(name, body.decode("utf-8", "replace"))
+    return SourceFile(name, text)
 
 
 def read_file(path: Path) -> SourceFile | Diagnostic:
@@ -174,6 +242,19 @@ def _too_large(path: Path, size: int) -> Diagnostic:
     )
 
 
+def _namer(budgets_dir: Path) -> Callable[[str, str], str]:
+    """How a file under ``budgets_dir`` is shown (``display_path``), from its path under it:
+    worked out once for the directory, not once per file."""
+    absolute = os.path.abspath(budgets_dir)
+    cwd = os.getcwd()
+    if cwd.startswith(absolute.rstrip("/") + "/"):  # the directory holds the working directory
+        return lambda _rel, path: display_path(Path(path))
+    shown = display_path(budgets_dir)
+    if shown == ".":
+        return lambda rel, _path: rel
+    return lambda rel, _path: posixpath.join(shown, rel)
+
+
 def read_sources(budgets_dir: Path) -> Sources:
     """The readable budget files, sorted by path, and the problems with the others."""
     if not budgets_dir.exists():
@@ -182,14 +263,18 @@ def read_sources(budgets_dir: Path) -> Sources:
     if not budgets_dir.is_dir():
         return Sources((), (_error(budgets_dir, "not a directory; pass the budgets directory"),))
     root_real = Path(os.path.realpath(budgets_dir))
-    paths, problems = _candidates(budgets_dir, root_real)
-    by_real: dict[Path, Path] = {}
-    for path in sorted(paths, key=lambda p: (p.is_symlink(), p.as_posix())):
-        by_real.setdefault(Path(os.path.realpath(path)), path)
+    found, problems = _candidates(budgets_dir, root_real)
+    # A file and a symlink to it inside the directory: read once, under the file's own name.
+    # Outside of symlinks, a file's real path is the directory's real path and its own.
+    by_real: dict[str, _Found] = {}
+    for item in sorted(found, key=lambda f: (f.is_link, f.rel)):
+        real = os.path.realpath(item.path) if item.is_link else f"{root_real}/{item.rel}"
+        by_real.setdefault(real, item)
+    name = _namer(budgets_dir)
     sources: list[SourceFile] = []
     lossy: list[SourceFile] = []
-    for path in sorted(by_real.values(), key=lambda p: p.relative_to(budgets_dir).as_posix()):
-        result = _read(path)
+    for item in sorted(by_real.values(), key=lambda f: f.rel):
+        result = _read(item.path, name(item.rel, item.path), item.regular)
         if isinstance(result, Diagnostic):
             problems.append(result)
         elif isinstance(result, tuple):

@@ -8,6 +8,7 @@ jsonschema checks (numbers are ``Decimal``, never ``float``).
 
 from __future__ import annotations
 
+from collections.abc import Mapping as MappingABC
 from collections.abc import Sequence as SequenceABC
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -27,7 +28,7 @@ class Mark:
     col: int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Scalar:
     mark: Mark
     value: ScalarValue
@@ -36,12 +37,43 @@ class Scalar:
     tag: str = ""  # an explicit tag as written (``!!float``); refused, kept for messages
     quoted: bool = False  # written quoted or as a block (| >): text, whatever it looks like
 
+    def __init__(
+        self,
+        mark: Mark,
+        value: ScalarValue,
+        text: str,
+        size: int = 1,
+        tag: str = "",
+        quoted: bool = False,
+    ) -> None:
+        # The generated __init__ of a frozen dataclass, without its object.__setattr__ lookup
+        # per field: a file has more scalars than anything, and this was a tenth of reading
+        # 10,000 files. Each slot is still set once, here; the instance stays frozen.
+        _SCALAR_SLOTS[0](self, mark)
+        _SCALAR_SLOTS[1](self, value)
+        _SCALAR_SLOTS[2](self, text)
+        _SCALAR_SLOTS[3](self, size)
+        _SCALAR_SLOTS[4](self, tag)
+        _SCALAR_SLOTS[5](self, quoted)
 
-@dataclass(frozen=True, slots=True)
+
+_SCALAR_SLOTS = tuple(getattr(Scalar, name).__set__ for name in Scalar.__slots__)
+
+
+@dataclass(frozen=True, slots=True, init=False)
 class Entry:
     key: str
     key_mark: Mark
     value: Node
+
+    def __init__(self, key: str, key_mark: Mark, value: Node) -> None:
+        # As ``Scalar``: one per key of every mapping, so built the cheap way.
+        _ENTRY_SLOTS[0](self, key)
+        _ENTRY_SLOTS[1](self, key_mark)
+        _ENTRY_SLOTS[2](self, value)
+
+
+_ENTRY_SLOTS = tuple(getattr(Entry, name).__set__ for name in Entry.__slots__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +104,11 @@ class Mapping:
 
     def entry(self, key: str) -> Entry | None:
         return self._index.get(key)
+
+    def by_key(self) -> MappingABC[str, Entry]:
+        """Each key once (in the order first written, as in ``to_plain``) with the entry that
+        wins."""
+        return self._index
 
 
 @dataclass(frozen=True, slots=True)

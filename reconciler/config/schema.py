@@ -4,6 +4,9 @@ The schemas ship inside the package (``reconciler/schemas`` links to the top-lev
 and are read with ``importlib.resources``. Numeric rules (``minimum``) stay in the schemas
 for editors but are not enforced here: ``amounts`` checks them with clearer messages.
 Each jsonschema error becomes a diagnostic at the line and column of the key it concerns.
+
+jsonschema only explains: a document runs through the schema compiled into Python checks
+(``schemafast``) first, and jsonschema is imported and run only when that check fails.
 """
 
 from __future__ import annotations
@@ -14,22 +17,22 @@ from collections.abc import Iterator
 from decimal import InvalidOperation, localcontext
 from functools import cache
 from importlib import resources
-from typing import Any
-
-import jsonschema
-from jsonschema.exceptions import ValidationError
+from typing import TYPE_CHECKING, Any
 
 from reconciler.config.diagnostics import Diagnostic
 from reconciler.config.nodes import Document, Mapping, Node, PathElement, Scalar, resolve, to_plain
 from reconciler.config.nodes import readable_path as _readable
+from reconciler.config.schemafast import NUMERIC_KEYWORDS, Check, compile_schema
 from reconciler.text import clip
+
+if TYPE_CHECKING:
+    from jsonschema.exceptions import ValidationError
 
 SCHEMA_FILES = {
     "Organization": "organization.schema.json",
     "Team": "team.schema.json",
     "GatewayConfig": "gateway-config.schema.json",
 }
-_NUMERIC_KEYWORDS = ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum", "multipleOf")
 _TYPE_PHRASES = {
     "string": "a string",
     "number": "a number like 12000.00",
@@ -43,25 +46,33 @@ _REQUIRED_HINTS = {
 }
 
 
-def _ignore(*_args: Any) -> Iterator[ValidationError]:
-    return iter(())
-
-
-_Validator = jsonschema.validators.extend(
-    jsonschema.Draft202012Validator, dict.fromkeys(_NUMERIC_KEYWORDS, _ignore)
-)
-
-
 def schema_text(kind: str) -> str:
     """The JSON text of the schema for ``kind``, from the installed package."""
     return resources.files("reconciler").joinpath("schemas", SCHEMA_FILES[kind]).read_text("utf-8")
 
 
+def _compile_all() -> dict[str, Check]:
+    return {kind: compile_schema(json.loads(schema_text(kind))) for kind in SCHEMA_FILES}
+
+
+# At import: a schema keyword the compiled check does not know fails here, loudly.
+_COMPILED = _compile_all()
+
+
 @cache
 def _validator(kind: str) -> Any:
+    """jsonschema's validator for ``kind``, imported and built only to explain a failure."""
+    import jsonschema
+
+    def ignore(*_args: Any) -> Iterator[ValidationError]:
+        return iter(())
+
+    extended = jsonschema.validators.extend(
+        jsonschema.Draft202012Validator, dict.fromkeys(NUMERIC_KEYWORDS, ignore)
+    )
     schema = json.loads(schema_text(kind))
     jsonschema.Draft202012Validator.check_schema(schema)
-    return _Validator(schema)
+    return extended(schema)
 
 
 def suggestion(word: str, choices: list[str]) -> str:
@@ -164,6 +175,8 @@ def _message(error: ValidationError, shown: str) -> str:
 
 def check_schema(doc: Document, kind: str, prefix: str) -> list[Diagnostic]:
     """Every schema violation of ``doc`` (whose kind is known) as diagnostics."""
+    if _COMPILED[kind](doc.root):
+        return []
     found: list[Diagnostic] = []
 
     def add(path: list[PathElement], message: str, *, at_value: bool = False) -> None:

@@ -12,13 +12,14 @@ without recursion, so that it can:
   bomb is refused in milliseconds;
 - bound nesting depth (``MAX_DEPTH``);
 - refuse every explicit YAML tag (``!!python/object``, ``!!str``, ``!local``).
+
+A text that uses none of these features (no anchor, alias or tag) is composed by libyaml
+instead, with the same result (``yamlfast``); this event loop reads every other text.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
-from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import yaml
@@ -32,32 +33,20 @@ from reconciler.config.nodes import (
     Mark,
     Node,
     Scalar,
-    ScalarValue,
     Sequence,
 )
+from reconciler.config.scalars import TAG as _TAG
+from reconciler.config.scalars import scalar_value
+from reconciler.config.yamlfast import compose_plain
 from reconciler.text import clip
 
 LOADER: type[Any] = yaml.CSafeLoader if yaml.__with_libyaml__ else yaml.SafeLoader
 MAX_ALIAS_EXPANSION = 10_000
 MAX_DEPTH = 64
 
-_TAG = "tag:yaml.org,2002:"
 # Every explicit tag is refused, the standard ones too (!!str, !!float, ...): a tag changes how
 # a value is read, which a budgets file never needs, and one rule is easiest to review.
-_YAML12_BOOLS: dict[str, ScalarValue] = {
-    spelling: value
-    for word, value in (("true", True), ("false", False))
-    for spelling in (word, word.capitalize(), word.upper())
-}
 _TAG_FIX = "remove it (budgets files use no YAML tags; quote a value to make it text)"
-_SPECIAL_FLOATS = {
-    ".inf": Decimal("Infinity"),
-    "+.inf": Decimal("Infinity"),
-    "-.inf": Decimal("-Infinity"),
-    ".nan": Decimal("NaN"),
-}
-_CONSTRUCTOR = yaml.constructor.SafeConstructor()
-_DECIMAL_INT = re.compile(r"[-+]?(0|[1-9][0-9_]*)")
 
 
 class _Stop(Exception):
@@ -71,34 +60,6 @@ def loader_name() -> str:
 
 def _mark(mark: Any) -> Mark:
     return Mark(int(mark.line) + 1, int(mark.column) + 1)
-
-
-def _decimal(text: str) -> ScalarValue:
-    cleaned = text.strip().lower().replace("_", "")
-    if cleaned in _SPECIAL_FLOATS:
-        return _SPECIAL_FLOATS[cleaned]
-    try:
-        return Decimal(cleaned)
-    except InvalidOperation:
-        return text  # YAML 1.1 sexagesimal and other oddities: left as text, the schema says why
-
-
-def scalar_value(tag: str, text: str) -> ScalarValue:
-    """The value of a resolved scalar: numbers as exact Decimal, dates and others as text."""
-    if tag == _TAG + "null":
-        return None
-    if tag == _TAG + "bool":  # YAML 1.2 booleans only: yes/no/on/off stay text (DESIGN §3)
-        return _YAML12_BOOLS.get(text, text)
-    if tag == _TAG + "int":
-        if _DECIMAL_INT.fullmatch(text):  # exact, and no int() digit limit
-            return Decimal(text.replace("_", ""))
-        try:
-            return Decimal(_CONSTRUCTOR.construct_yaml_int(yaml.ScalarNode(tag, text)))
-        except (ValueError, IndexError):  # "!!int" on text that is no integer
-            return text
-    if tag == _TAG + "float":
-        return _decimal(text)
-    return text
 
 
 @dataclass(slots=True)
@@ -258,11 +219,15 @@ class _Composer:
 
 def compose(text: str, file: str) -> tuple[tuple[Document, ...], tuple[Diagnostic, ...]]:
     """Every document of ``text`` (empty documents skipped) and the problems found reading it."""
-    composer = _Composer(text, file)
-    composer.run()
+    composed = compose_plain(text, file, MAX_DEPTH) if LOADER is yaml.CSafeLoader else None
+    problems: tuple[Diagnostic, ...] = ()
+    if composed is None:  # anchors, aliases, tags, too deep, a YAML error: the event loop
+        composer = _Composer(text, file)
+        composer.run()
+        composed, problems = tuple(composer.documents), tuple(composer.diagnostics)
     documents = tuple(
         doc
-        for doc in composer.documents
+        for doc in composed
         if not (isinstance(doc.root, Scalar) and doc.root.value is None and doc.root.text == "")
     )
-    return documents, tuple(composer.diagnostics)
+    return documents, problems
