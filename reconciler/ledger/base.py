@@ -215,6 +215,33 @@ def observation_from_entries(
     return TeamObservation(team_id, wallet, tuple(flows), carry)
 
 
+def observation_since_start(
+    team_id: str, wallet: Wallet, entries: Iterable[Transaction], period: Period
+) -> TeamObservation | None:
+    """One team's observation from its wallet and only the entries since ``period.start``
+    (oldest first, read after the wallet), held one at a time: the period's allocation flows,
+    and ``carry`` = the wallet's balance minus the balance effect of those entries.
+
+    None when the entries do not end at that balance (the last one's ``balance_after``): the
+    wallet moved between the two reads, or the ledger orders its entries otherwise. Then only
+    the whole history (``observation_from_entries``) says what the balance at the start was.
+    """
+    effect = 0
+    last_balance: int | None = None
+    flows: list[Transaction] = []
+    for entry in entries:
+        if entry.created_at < period.start:
+            continue  # a ledger that ignores ``since``: the rule still holds
+        if entry.type in BALANCE_TYPES:
+            effect += entry.amount
+        if entry.created_at < period.end and entry.type in ALLOCATION_TYPES:
+            flows.append(entry)
+        last_balance = entry.balance_after
+    if last_balance is not None and last_balance != wallet.balance:
+        return None
+    return TeamObservation(team_id, wallet, tuple(flows), wallet.balance - effect)
+
+
 def observe_from_transactions(
     ledger: Ledger, team_ids: Iterable[str], period: Period
 ) -> dict[str, TeamObservation]:
