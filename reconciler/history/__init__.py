@@ -1,0 +1,102 @@
+"""What the repository's history says (DESIGN §4.4, §6).
+
+Plan facts: ``read`` gathers what one plan needs from the past as a ``History`` value: when
+each team came under management (``git.managed_since``), each team's envelope at the commit of
+its newest reconciler movement (``revisions.previous_envelopes``: only to word reasons), and the
+consumer-group routing changes against ``--base`` or the last applied commit
+(``revisions.routing``, with a warning when that revision cannot be read).
+
+Audit facts: ``commits.commit_log`` (every commit of a branch, in one pass) and
+``envelopes.envelope_history`` / ``envelopes.budgets_along`` (each team's envelope along the
+branch's first parents); re-exported here.
+
+A shallow clone is refused first (``git.check_full_history``): its history would be cut short.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from reconciler import git
+from reconciler.history.commits import CommitFacts, CommitLog, commit_log, pr_number
+from reconciler.history.envelopes import EnvelopeChange, budgets_along, envelope_history
+from reconciler.history.revisions import (
+    Revisions,
+    envelopes,
+    last_applied_commit,
+    previous_envelopes,
+    routing,
+    routing_changes,
+)
+from reconciler.ledger.base import Ledger, Observed
+from reconciler.model import DesiredState
+from reconciler.planning.types import RoutingChange, TeamEnvelope
+
+__all__ = [
+    "CommitFacts",
+    "CommitLog",
+    "EnvelopeChange",
+    "History",
+    "Revisions",
+    "budgets_along",
+    "commit_log",
+    "envelope_history",
+    "envelopes",
+    "last_applied_commit",
+    "pr_number",
+    "previous_envelopes",
+    "read",
+    "routing",
+    "routing_changes",
+]
+
+
+def read(
+    directory: Path,
+    desired: DesiredState,
+    ledger: Ledger,
+    observed: Observed,
+    *,
+    commit: str,
+    dirty: bool,
+    base: str | None = None,
+    with_routing: bool = True,
+) -> tuple[History, tuple[str, ...]]:
+    """The ``History`` of the budgets in ``directory`` for a plan against ``observed`` at
+    ``commit``, and warnings for stderr (a routing base that cannot be read)."""
+    changes: tuple[RoutingChange, ...] = ()
+    warning: str | None = None
+    revisions = Revisions(directory, commit, None if dirty else desired)
+    if with_routing:
+        changes, warning = routing(revisions, desired, ledger, observed, base)
+    facts = History(
+        commit=commit,
+        dirty=dirty,
+        managed_since=git.managed_since(directory, [t.id for t in desired.teams]),
+        previous_envelopes=previous_envelopes(revisions, observed),
+        routing=changes,
+        envelopes=envelopes(revisions, desired, ledger, observed, base) if with_routing else None,
+    )
+    return facts, (warning,) if warning else ()
+
+
+@dataclass(frozen=True, slots=True)
+class History:
+    """What the repository's past says, for one plan (``reconciler.history.read`` builds it).
+
+    ``commit`` and ``dirty`` go into every note; ``managed_since`` (team -> when its Team document
+    first reached the branch) decides adoption; ``previous_envelopes`` (team -> envelope at the
+    commit of its newest reconciler movement) only decides whether a reason may say "envelope
+    raised/lowered"; ``routing`` is the consumer-group mapping changes, which move no money;
+    ``envelopes`` is each team's envelope at the routing base and now (the comment's cost diff).
+    """
+
+    commit: str
+    dirty: bool = False
+    managed_since: Mapping[str, datetime] = field(default_factory=dict)
+    previous_envelopes: Mapping[str, int] | None = None
+    routing: tuple[RoutingChange, ...] = ()
+    envelopes: tuple[TeamEnvelope, ...] | None = None

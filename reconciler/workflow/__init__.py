@@ -1,0 +1,68 @@
+"""The use cases behind the commands, end to end; commands only parse and print.
+
+Order matters and is the same everywhere: the budgets are validated before any ledger is opened
+(nothing invalid ever reaches a ledger), then git is asked for the commit and the dirty paths
+(``budgets.locate``), then the ledger is opened (``ledgers.open_ledger``: the sandbox for
+``sqlite:///``, the client for ``http(s)://``) and read once, ``history.read`` gathers the git
+facts, and the pure planner runs (``plans.make_plan``). Around the executor: the git rules
+before an apply and the checks after (``applying``). The report use cases have their own
+modules (``whatif``, ``importing``). Every name a command calls is re-exported here.
+"""
+
+from __future__ import annotations
+
+from reconciler.workflow.applying import (
+    check_empty,
+    check_result_path,
+    check_same_organization,
+    check_tree,
+    verdict,
+    write_result,
+)
+from reconciler.workflow.budgets import (
+    NO_COMMIT,
+    Budgets,
+    budgets_root,
+    gateway_config,
+    load_budgets,
+    locate,
+)
+from reconciler.workflow.importing import import_budgets
+from reconciler.workflow.ledgers import (
+    ledger_target,
+    observe,
+    open_ledger,
+    opened,
+    organization_wallet,
+    plan_ledger,
+)
+from reconciler.workflow.plans import exhaustion, make_plan, read_plan, write_plan
+from reconciler.workflow.whatif import plan_whatif, whatif_report
+
+__all__ = [
+    "NO_COMMIT",
+    "Budgets",
+    "budgets_root",
+    "check_empty",
+    "check_result_path",
+    "check_same_organization",
+    "check_tree",
+    "exhaustion",
+    "gateway_config",
+    "import_budgets",
+    "ledger_target",
+    "load_budgets",
+    "locate",
+    "make_plan",
+    "observe",
+    "open_ledger",
+    "opened",
+    "organization_wallet",
+    "plan_ledger",
+    "plan_whatif",
+    "read_plan",
+    "verdict",
+    "whatif_report",
+    "write_plan",
+    "write_result",
+]

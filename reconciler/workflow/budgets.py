@@ -1,0 +1,83 @@
+"""Locate the budgets: validate them, then read the git facts about them (HEAD, dirty paths)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from reconciler import git
+from reconciler.errors import (
+    ConfigError,
+    GitError,
+    NoCommitError,
+)
+from reconciler.model import DesiredState, GatewayConfig
+
+
+@dataclass(frozen=True, slots=True)
+class Budgets:
+    """A validated budgets directory and the git facts about it."""
+
+    directory: Path
+    desired: DesiredState
+    warnings: tuple[str, ...]
+    repo: Path
+    commit: str
+    dirty: tuple[str, ...]
+
+
+def load_budgets(directory: Path) -> tuple[DesiredState, tuple[str, ...]]:
+    """Validate the budgets (ConfigError naming the first problem) and return their warnings."""
+    from reconciler import config
+
+    desired, warnings = config.load(directory)
+    return desired, tuple(str(w) for w in warnings)
+
+
+NO_COMMIT = "0" * 40
+
+
+def locate(directory: Path, *, require_commit: bool = True) -> Budgets:
+    """Validate the budgets, then read the repository's HEAD and dirty paths.
+
+    Without ``require_commit`` a repository with no commit yet plans against the all-zero SHA
+    (the plan is then marked dirty and can never be applied as a file: its commit is not HEAD).
+    """
+    desired, warnings = load_budgets(directory)
+    repo = git.repo_root(directory)
+    git.check_full_history(directory)
+    try:
+        commit = git.head_commit(directory)
+    except NoCommitError as exc:
+        if require_commit:
+            raise
+        commit = NO_COMMIT
+        warnings = (*warnings, f"{exc} (this plan uses commit {NO_COMMIT[:7]})")
+    return Budgets(
+        directory=directory,
+        desired=desired,
+        warnings=warnings,
+        repo=repo,
+        commit=commit,
+        dirty=tuple(git.dirty_paths(directory)),
+    )
+
+
+def budgets_root(budgets_dir: Path) -> Path:
+    """Where a relative ``sqlite:///`` ledger path starts for commands that need no history
+    (usage, suggest): the git repository's root, or the budgets directory's parent outside git."""
+    try:
+        return git.repo_root(budgets_dir)
+    except GitError:
+        return budgets_dir.resolve().parent
+
+
+def gateway_config(directory: Path) -> tuple[GatewayConfig, tuple[str, ...]]:
+    """The budgets' GatewayConfig (validated) and their warnings; ConfigError without one."""
+    desired, warnings = load_budgets(directory)
+    if desired.gateway is None:
+        raise ConfigError(
+            f"{directory} has no GatewayConfig document: add one with kind: GatewayConfig "
+            "(consumer_groups and cost_tracking)"
+        )
+    return desired.gateway, warnings

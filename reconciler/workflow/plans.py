@@ -1,0 +1,107 @@
+"""``plan`` and ``show``: observe the ledger once, gather the git facts (``history.read``), run
+the pure planner; the usage forecast's exhaustion warnings; saved plan files read and written."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+from pathlib import Path
+
+from reconciler import history, notes, usage
+from reconciler.errors import (
+    PlanError,
+    UsageError,
+)
+from reconciler.ledger.base import Ledger
+from reconciler.model import DesiredState
+from reconciler.periods import Period, PeriodKind, period_at
+from reconciler.planning import planner
+from reconciler.planning.types import Exhaustion, Plan
+from reconciler.workflow.budgets import NO_COMMIT, Budgets
+from reconciler.workflow.ledgers import observe
+
+
+def make_plan(
+    budgets: Budgets,
+    ledger: Ledger,
+    *,
+    now: datetime,
+    base: str | None = None,
+    override_reason: str | None = None,
+    ledger_url: str | None = None,
+    with_routing: bool = True,
+) -> tuple[Plan, tuple[str, ...]]:
+    """Observe and plan; returns the plan and warnings for stderr (besides the plan's own)."""
+    if override_reason is not None:
+        notes.check_override_reason(override_reason)
+    desired = budgets.desired
+    period = period_at(desired.organization.period, now)
+    observed = observe(ledger, desired, period)
+    facts, warnings = history.read(
+        budgets.directory,
+        desired,
+        ledger,
+        observed,
+        commit=budgets.commit,
+        dirty=bool(budgets.dirty) or budgets.commit == NO_COMMIT,
+        base=base,
+        with_routing=with_routing,
+    )
+    result = planner.plan(
+        desired,
+        observed,
+        facts,
+        now=now,
+        override_reason=override_reason,
+        ledger_url=ledger_url,
+        exhaustion=exhaustion(desired, ledger, period, now),
+    )
+    return result, warnings
+
+
+def exhaustion(
+    desired: DesiredState, ledger: Ledger, period: Period, now: datetime
+) -> tuple[Exhaustion, ...]:
+    """Teams whose envelope the forecast (usage, from settlements) sees running out before the
+    period ends; none for ``period: none`` (no end to run out before)."""
+    if period.kind is PeriodKind.NONE:
+        return ()
+    last_day = (period.end - timedelta(days=1)).date()
+    found = []
+    for row in usage.compute(desired, ledger, period, now).teams:
+        runs_out = row.forecast.exhaustion
+        if runs_out is None or runs_out > last_day or row.envelope <= 0:
+            continue
+        projected = row.forecast.projected_spend or row.spent
+        found.append(
+            Exhaustion(row.team_id, runs_out, (last_day - runs_out).days, projected, row.envelope)
+        )
+    return tuple(found)
+
+
+def write_plan(path: Path, text: str) -> None:
+    try:
+        path.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise UsageError(f"cannot write the plan to {path}: {exc.strerror}") from exc
+
+
+def read_plan(path: Path) -> Plan:
+    from reconciler.planning import document as plandoc
+
+    if path.suffix in {".yaml", ".yml"}:
+        raise UsageError(
+            f"{path} is a budgets file, not a plan: pass the budgets directory "
+            f"(reconciler apply {path.parent}) or a plan file made with `reconciler plan --out`"
+        )
+    try:
+        raw = path.read_bytes()
+    except OSError as exc:
+        raise UsageError(f"cannot read the plan file {path}: {exc.strerror}") from exc
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise PlanError(
+            f"{path} is not a plan document: it is not UTF-8 text (byte {exc.start}); make the "
+            "plan again with `reconciler plan --out`"
+        ) from exc
+    return plandoc.loads(text, source=str(path))
