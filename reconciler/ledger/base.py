@@ -197,6 +197,29 @@ class Ledger(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class PagedLedger(Protocol):
+    """A ledger that also answers one page of a wallet's entries (both of ours do)."""
+
+    def transactions_page(
+        self,
+        wallet_id: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = ...,
+        cursor: str | None = None,
+    ) -> tuple[list[Transaction], str | None]: ...
+
+
+def has_entries_before(ledger: Ledger, wallet_id: str, moment: datetime) -> bool:
+    """Whether the wallet has any entry before ``moment``: one entry read, not the history."""
+    if isinstance(ledger, PagedLedger):
+        page, _cursor = ledger.transactions_page(wallet_id, until=moment, limit=1)
+        return bool(page)
+    return next(iter(ledger.transactions(wallet_id, until=moment)), None) is not None
+
+
 def observation_from_entries(
     team_id: str, wallet: Wallet | None, entries: Iterable[Transaction], period: Period
 ) -> TeamObservation:
