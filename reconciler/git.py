@@ -149,7 +149,9 @@ def managed_since(budgets_dir: Path, team_ids: Iterable[str]) -> dict[str, datet
 
     One ``git log --first-parent --reverse -p`` pass over the budgets directory: the first commit
     whose diff adds a top-level ``id: <team>`` line is where that Team document arrived (a merge
-    counts at merge time). Teams not found in history (not committed yet) are absent.
+    counts at merge time). Teams not found in history (not committed yet) are absent. Only the
+    files whose diff adds or removes an ``id:`` line are shown (``-G``), so envelope changes to
+    thousands of files cost nothing here.
     """
     wanted = set(team_ids)
     if not wanted:
@@ -169,6 +171,7 @@ def managed_since(budgets_dir: Path, team_ids: Iterable[str]) -> dict[str, datet
             "--no-ext-diff",
             "--unified=0",
             "-p",
+            "-G^id:",  # only the files whose diff adds or removes an ``id:`` line
             f"--format={_COMMIT_MARK}%H %cI",
             "--",
             rel,
