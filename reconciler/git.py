@@ -8,7 +8,8 @@ subclass with a one-line message. Paths handed back are relative to the reposito
 - ``check_full_history``: refuse a shallow clone wherever history decides the outcome.
 - ``managed_since``: when each team came under management (its Team document first reached the
   branch), in one ``git log`` pass however many teams there are.
-- ``load_at``: the budgets directory as it was at a revision, loaded with the config loader.
+- ``load_at``: the budgets directory as it was at a revision, loaded with the config loader
+  from the blobs in memory (``files_at``, ``cat_blobs``): no checkout, no temporary tree.
 """
 
 from __future__ import annotations
@@ -19,15 +20,17 @@ import re
 import subprocess
 import tarfile
 import tempfile
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Final, Literal
 
 from reconciler.clock import parse_utc
 from reconciler.errors import GitError, NoCommitError, ShallowCloneError
 
 if TYPE_CHECKING:
+    from reconciler.config import ParseMemo
     from reconciler.model import DesiredState
 
 _COMMIT_MARK = "\x01commit "
@@ -146,7 +149,9 @@ def managed_since(budgets_dir: Path, team_ids: Iterable[str]) -> dict[str, datet
 
     One ``git log --first-parent --reverse -p`` pass over the budgets directory: the first commit
     whose diff adds a top-level ``id: <team>`` line is where that Team document arrived (a merge
-    counts at merge time). Teams not found in history (not committed yet) are absent.
+    counts at merge time). Teams not found in history (not committed yet) are absent. Only the
+    files whose diff adds or removes an ``id:`` line are shown (``-G``), so envelope changes to
+    thousands of files cost nothing here.
     """
     wanted = set(team_ids)
     if not wanted:
@@ -166,6 +171,7 @@ def managed_since(budgets_dir: Path, team_ids: Iterable[str]) -> dict[str, datet
             "--no-ext-diff",
             "--unified=0",
             "-p",
+            "-G^id:",  # only the files whose diff adds or removes an ``id:`` line
             f"--format={_COMMIT_MARK}%H %cI",
             "--",
             rel,
@@ -202,16 +208,97 @@ def resolve_revision(path: Path, rev: str) -> str:
     return result.stdout.strip()
 
 
-def load_at(budgets_dir: Path, rev: str) -> DesiredState | None:
-    """The budgets directory as it was at ``rev``, loaded; None when it did not exist there."""
-    from reconciler.config import load
+def load_at(budgets_dir: Path, rev: str, *, memo: ParseMemo | None = None) -> DesiredState | None:
+    """The budgets directory as it was at ``rev``, loaded (``config.load_files``: the same
+    state and diagnostics as loading a checkout of it, naming the same paths); None when it
+    did not exist there. Read in memory (``files_at``), with files already parsed this run
+    (``memo``) not parsed again; a tree holding a symlink is unpacked and read from disk,
+    where the symlink rules apply."""
+    from reconciler.config import load, load_files
 
     root = repo_root(budgets_dir)
     rel = _relative(root, budgets_dir)
     sha = resolve_revision(root, rev)
-    listing = _git(root, ["ls-tree", "-d", "--name-only", sha, "--", rel])
-    if rel != "." and listing.stdout.strip() != rel:
+    listed = files_at(root, sha, rel)
+    if listed is None:
         return None
+    if listed == SYMLINKED:
+        with _unpacked(root, sha, rel) as tmp:
+            return load(tmp / rel)[0]
+    return load_files(budgets_dir, listed, memo=memo)[0]
+
+
+SYMLINKED: Final = "symlinked"
+
+
+def files_at(
+    root: Path, sha: str, rel: str
+) -> list[tuple[str, bytes]] | Literal["symlinked"] | None:
+    """The budgets files under ``rel`` at commit ``sha`` (path under ``rel``, content): one
+    ``git ls-tree -r`` and one ``git cat-file --batch``. None when ``rel`` was no directory
+    there; ``SYMLINKED`` when a symlink is under it (its target decides what is read)."""
+    from reconciler.config.blobs import counts
+
+    listing = _git_bytes(root, ["ls-tree", "-r", "-z", "--full-tree", sha, "--", rel])
+    if listing.returncode != 0:
+        raise GitError(f"git ls-tree {sha[:7]} failed: {_first_line(listing.stderr)}")
+    prefix = "" if rel == "." else rel + "/"
+    wanted: list[tuple[str, str]] = []
+    inside = False
+    for record in listing.stdout.split(b"\0"):
+        if not record:
+            continue
+        meta, _tab, raw_path = record.partition(b"\t")
+        path = raw_path.decode("utf-8", "surrogateescape")
+        if not path.startswith(prefix):
+            return None  # ``rel`` is a file there, not a directory
+        inside = True
+        mode, kind, blob = meta.decode().split()
+        if mode == "120000":
+            return SYMLINKED
+        if kind == "blob" and counts(path[len(prefix) :]):
+            wanted.append((path[len(prefix) :], blob))
+    if not inside:
+        return None
+    contents = cat_blobs(root, {blob for _name, blob in wanted})
+    return [(name, contents[blob]) for name, blob in wanted]
+
+
+def cat_blobs(root: Path, blobs: Iterable[str]) -> dict[str, bytes]:
+    """The content of each blob, in one ``git cat-file --batch``."""
+    names = sorted(set(blobs))
+    if not names:
+        return {}
+    try:
+        result = subprocess.run(
+            ["git", "cat-file", "--batch"],
+            cwd=root,
+            input="\n".join(names).encode() + b"\n",
+            capture_output=True,
+            check=False,
+        )
+    except OSError as exc:
+        raise GitError(f"cannot run git in {root}: {exc}") from exc
+    if result.returncode != 0:
+        raise GitError(f"git cat-file failed in {root}: {_first_line(result.stderr)}")
+    out, pos, found = result.stdout, 0, {}
+    while pos < len(out):
+        end = out.index(b"\n", pos)
+        header = out[pos:end].decode().split()
+        pos = end + 1
+        if len(header) < 3 or header[1] == "missing":
+            continue
+        size = int(header[2])
+        found[header[0]] = out[pos : pos + size]
+        pos += size + 1
+    missing = [name for name in names if name not in found]
+    if missing:
+        raise GitError(f"git cat-file: object {missing[0][:7]} is missing in {root}")
+    return found
+
+
+@contextmanager
+def _unpacked(root: Path, sha: str, rel: str) -> Iterator[Path]:
     archive = _git_bytes(root, ["archive", "--format=tar", sha, "--", rel])
     if archive.returncode != 0:
         raise GitError(f"git archive {sha[:7]} failed: {_first_line(archive.stderr)}")
@@ -221,5 +308,4 @@ def load_at(budgets_dir: Path, rev: str) -> DesiredState | None:
                 tar.extractall(tmp, filter="data")
         except (tarfile.TarError, OSError) as exc:
             raise GitError(f"cannot unpack the budgets at {sha[:7]}: {exc}") from exc
-        desired, _warnings = load(Path(tmp) / rel)
-    return desired
+        yield Path(tmp)

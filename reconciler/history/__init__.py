@@ -27,6 +27,7 @@ from reconciler.history.revisions import (
     Revisions,
     envelopes,
     last_applied_commit,
+    newest_note_commit,
     previous_envelopes,
     routing,
     routing_changes,
@@ -46,6 +47,7 @@ __all__ = [
     "envelope_history",
     "envelopes",
     "last_applied_commit",
+    "newest_note_commit",
     "pr_number",
     "previous_envelopes",
     "read",
@@ -62,23 +64,30 @@ def read(
     *,
     commit: str,
     dirty: bool,
+    now: datetime,
     base: str | None = None,
     with_routing: bool = True,
+    revisions: Revisions | None = None,
 ) -> tuple[History, tuple[str, ...]]:
     """The ``History`` of the budgets in ``directory`` for a plan against ``observed`` at
-    ``commit``, and warnings for stderr (a routing base that cannot be read)."""
+    ``commit`` (as of ``now``), and warnings for stderr (a routing base that cannot be read).
+    ``revisions``: the run's cache of the budgets at earlier commits (one is made if None)."""
+    if revisions is None:
+        revisions = Revisions(directory, commit, None if dirty else desired)
     changes: tuple[RoutingChange, ...] = ()
     warning: str | None = None
-    revisions = Revisions(directory, commit, None if dirty else desired)
+    before: tuple[TeamEnvelope, ...] | None = None
     if with_routing:
-        changes, warning = routing(revisions, desired, ledger, observed, base)
+        rev = base if base is not None else last_applied_commit(ledger, observed, now)
+        changes, warning = routing(revisions, desired, rev, base)
+        before = envelopes(revisions, desired, rev)
     facts = History(
         commit=commit,
         dirty=dirty,
         managed_since=git.managed_since(directory, [t.id for t in desired.teams]),
         previous_envelopes=previous_envelopes(revisions, observed),
         routing=changes,
-        envelopes=envelopes(revisions, desired, ledger, observed, base) if with_routing else None,
+        envelopes=before,
     )
     return facts, (warning,) if warning else ()
 

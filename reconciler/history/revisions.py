@@ -1,7 +1,8 @@
 """The budgets at earlier revisions, read for one plan (DESIGN §4.4, §6).
 
 ``Revisions`` reads the budgets at a commit at most once per run; ``last_applied_commit`` is
-the commit of the ledger's newest reconciler note; ``previous_envelopes`` is each team's
+the commit of the ledger's newest reconciler note (the organization wallet read newest window
+first, never its whole history to find last month's apply); ``previous_envelopes`` is each team's
 envelope at the commit of its newest movement (only to word reasons); ``routing`` and
 ``envelopes`` compare the budgets now with ``--base`` or the last applied commit (the
 consumer-group mapping changes, with a warning when that revision cannot be read, and each
@@ -10,28 +11,53 @@ team's envelope before and now).
 
 from __future__ import annotations
 
-from datetime import datetime
+from collections.abc import Iterable
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from reconciler import git, notes
+from reconciler.config import ParseMemo
 from reconciler.errors import ConfigError, GitError
-from reconciler.ledger.base import Ledger, Observed
+from reconciler.ledger.base import Ledger, Observed, Transaction, has_entries_before
 from reconciler.model import DesiredState, GatewayConfig
 from reconciler.planning.types import RoutingChange, TeamEnvelope
 
+FIRST_WINDOW = timedelta(days=32)
 
-def last_applied_commit(ledger: Ledger, observed: Observed) -> str | None:
+
+def last_applied_commit(ledger: Ledger, observed: Observed, now: datetime) -> str | None:
     """The commit of the newest reconciler note: this period's team flows first, else the
-    organization wallet's whole history (every movement leaves its note there too)."""
+    organization wallet's (every movement leaves its note there too, ``newest_note_commit``)."""
+    found = _newest_commit(flow for obs in observed.teams.values() for flow in obs.flows)
+    if found is not None:
+        return found
+    return newest_note_commit(ledger, observed.org_wallet.id, now)
+
+
+def newest_note_commit(ledger: Ledger, wallet_id: str, now: datetime) -> str | None:
+    """The commit of the wallet's newest reconciler note, read newest window first: its entries
+    since 32 days before ``now``, then each window twice as long as the one after it, until one
+    holds a note or the wallet has no entry before it. The answer of reading the whole history,
+    reading one month of it when the last apply was within the month."""
+    until: datetime | None = None
+    span = FIRST_WINDOW
+    since: datetime | None = now - span
+    while True:
+        found = _newest_commit(ledger.transactions(wallet_id, since=since, until=until))
+        if found is not None or since is None or not has_entries_before(ledger, wallet_id, since):
+            return found
+        until, span = since, span * 2
+        try:
+            since = until - span
+        except OverflowError:  # before year 1: what is left is the rest of the history
+            since = None
+
+
+def _newest_commit(entries: Iterable[Transaction]) -> str | None:
+    """The commit of the newest reconciler note among ``entries`` (ledger order: at the same
+    instant, the later one wins)."""
     newest: tuple[datetime, str] | None = None
-    for obs in observed.teams.values():
-        for flow in obs.flows:
-            note = notes.parse_note(flow.note)
-            if note is not None and (newest is None or flow.created_at >= newest[0]):
-                newest = (flow.created_at, note.commit)
-    if newest is not None:
-        return newest[1]
-    for entry in ledger.transactions(observed.org_wallet.id):
+    for entry in entries:
         note = notes.parse_note(entry.note)
         if note is not None and (newest is None or entry.created_at >= newest[0]):
             newest = (entry.created_at, note.commit)
@@ -41,12 +67,21 @@ def last_applied_commit(ledger: Ledger, observed: Observed) -> str | None:
 class Revisions:
     """The budgets at earlier commits, each read from git at most once per run; HEAD of a clean
     tree is the state already validated (the usual case after an apply: the last applied
-    commit is HEAD, so no tree is read from git at all)."""
+    commit is HEAD, so no tree is read from git at all). ``memo`` holds the files this run
+    parsed (HEAD's on disk first): a file unchanged since an earlier commit is not parsed again.
+    """
 
-    def __init__(self, directory: Path, head: str, head_state: DesiredState | None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        head: str,
+        head_state: DesiredState | None,
+        memo: ParseMemo | None = None,
+    ) -> None:
         self.directory = directory
         self.head = head
         self.head_state = head_state  # None when the tree is dirty: HEAD is not what is on disk
+        self.memo = memo if memo is not None else ParseMemo()
         self._read: dict[str, DesiredState | None] = {}
 
     def at(self, rev: str) -> DesiredState | None:
@@ -54,20 +89,15 @@ class Revisions:
         if rev == self.head and self.head_state is not None:
             return self.head_state
         if rev not in self._read:
-            self._read[rev] = git.load_at(self.directory, rev)
+            self._read[rev] = git.load_at(self.directory, rev, memo=self.memo)
         return self._read[rev]
 
 
 def routing(
-    revisions: Revisions,
-    desired: DesiredState,
-    ledger: Ledger,
-    observed: Observed,
-    base: str | None,
+    revisions: Revisions, desired: DesiredState, rev: str | None, base: str | None
 ) -> tuple[tuple[RoutingChange, ...], str | None]:
-    """Consumer-group mapping changes vs ``base`` (or the last applied commit), and a warning
-    when that revision cannot be read."""
-    rev = base if base is not None else last_applied_commit(ledger, observed)
+    """Consumer-group mapping changes vs ``rev`` (``base``, or the last applied commit when
+    ``base`` is None), and a warning when that revision cannot be read."""
     if rev is None:
         return routing_changes(None, desired.gateway), None
     try:
@@ -111,16 +141,11 @@ def previous_envelopes(revisions: Revisions, observed: Observed) -> dict[str, in
 
 
 def envelopes(
-    revisions: Revisions,
-    desired: DesiredState,
-    ledger: Ledger,
-    observed: Observed,
-    base: str | None,
+    revisions: Revisions, desired: DesiredState, rev: str | None
 ) -> tuple[TeamEnvelope, ...] | None:
-    """Every team's envelope at ``base`` (or the last applied commit: what the ledger was last
-    brought to) and now; before any apply every team is new. None when that revision cannot be
-    read or does not validate (``routing`` already warns)."""
-    rev = base if base is not None else last_applied_commit(ledger, observed)
+    """Every team's envelope at ``rev`` (``--base``, or the last applied commit: what the ledger
+    was last brought to) and now; before any apply every team is new. None when that revision
+    cannot be read or does not validate (``routing`` already warns)."""
     try:
         before = revisions.at(rev) if rev is not None else None
     except (GitError, ConfigError):

@@ -197,6 +197,29 @@ class Ledger(Protocol):
     def close(self) -> None: ...
 
 
+@runtime_checkable
+class PagedLedger(Protocol):
+    """A ledger that also answers one page of a wallet's entries (both of ours do)."""
+
+    def transactions_page(
+        self,
+        wallet_id: str,
+        *,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        limit: int = ...,
+        cursor: str | None = None,
+    ) -> tuple[list[Transaction], str | None]: ...
+
+
+def has_entries_before(ledger: Ledger, wallet_id: str, moment: datetime) -> bool:
+    """Whether the wallet has any entry before ``moment``: one entry read, not the history."""
+    if isinstance(ledger, PagedLedger):
+        page, _cursor = ledger.transactions_page(wallet_id, until=moment, limit=1)
+        return bool(page)
+    return next(iter(ledger.transactions(wallet_id, until=moment)), None) is not None
+
+
 def observation_from_entries(
     team_id: str, wallet: Wallet | None, entries: Iterable[Transaction], period: Period
 ) -> TeamObservation:
@@ -213,6 +236,33 @@ def observation_from_entries(
         elif entry.created_at < period.end and entry.type in ALLOCATION_TYPES:
             flows.append(entry)
     return TeamObservation(team_id, wallet, tuple(flows), carry)
+
+
+def observation_since_start(
+    team_id: str, wallet: Wallet, entries: Iterable[Transaction], period: Period
+) -> TeamObservation | None:
+    """One team's observation from its wallet and only the entries since ``period.start``
+    (oldest first, read after the wallet), held one at a time: the period's allocation flows,
+    and ``carry`` = the wallet's balance minus the balance effect of those entries.
+
+    None when the entries do not end at that balance (the last one's ``balance_after``): the
+    wallet moved between the two reads, or the ledger orders its entries otherwise. Then only
+    the whole history (``observation_from_entries``) says what the balance at the start was.
+    """
+    effect = 0
+    last_balance: int | None = None
+    flows: list[Transaction] = []
+    for entry in entries:
+        if entry.created_at < period.start:
+            continue  # a ledger that ignores ``since``: the rule still holds
+        if entry.type in BALANCE_TYPES:
+            effect += entry.amount
+        if entry.created_at < period.end and entry.type in ALLOCATION_TYPES:
+            flows.append(entry)
+        last_balance = entry.balance_after
+    if last_balance is not None and last_balance != wallet.balance:
+        return None
+    return TeamObservation(team_id, wallet, tuple(flows), wallet.balance - effect)
 
 
 def observe_from_transactions(

@@ -42,6 +42,7 @@ from reconciler.ledger.base import (
     Transaction,
     Wallet,
     observation_from_entries,
+    observation_since_start,
 )
 from reconciler.ledger.http_errors import (
     TOKEN_VARIABLE,
@@ -195,24 +196,33 @@ class HttpLedger:
             seen.add(cursor)
 
     def observe(self, team_ids: Iterable[str], period: Period) -> dict[str, TeamObservation]:
-        """One wallet list, then every team's entries, read concurrently (bounded pool)."""
+        """One wallet list, then each team's entries since the period start, read page by page
+        and concurrently (bounded pool); never a team's whole history while the wallet stands
+        still (``observation_since_start``)."""
         wanted = list(dict.fromkeys(team_ids))
         wallets = self._team_wallets(wanted)
         present = [wallets[t] for t in wanted if t in wallets]
         with ThreadPoolExecutor(max_workers=max(1, min(self._max_workers, len(present)))) as pool:
-            entries = dict(
+            seen = dict(
                 zip(
                     [w.owner_id for w in present],
-                    pool.map(lambda w: list(self.transactions(w.id)), present),
+                    pool.map(lambda w: self._observe_one(w, period), present),
                     strict=True,
                 )
             )
         return {
-            team_id: observation_from_entries(
-                team_id, wallets.get(team_id), entries.get(team_id, ()), period
-            )
+            team_id: seen.get(team_id) or TeamObservation(team_id, None, (), 0)
             for team_id in wanted
         }
+
+    def _observe_one(self, wallet: Wallet, period: Period) -> TeamObservation:
+        recent = self.transactions(wallet.id, since=period.start)
+        found = observation_since_start(wallet.owner_id, wallet, recent, period)
+        if found is not None:
+            return found
+        return observation_from_entries(
+            wallet.owner_id, wallet, self.transactions(wallet.id), period
+        )
 
     def _team_wallets(self, wanted: list[str]) -> dict[str, Wallet]:
         """Team wallets by owner, cross-checked: a team the list does not show must have no

@@ -112,18 +112,24 @@ def page(
 def observe(
     conn: sqlite3.Connection, team_ids: Iterable[str], period: Period
 ) -> dict[str, TeamObservation]:
-    """Same results as ``base.observe_from_transactions``, in three queries per team."""
+    """Same results as ``base.observe_from_transactions``, reading only the period's entries.
+
+    One query for the team wallets, then two per team, each an index range from the period's
+    start (``entries_by_wallet_type_time``): the allocation flows in the period, and the balance
+    effect of every entry since its start. ``carry`` is the balance now minus that effect,
+    which in this one snapshot is exactly the balance at the start however long the history.
+    """
     start, end = format_timestamp(period.start), format_timestamp(period.end)
+    by_owner = {w.owner_id: w for w in wallets(conn, " WHERE scope = 'team'")}
     result: dict[str, TeamObservation] = {}
     for team_id in team_ids:
-        wallet = owned_wallet(conn, Scope.TEAM, team_id)
+        wallet = by_owner.get(team_id)
         if wallet is None:
             result[team_id] = TeamObservation(team_id, None, (), 0)
             continue
-        carry = conn.execute(
+        since_start = conn.execute(
             "SELECT coalesce(sum(amount), 0) FROM entries WHERE wallet_id = ?"
-            f" AND type IN {sql_types(BALANCE_TYPES)}"
-            " AND created_at < ?",
+            f" AND type IN {sql_types(BALANCE_TYPES)} AND created_at >= ?",
             (wallet.id, start),
         ).fetchone()[0]
         flows = conn.execute(
@@ -133,7 +139,10 @@ def observe(
             (wallet.id, start, end),
         ).fetchall()
         result[team_id] = TeamObservation(
-            team_id, wallet, tuple(transaction_from_row(row) for row in flows), int(carry)
+            team_id,
+            wallet,
+            tuple(transaction_from_row(row) for row in flows),
+            wallet.balance - int(since_start),
         )
     return result
 

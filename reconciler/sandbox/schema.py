@@ -123,11 +123,19 @@ CREATE TABLE cost_tickets (
 ) STRICT;
 """
 
+# Plans read each team wallet's entries of one period by type (its allocation flows, the balance
+# effect since the period's start): an index on (wallet, type, time) with the amount serves both
+# as a range, reading nothing of the history before the period however long it is.
+_V4 = """
+CREATE INDEX entries_by_wallet_type_time ON entries (wallet_id, type, created_at, amount);
+"""
+
 # (version, name, script). Append only: never edit a migration that has shipped.
 MIGRATIONS: tuple[tuple[int, str, str], ...] = (
     (1, "initial schema", _V1),
     (2, "index credits and reservation entries", _V2),
     (3, "record who each reservation was for, and cost tickets", _V3),
+    (4, "index entries by wallet, type and time", _V4),
 )
 SCHEMA_VERSION = MIGRATIONS[-1][0]
 

@@ -7,17 +7,21 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from reconciler import git
+from reconciler.config import ParseMemo
 from reconciler.errors import (
     ConfigError,
     GitError,
     NoCommitError,
 )
+from reconciler.history import Revisions
 from reconciler.model import DesiredState, GatewayConfig
 
 
 @dataclass(frozen=True, slots=True)
 class Budgets:
-    """A validated budgets directory and the git facts about it."""
+    """A validated budgets directory and the git facts about it. ``revisions``: the budgets at
+    earlier commits, read at most once per run (every plan of the run shares it; HEAD of a clean
+    tree is ``desired``, and its files' parse is reused for the unchanged files of the past)."""
 
     directory: Path
     desired: DesiredState
@@ -25,13 +29,16 @@ class Budgets:
     repo: Path
     commit: str
     dirty: tuple[str, ...]
+    revisions: Revisions | None = None
 
 
-def load_budgets(directory: Path) -> tuple[DesiredState, tuple[str, ...]]:
+def load_budgets(
+    directory: Path, *, memo: ParseMemo | None = None
+) -> tuple[DesiredState, tuple[str, ...]]:
     """Validate the budgets (ConfigError naming the first problem) and return their warnings."""
     from reconciler import config
 
-    desired, warnings = config.load(directory)
+    desired, warnings = config.load(directory, memo=memo)
     return desired, tuple(str(w) for w in warnings)
 
 
@@ -44,7 +51,8 @@ def locate(directory: Path, *, require_commit: bool = True) -> Budgets:
     Without ``require_commit`` a repository with no commit yet plans against the all-zero SHA
     (the plan is then marked dirty and can never be applied as a file: its commit is not HEAD).
     """
-    desired, warnings = load_budgets(directory)
+    memo = ParseMemo()
+    desired, warnings = load_budgets(directory, memo=memo)
     repo = git.repo_root(directory)
     git.check_full_history(directory)
     try:
@@ -54,13 +62,16 @@ def locate(directory: Path, *, require_commit: bool = True) -> Budgets:
             raise
         commit = NO_COMMIT
         warnings = (*warnings, f"{exc} (this plan uses commit {NO_COMMIT[:7]})")
+    dirty = tuple(git.dirty_paths(directory))
+    clean = not dirty and commit != NO_COMMIT
     return Budgets(
         directory=directory,
         desired=desired,
         warnings=warnings,
         repo=repo,
         commit=commit,
-        dirty=tuple(git.dirty_paths(directory)),
+        dirty=dirty,
+        revisions=Revisions(directory, commit, desired if clean else None, memo),
     )
 
 

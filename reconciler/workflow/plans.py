@@ -43,8 +43,10 @@ def make_plan(
         observed,
         commit=budgets.commit,
         dirty=bool(budgets.dirty) or budgets.commit == NO_COMMIT,
+        now=now,
         base=base,
         with_routing=with_routing,
+        revisions=budgets.revisions,
     )
     result = planner.plan(
         desired,

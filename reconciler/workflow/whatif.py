@@ -71,7 +71,7 @@ def _whatif_base(
 ) -> tuple[DesiredState | None, str | None]:
     if base is None:
         observed = observe(ledger, desired, period_at(desired.organization.period, now))
-        base = history.last_applied_commit(ledger, observed)
+        base = history.last_applied_commit(ledger, observed, now)
         if base is None:
             notes.append(
                 "no reconciler movement in the ledger yet: only the envelopes in "

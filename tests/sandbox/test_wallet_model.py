@@ -360,6 +360,7 @@ def test_migrations_table_and_reopen(tmp_path: Path, clock: ManualClock) -> None
             (1, "initial schema"),
             (2, "index credits and reservation entries"),
             (3, "record who each reservation was for, and cost tickets"),
+            (4, "index entries by wallet, type and time"),
         ]
         assert raw.execute("PRAGMA journal_mode").fetchone() == ("wal",)
     finally:
@@ -380,6 +381,7 @@ def test_an_old_file_is_migrated_and_a_newer_one_refused(tmp_path: Path) -> None
     try:  # make it a version-1 file
         raw.execute("DROP INDEX entries_credit_amounts")
         raw.execute("DROP INDEX entries_by_reservation")
+        raw.execute("DROP INDEX entries_by_wallet_type_time")
         for column in ("user_id", "team_id", "consumer_group"):
             raw.execute(f"ALTER TABLE reservations DROP COLUMN {column}")
         raw.execute("DROP TABLE cost_tickets")
@@ -393,8 +395,12 @@ def test_an_old_file_is_migrated_and_a_newer_one_refused(tmp_path: Path) -> None
     raw = sqlite3.connect(path)
     try:
         indexes = {row[0] for row in raw.execute("SELECT name FROM sqlite_master")}
-        assert {"entries_credit_amounts", "entries_by_reservation"} <= indexes
-        assert raw.execute("SELECT max(version) FROM migrations").fetchone() == (3,)
+        assert {
+            "entries_credit_amounts",
+            "entries_by_reservation",
+            "entries_by_wallet_type_time",
+        } <= indexes
+        assert raw.execute("SELECT max(version) FROM migrations").fetchone() == (4,)
         raw.execute("INSERT INTO migrations VALUES (99, 'from the future', 'x')")
         raw.commit()
     finally:
@@ -403,7 +409,7 @@ def test_an_old_file_is_migrated_and_a_newer_one_refused(tmp_path: Path) -> None
         SqliteLedger(path)
     assert str(err.value) == (
         f"sandbox ledger {path} has schema version 99, newer than this reconciler supports "
-        "(3): upgrade reconciler"
+        "(4): upgrade reconciler"
     )
 
 

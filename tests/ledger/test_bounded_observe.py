@@ -1,0 +1,139 @@
+"""Observing a period reads only the period: carry from the balance and the entries since its
+start equals the balance at the start summed over the whole history, embedded and over HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from urllib.parse import parse_qs
+
+import httpx
+import pytest
+from click.testing import CliRunner
+
+from reconciler.cli import cli
+from reconciler.ledger.base import (
+    EntryType,
+    Scope,
+    Transaction,
+    Wallet,
+    WalletStatus,
+    observation_from_entries,
+    observation_since_start,
+)
+from reconciler.ledger.http import HttpLedger
+from reconciler.periods import PeriodKind, period_at
+from reconciler.sandbox.ledger import SqliteLedger
+from reconciler.sandbox.server import create_app
+from tests.support.budgets import gateway_doc, organization_doc, team_doc, write_budgets
+from tests.support.sandbox_server import BILLING_TOKEN, READ_TOKEN, serving
+from tests.support.sqlite_ledger import ManualClock, usd
+
+TEAMS = ("team_a", "team_b", "team_c")
+NOW = datetime(2026, 11, 20, 12, tzinfo=UTC)
+NOVEMBER = period_at(PeriodKind.MONTHLY, NOW)
+HEALTHY = WalletStatus.HEALTHY
+
+
+@pytest.fixture(scope="module")
+def traffic_db(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Two months of real movements and simulated gateway traffic on three team wallets."""
+    root = tmp_path_factory.mktemp("traffic")
+    budgets = write_budgets(
+        root / "budgets",
+        organization=organization_doc("org_acme"),
+        teams=[team_doc(t, "900.00") for t in TEAMS],
+        gateway=gateway_doc({f"cg_{t}": t for t in TEAMS}),
+    )
+    db = root / "l.db"
+    clock = ManualClock(datetime(2026, 10, 1, tzinfo=UTC))
+    with SqliteLedger.create(db, "org_acme", clock=clock) as ledger:
+        ledger.credit(usd("100000.00"), note="seed")
+        for team in TEAMS:
+            ledger.allocate(team, usd("300.00"), note="october")
+    for seed, at in (("3", "2026-10-20T00:00:00Z"), ("4", "2026-11-20T12:00:00Z")):
+        if at.startswith("2026-11"):
+            clock.set(datetime(2026, 11, 1, 8, tzinfo=UTC))
+            with SqliteLedger(db, clock=clock) as ledger:
+                ledger.reclaim("team_a", usd("25.50"), note="november trim")
+                ledger.allocate("team_b", usd("120.00"), note="november top-up")
+        result = CliRunner().invoke(
+            cli,
+            [
+                *("sandbox", "traffic", "--db", str(db), str(budgets), "--requests", "300"),
+                *("--seed", seed, "--days", "19"),
+            ],
+            env={"RECONCILER_NOW": at},
+        )
+        assert result.exit_code == 0, result.output
+    return db
+
+
+@pytest.fixture
+def served(traffic_db: Path) -> Iterator[tuple[SqliteLedger, str]]:
+    with SqliteLedger(traffic_db, clock=ManualClock(NOW)) as sandbox:
+        app = create_app(sandbox, token=BILLING_TOKEN, read_token=READ_TOKEN)
+        with serving(app) as url:
+            yield sandbox, url
+
+
+def _by_definition(ledger: SqliteLedger) -> dict[str, object]:
+    """Carry and flows from every entry of each wallet (the rule in ``ledger.base``)."""
+    wallets = {w.owner_id: w for w in ledger.list_wallets() if w.scope is Scope.TEAM}
+    return {
+        t: observation_from_entries(t, wallets[t], ledger.transactions(wallets[t].id), NOVEMBER)
+        for t in TEAMS
+    }
+
+
+def test_embedded_carry_after_traffic_equals_the_whole_history_sum(
+    served: tuple[SqliteLedger, str],
+) -> None:
+    sandbox, _url = served
+    expected = _by_definition(sandbox)
+    observed = sandbox.observe(TEAMS, NOVEMBER)
+    assert observed == expected
+    carries = {t: observed[t].carry for t in TEAMS}
+    assert all(c > 0 for c in carries.values())
+    assert all(carries[t] != observed[t].balance for t in TEAMS)  # spend since the start
+    assert [f.note for f in observed["team_a"].flows] == ["november trim"]
+
+
+def test_carry_over_http_equals_the_embedded_carry_and_reads_only_since_the_start(
+    served: tuple[SqliteLedger, str],
+) -> None:
+    sandbox, url = served
+    asked: list[httpx.URL] = []
+    client = httpx.Client(
+        base_url=url,
+        headers={"Authorization": f"Bearer {READ_TOKEN}"},
+        event_hooks={"request": [lambda request: asked.append(request.url)]},
+    )
+    with HttpLedger(client, page_size=5) as ledger:
+        over_http = ledger.observe(TEAMS, NOVEMBER)
+    assert over_http == sandbox.observe(TEAMS, NOVEMBER) == _by_definition(sandbox)
+    reads = [parse_qs(u.query.decode()) for u in asked if u.path.endswith("/transactions")]
+    assert len(reads) > len(TEAMS)  # several pages per team at 5 entries a page
+    assert all(q["since"] == ["2026-11-01T00:00:00.000000Z"] for q in reads)
+
+
+def test_a_wallet_that_moved_between_the_two_reads_is_read_whole() -> None:
+    start = NOVEMBER.start
+
+    def entry(at: datetime, kind: EntryType, amount: int, after: int) -> Transaction:
+        return Transaction(f"txn_{after}", "wal_team_a", kind, amount, after, None, at)
+
+    history = [
+        entry(start - timedelta(days=3), EntryType.ALLOCATION_IN, 500, 500),
+        entry(start + timedelta(days=1), EntryType.SETTLEMENT, -20, 480),
+        entry(start + timedelta(days=2), EntryType.ALLOCATION_IN, 100, 580),  # after the list
+    ]
+    read = Wallet("wal_team_a", Scope.TEAM, "team_a", "A", "USD", 480, 0, 500, 20, HEALTHY)
+    assert observation_since_start("team_a", read, history[1:], NOVEMBER) is None
+    now = replace(read, balance=580)
+    seen = observation_since_start("team_a", now, history[1:], NOVEMBER)
+    assert seen == observation_from_entries("team_a", now, history, NOVEMBER)
+    assert seen is not None
+    assert seen.carry == 500
