@@ -57,13 +57,16 @@ def weekday_factors(series: Mapping[date, int]) -> dict[int, Decimal]:
     if not series:
         return dict.fromkeys(range(7), Decimal(1))
     overall = Decimal(sum(series.values())) / len(series)
+    sums, counts = [0] * 7, [0] * 7
+    for day, value in series.items():
+        sums[day.weekday()] += value
+        counts[day.weekday()] += 1
     factors: dict[int, Decimal] = {}
     for weekday in range(7):
-        values = [v for d, v in series.items() if d.weekday() == weekday]
-        if not values or overall == 0:
+        if not counts[weekday] or overall == 0:
             factors[weekday] = Decimal(1)
         else:
-            factors[weekday] = Decimal(sum(values)) / len(values) / overall
+            factors[weekday] = Decimal(sums[weekday]) / counts[weekday] / overall
     return factors
 
 

@@ -33,7 +33,7 @@ from reconciler.ledger.base import (
     Wallet,
     status_of,
 )
-from reconciler.model import DesiredState
+from reconciler.model import DesiredState, Team
 from reconciler.periods import Period, PeriodKind, period_at, period_from_id
 
 HISTORY_DAYS = 56  # settlements before the period feed the smoothed forecast (8 weeks)
@@ -114,9 +114,19 @@ def attribute(entry: Transaction, mapping: dict[str, str]) -> str | None:
     return None
 
 
+@runtime_checkable
+class SettlementSource(Protocol):
+    """A ledger that reads every wallet's settlements in one call (the sandbox does)."""
+
+    def settlements(self, *, since: datetime, until: datetime) -> list[Transaction]: ...
+
+
 def settlements(
     ledger: Ledger, wallets: Iterable[Wallet], since: datetime, until: datetime
 ) -> list[Transaction]:
+    """Every settlement entry of ``wallets`` with since <= created_at < until."""
+    if isinstance(ledger, SettlementSource):
+        return ledger.settlements(since=since, until=until)
     found: list[Transaction] = []
     for wallet in wallets:
         found.extend(
@@ -163,17 +173,10 @@ def compute(
 ) -> Usage:
     """Usage of ``period`` as of ``now`` (the period's end for a past period)."""
     as_of = min(now, period.end)
-    mapping = (
-        {g.id: g.wallet_team_id for g in desired.gateway.consumer_groups} if desired.gateway else {}
-    )
     wallets = ledger.list_wallets()
-    history_start = period.start - timedelta(days=HISTORY_DAYS)
-    entries = settlements(ledger, wallets, history_start, as_of)
     managed = {t.id for t in desired.teams if not t.removed}
-    tally = _Tally(mapping, managed, period, by)
-    for entry in entries:
-        tally.add(entry)
-    spent, own, daily, groups = tally.spent, tally.own, tally.daily, tally.groups
+    tally = _tally(desired, ledger, wallets, period, as_of, by)
+    spent, own, groups = tally.spent, tally.own, tally.groups
     total, unattributed = tally.total, tally.unattributed
     tickets = _tickets(ledger, period, as_of)
     observed = ledger.observe(sorted(managed), period)
@@ -183,14 +186,7 @@ def compute(
             continue
         obs = observed[team.id]
         team_spent = spent[team.id]
-        result = forecast(
-            start=period.start,
-            end=period.end,
-            now=as_of,
-            spent=team_spent,
-            limit=team.envelope,
-            series=daily[team.id],
-        )
+        result = _forecast(team, period, as_of, tally)
         rows.append(
             TeamUsage(
                 team_id=team.id,
@@ -233,6 +229,51 @@ def compute(
         unattributed_cost_tickets=None
         if tickets is None
         else sum(1 for t in tickets if t.team_id not in managed),
+    )
+
+
+def forecasts(
+    desired: DesiredState, ledger: Ledger, period: Period, now: datetime
+) -> dict[str, tuple[int, Forecast]]:
+    """Each managed team's spend in ``period`` and its forecast as of ``now``: what ``compute``
+    says of them, without the wallet observations and cost tickets (the plan has its own)."""
+    as_of = min(now, period.end)
+    tally = _tally(desired, ledger, ledger.list_wallets(), period, as_of, "team")
+    return {
+        team.id: (tally.spent[team.id], _forecast(team, period, as_of, tally))
+        for team in desired.teams
+        if not team.removed
+    }
+
+
+def _tally(
+    desired: DesiredState,
+    ledger: Ledger,
+    wallets: Iterable[Wallet],
+    period: Period,
+    as_of: datetime,
+    by: str,
+) -> _Tally:
+    """The settlements from the forecast's history window up to ``as_of``, summed."""
+    mapping = (
+        {g.id: g.wallet_team_id for g in desired.gateway.consumer_groups} if desired.gateway else {}
+    )
+    managed = {t.id for t in desired.teams if not t.removed}
+    tally = _Tally(mapping, managed, period, by)
+    history_start = period.start - timedelta(days=HISTORY_DAYS)
+    for entry in settlements(ledger, wallets, history_start, as_of):
+        tally.add(entry)
+    return tally
+
+
+def _forecast(team: Team, period: Period, as_of: datetime, tally: _Tally) -> Forecast:
+    return forecast(
+        start=period.start,
+        end=period.end,
+        now=as_of,
+        spent=tally.spent[team.id],
+        limit=team.envelope,
+        series=tally.daily[team.id],
     )
 
 

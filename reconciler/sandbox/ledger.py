@@ -26,6 +26,7 @@ from types import TracebackType
 from reconciler.clock import Clock, utc_now
 from reconciler.errors import LedgerConfigError
 from reconciler.ledger.base import (
+    EntryType,
     Scope,
     TeamObservation,
     Transaction,
@@ -150,6 +151,12 @@ class SqliteLedger(GatewaySide):
         """Entries of every wallet, oldest first (created_at, then id)."""
         with self._db.reading() as conn:
             return reads.entries(conn, None, since, until)
+
+    def settlements(self, *, since: datetime, until: datetime) -> list[Transaction]:
+        """The settlement entries of every wallet with since <= created_at < until, in one
+        query (the spend ``usage`` and the plan's forecast read)."""
+        with self._db.reading() as conn:
+            return reads.entries(conn, None, since, until, (EntryType.SETTLEMENT,))
 
     def transactions_page(
         self,

@@ -17,6 +17,7 @@ from reconciler.ledger.base import (
     ALLOCATION_TYPES,
     BALANCE_TYPES,
     CostTicket,
+    EntryType,
     Scope,
     TeamObservation,
     Transaction,
@@ -72,12 +73,16 @@ def entries(
     wallet_id: str | None,
     since: datetime | None,
     until: datetime | None,
+    types: Iterable[EntryType] | None = None,
 ) -> list[Transaction]:
-    """Entries of one wallet (every wallet when None) with since <= created_at < until."""
+    """Entries of one wallet (every wallet when None) with since <= created_at < until, of
+    ``types`` only when given."""
     where, params = window(since, until)
     if wallet_id is not None:
         wallet_by_id(conn, wallet_id)
         where, params = f"{where} AND e.wallet_id = ?", [*params, wallet_id]
+    if types is not None:
+        where = f"{where} AND e.type IN {sql_types(types)}"
     clause = f" WHERE {where[5:]}" if where else ""
     rows = conn.execute(f"{ENTRY_SELECT}{clause}{_ORDER}", params).fetchall()
     return [transaction_from_row(row) for row in rows]

@@ -69,13 +69,17 @@ def exhaustion(
         return ()
     last_day = (period.end - timedelta(days=1)).date()
     found = []
-    for row in usage.compute(desired, ledger, period, now).teams:
-        runs_out = row.forecast.exhaustion
-        if runs_out is None or runs_out > last_day or row.envelope <= 0:
+    spend = usage.forecasts(desired, ledger, period, now)
+    for team in desired.teams:
+        if team.id not in spend:
             continue
-        projected = row.forecast.projected_spend or row.spent
+        spent, forecast = spend[team.id]
+        runs_out = forecast.exhaustion
+        if runs_out is None or runs_out > last_day or team.envelope <= 0:
+            continue
+        projected = forecast.projected_spend or spent
         found.append(
-            Exhaustion(row.team_id, runs_out, (last_day - runs_out).days, projected, row.envelope)
+            Exhaustion(team.id, runs_out, (last_day - runs_out).days, projected, team.envelope)
         )
     return tuple(found)
 
