@@ -97,7 +97,16 @@ def test_ctrl_c_with_a_request_in_flight_is_one_line_and_exit_130(
 
     reader = threading.Thread(target=slow_read)
     reader.start()
-    time.sleep(0.5)  # the read is now sleeping in the server
+    # The slow read is sent before a quick one on another route; once the quick one is answered,
+    # the server's event loop has taken in both, so the slow read is sleeping in the server.
+    time.sleep(0.2)
+    quick = httpx.get(
+        f"{url}/v1/wallets/balance",
+        params={"team_id": "team_none"},
+        headers={"Authorization": "Bearer billtok"},
+        timeout=20,
+    )
+    assert quick.status_code < 500
     proc.send_signal(signal.SIGINT)
     _, rest = proc.communicate(timeout=20)
     reader.join(timeout=20)
