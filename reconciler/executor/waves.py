@@ -69,6 +69,7 @@ class Waves:
         self.stop = threading.Event()
         self.flights: dict[Future[_Outcome], tuple[int, Flight]] = {}
         self.funds: OrgFunds | None = None
+        self.debited: set[int] = set()  # allocations debited from the local figure
 
     def run(self) -> ApplyResult:
         reclaims = [i for i, c in enumerate(self.changes) if c.action is Action.RECLAIM]
@@ -142,6 +143,7 @@ class Waves:
             self._settle(index, _Outcome(_failed(change, exc), halt=True))
             return False
         self.funds.debit(change.amount)
+        self.debited.add(index)
         return True
 
     def _read_org(self) -> int:
@@ -194,8 +196,8 @@ class Waves:
             self.halted = f"not attempted: the run stopped at {change.team_id} (see above)"
         if outcome.interrupted:
             self._stop_starting()
-        if self.funds is not None and change.action is Action.ALLOCATE:
-            if step.status is StepStatus.FAILED:
+        if self.funds is not None and index in self.debited:
+            if step.status is StepStatus.FAILED:  # certainly not made: the amount is free
                 self.funds.give_back(change.amount)
             if outcome.refused:
                 self.funds.reread = True
