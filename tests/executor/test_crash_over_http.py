@@ -257,3 +257,33 @@ def test_ctrl_c_during_an_apply_waits_for_the_write_in_flight_unless_pressed_aga
         assert code == 0, out + err
 
     assert_each_envelope_moved_once(org.db)
+
+
+def test_an_apply_killed_mid_wave_with_8_in_flight_then_rerun_moves_each_envelope_once(
+    org: Org, tmp_path: Path
+) -> None:
+    # killed once the first allocation is in the ledger, while the other five are in flight
+    # (each sleeps 1.5 s in the server): they land after the client is gone
+    with serve_process(org.db, now=NOW, faults="allocate:latency=1500@2+") as url:
+        killed = org.start(url, concurrency=8)
+        wait_for(lambda: org.teams_moved() == 1, "the first movement in the ledger")
+        killed.proc.send_signal(signal.SIGKILL)
+        code, _, _ = killed.finish()
+        assert code == -signal.SIGKILL
+        code, out, err = org.start(url, concurrency=8).finish()
+        assert code == 0, out + err
+    assert_each_envelope_moved_once(org.db)
+
+
+def test_two_applies_with_8_in_flight_each_move_each_envelope_once(
+    org: Org, tmp_path: Path
+) -> None:
+    results = [tmp_path / "run0.json", tmp_path / "run1.json"]
+    with serve_process(org.db, now=NOW, faults="allocate:latency=700") as url:
+        started = [org.start(url, "--result", str(r), concurrency=8) for r in results]
+        finished = [run.finish() for run in started]
+    for code, out, err in finished:
+        assert code == 0, out + err
+    assert_each_envelope_moved_once(org.db)
+    summaries = [json.loads(r.read_text(encoding="utf-8"))["summary"] for r in results]
+    assert sum(s["applied"] for s in summaries) == len(ENVELOPES)
