@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 from collections import Counter
 
 ENV = "RECONCILER_FAILPOINTS"
 
 _armed: dict[str, int] | None = None
 _seen: Counter[str] = Counter()
+_lock = threading.Lock()  # the apply's worker threads hit the same points: count each visit
 
 
 def _parse(text: str) -> dict[str, int]:
@@ -40,6 +42,8 @@ def hit(name: str) -> None:
         _armed = _parse(os.environ.get(ENV, ""))
     if not _armed:
         return
-    _seen[name] += 1
-    if _armed.get(name) == _seen[name]:
+    with _lock:
+        _seen[name] += 1
+        due = _armed.get(name) == _seen[name]
+    if due:
         os.kill(os.getpid(), signal.SIGKILL)

@@ -54,6 +54,7 @@ from reconciler.ledger.retry import (
     DEFAULT_BACKOFF,
     RETRYABLE_STATUSES,
     Backoff,
+    RetryPolicy,
     parse_retry_after,
 )
 from reconciler.periods import Period
@@ -81,10 +82,13 @@ class HttpLedger:
         if read_attempts < 1:
             raise ValueError("read_attempts must be at least 1")
         self._client = client
-        self._read_attempts = read_attempts
-        self._backoff = backoff
-        self._sleep = sleep
-        self._rng = rng or random.Random()
+        # the one retry policy (ledger/retry.py): reads are retried here and nowhere else
+        self._retry = RetryPolicy(
+            read_attempts=read_attempts,
+            backoff=backoff,
+            sleep=sleep,
+            rng=rng or random.Random(),
+        )
         self._page_size = page_size
         self._max_workers = max_workers
 
@@ -304,7 +308,8 @@ class HttpLedger:
     def _get(self, path: str, params: dict[str, str] | None = None) -> wire.JSONValue:
         reason = ""
         last: Exception | None = None
-        for attempt in range(1, self._read_attempts + 1):
+        attempts = self._retry.read_attempts
+        for attempt in range(1, attempts + 1):
             wait: Seconds | None = None
             try:
                 response = self._client.get(path, params=params)
@@ -321,11 +326,11 @@ class HttpLedger:
                     return self._result(response, "GET", path, write=False)
                 reason = f"HTTP {response.status_code}"
                 wait = parse_retry_after(response.headers.get("Retry-After"))
-            if attempt == self._read_attempts:
+            if attempt == attempts:
                 break
-            self._sleep(self._backoff.delay(attempt - 1, self._rng, wait))
+            self._retry.pause(attempt - 1, at_least=wait)
         raise LedgerUnavailable(
-            f"GET {path} on the ledger at {self._base} failed {self._read_attempts} times "
+            f"GET {path} on the ledger at {self._base} failed {attempts} times "
             f"(last: {reason}); check that the service is up and retry later"
         ) from last
 

@@ -1,8 +1,27 @@
-"""The read retry policy of ``HttpLedger``: which answers are retried, and how long to wait.
+"""The one retry policy: which answers are retried, how often, and how long to wait.
 
 Exponential backoff with full jitter (sleep a uniform random time up to
 ``min(cap, base * 2**retry)``), unless the server sent ``Retry-After`` (delta-seconds or an
 HTTP date), which is honoured up to ``retry_after_cap`` seconds.
+
+Two users, one layer each, never stacked:
+
+- ``HttpLedger`` retries every read (``read_attempts``, default 5) on connection errors,
+  timeouts, 429 and 500/502/503/504. Nothing above it wraps a read in another retry loop.
+- The executor retries a write (``write_attempts``, default 4), and only after the op-key
+  search — one search, made of reads that ``HttpLedger`` already retries — found the op key
+  absent (DESIGN §5). ``HttpLedger`` itself never retries a write.
+
+Worst case with the defaults, for one movement whose every request fails:
+
+- one read: 5 tries and 4 waits of at most 0.25 + 0.5 + 1 + 2 = 3.75 s (each wait up to
+  30 s instead when the server sends ``Retry-After``), each try bounded by the client timeout;
+- one write: 4 POSTs with 3 waits of at most 0.25 + 0.5 + 1 = 1.75 s (or ``Retry-After``), and
+  after each failed POST one op-key search of 1 read (the team's wallet id known) or 2 (its
+  wallet looked up first): at most 4 POSTs and 8 reads, so 4 + 8 x 5 = 44 requests and at
+  most 1.75 + 8 x 3.75 = 31.75 s of backoff (without ``Retry-After``). With the
+  retries stacked as they were (the search tried 5 times, each of its reads 5 times), the
+  same movement could make 4 + 4 x 5 x 2 x 5 = 204 requests.
 """
 
 from __future__ import annotations
@@ -55,8 +74,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> Seco
 
 @dataclass(frozen=True, slots=True)
 class RetryPolicy:
-    """How often a write and the op-key search are tried, and the backoff between tries (the
-    same exponential backoff with full jitter as ledger reads, honouring ``Retry-After``)."""
+    """How often a read (``HttpLedger``) and a write (the executor) are tried, and the backoff
+    between tries: exponential with full jitter, honouring ``Retry-After``."""
 
     write_attempts: int = 4
     read_attempts: int = 5

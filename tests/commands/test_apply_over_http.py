@@ -6,6 +6,7 @@ import json
 
 import pytest
 
+from reconciler.executor import CONCURRENCY_ENV
 from tests.support.sandbox_server import BILLING_TOKEN, READ_TOKEN, running_server
 from tests.support.workspace import COMMITTED, Workspace
 
@@ -13,6 +14,8 @@ from tests.support.workspace import COMMITTED, Workspace
 @pytest.fixture
 def remote(workspace: Workspace, monkeypatch: pytest.MonkeyPatch) -> Workspace:
     monkeypatch.setenv("KEEPTRUSTS_API_TOKEN", BILLING_TOKEN)
+    # one movement at a time: these scenarios count the writes a fault reaches in order
+    monkeypatch.setenv(CONCURRENCY_ENV, "1")
     workspace.write_teams(team_eng="1200.00", team_ops="300.00", team_qa="100.00")
     workspace.repo.commit("add qa", when=COMMITTED)
     return workspace

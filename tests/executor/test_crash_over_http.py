@@ -28,6 +28,7 @@ from typing import IO
 import pytest
 
 from reconciler import notes
+from reconciler.executor import CONCURRENCY_ENV
 from reconciler.ledger.base import Scope
 from reconciler.sandbox.ledger import SqliteLedger
 from tests.support.budgets import organization_doc, team_doc, write_budgets
@@ -56,9 +57,15 @@ class Org:
     repo: GitRepo
     db: Path
 
-    def start(self, url: str, *extra: str) -> Apply:
-        """``reconciler apply --auto-approve`` against ``url``, running in the background."""
-        env = {**os.environ, "RECONCILER_NOW": NOW, "KEEPTRUSTS_API_TOKEN": BILLING_TOKEN}
+    def start(self, url: str, *extra: str, concurrency: int = 1) -> Apply:
+        """``reconciler apply --auto-approve`` against ``url``, running in the background, with
+        ``concurrency`` movements in flight (1: one after another, as these scenarios time)."""
+        env = {
+            **os.environ,
+            "RECONCILER_NOW": NOW,
+            "KEEPTRUSTS_API_TOKEN": BILLING_TOKEN,
+            CONCURRENCY_ENV: str(concurrency),
+        }
         args = [sys.executable, "-m", "reconciler", "apply", "--auto-approve", "--ledger", url]
         proc = subprocess.Popen(
             [*args, *extra],
@@ -217,8 +224,9 @@ def test_applies_started_while_others_run_move_each_envelope_once(
     assert sum(s["skipped"] for s in summaries) >= 1, summaries
 
 
-def test_ctrl_c_during_an_apply_writes_the_result_and_says_a_write_may_be_in_flight(
-    org: Org, tmp_path: Path
+@pytest.mark.parametrize("presses", [1, 2])
+def test_ctrl_c_during_an_apply_waits_for_the_write_in_flight_unless_pressed_again(
+    org: Org, tmp_path: Path, presses: int
 ) -> None:
     result = tmp_path / "result.json"
     with serve_process(org.db, now=NOW, faults="allocate:latency=2500@2") as url:
@@ -227,18 +235,55 @@ def test_ctrl_c_during_an_apply_writes_the_result_and_says_a_write_may_be_in_fli
         wait_for(lambda: interrupted.said("[1/6]"), "the run to go on to the second")
         time.sleep(0.8)  # the second write is sent, and sleeps 2.5 s in the server
         interrupted.proc.send_signal(signal.SIGINT)
+        if presses == 2:
+            time.sleep(0.3)  # the run is waiting for the write in flight: stop waiting
+            interrupted.proc.send_signal(signal.SIGINT)
         code, _, err = interrupted.finish()
 
         assert code == 130, err
-        assert "interrupted: applied 1 of 6 movements" in err, err
-        assert "a write may still be in flight" in err, err
         assert "Traceback" not in err, err
         document = json.loads(result.read_text(encoding="utf-8"))
         assert (document["interrupted"], document["complete"]) == (True, False)
         statuses = [step["status"] for step in document["steps"]]
-        assert statuses == ["applied", "unknown"] + ["not_attempted"] * 4
+        if presses == 1:  # the write in flight was waited for: its outcome is known
+            assert "interrupted: applied 2 of 6 movements; no write was in flight" in err, err
+            assert statuses == ["applied", "applied"] + ["not_attempted"] * 4
+        else:
+            assert "interrupted: applied 1 of 6 movements" in err, err
+            assert "a write may still be in flight" in err, err
+            assert statuses == ["applied", "unknown"] + ["not_attempted"] * 4
 
         code, out, err = org.start(url).finish()
         assert code == 0, out + err
 
     assert_each_envelope_moved_once(org.db)
+
+
+def test_an_apply_killed_mid_wave_with_8_in_flight_then_rerun_moves_each_envelope_once(
+    org: Org, tmp_path: Path
+) -> None:
+    # killed once the first allocation is in the ledger, while the other five are in flight
+    # (each sleeps 1.5 s in the server): they land after the client is gone
+    with serve_process(org.db, now=NOW, faults="allocate:latency=1500@2+") as url:
+        killed = org.start(url, concurrency=8)
+        wait_for(lambda: org.teams_moved() == 1, "the first movement in the ledger")
+        killed.proc.send_signal(signal.SIGKILL)
+        code, _, _ = killed.finish()
+        assert code == -signal.SIGKILL
+        code, out, err = org.start(url, concurrency=8).finish()
+        assert code == 0, out + err
+    assert_each_envelope_moved_once(org.db)
+
+
+def test_two_applies_with_8_in_flight_each_move_each_envelope_once(
+    org: Org, tmp_path: Path
+) -> None:
+    results = [tmp_path / "run0.json", tmp_path / "run1.json"]
+    with serve_process(org.db, now=NOW, faults="allocate:latency=700") as url:
+        started = [org.start(url, "--result", str(r), concurrency=8) for r in results]
+        finished = [run.finish() for run in started]
+    for code, out, err in finished:
+        assert code == 0, out + err
+    assert_each_envelope_moved_once(org.db)
+    summaries = [json.loads(r.read_text(encoding="utf-8"))["summary"] for r in results]
+    assert sum(s["applied"] for s in summaries) == len(ENVELOPES)

@@ -218,7 +218,13 @@ def test_ctrl_c_while_a_write_is_in_flight_records_it_as_unknown(tmp_path: Path)
                 raise KeyboardInterrupt
             return ledger.allocate(team_id, amount, **kwargs)  # type: ignore[arg-type]
 
-    result = executor.apply(plan, InterruptedOnTeamB(), clock=clock)  # type: ignore[arg-type]
+    # one at a time: team_a's write is made before team_b's is interrupted
+    result = executor.apply(
+        plan,
+        InterruptedOnTeamB(),  # type: ignore[arg-type]
+        clock=clock,
+        concurrency=1,
+    )
     assert result.interrupted
     assert [s.status for s in result.steps] == [StepStatus.APPLIED, StepStatus.UNKNOWN]
     assert "may still land" in result.steps[1].detail

@@ -141,7 +141,8 @@ def test_an_apply_that_crosses_the_period_end_stops_there(tmp_path: Path) -> Non
     def midnight(step: executor.StepResult, done: int, total: int) -> None:
         clock.now = datetime(2026, 12, 1, tzinfo=UTC)
 
-    result = executor.apply(plan, ledger, clock=clock, progress=midnight)
+    # one at a time: midnight strikes between the two movements
+    result = executor.apply(plan, ledger, clock=clock, progress=midnight, concurrency=1)
 
     first, second = result.steps
     assert first.status is StepStatus.APPLIED
