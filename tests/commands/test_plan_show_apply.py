@@ -50,9 +50,18 @@ def test_apply_auto_approve_moves_money_with_the_head_sha_in_every_note(
         f"Applied 2 movements (allocated 1,500.00, reclaimed 0.00) at commit {head[:7]}; "
         "plan is now empty"
     )
+    # up to 8 movements are in flight at once, so which entry id each gets is the ledger's
+    # order of arrival; the lines name the entry the ledger holds, in plan order
+    entry = {}
+    with workspace.ledger() as ledger:
+        for team_id in ("team_eng", "team_ops"):
+            wallet = ledger.team_wallet(team_id)
+            assert wallet is not None
+            (allocation,) = [t for t in ledger.transactions(wallet.id) if t.note]
+            entry[team_id] = allocation.id
     assert result.stderr.splitlines() == [
-        "[1/2] applied       allocate 1,200.00 team_eng (txn_000000000003)",
-        "[2/2] applied       allocate 300.00 team_ops (txn_000000000005)",
+        f"[1/2] applied       allocate 1,200.00 team_eng ({entry['team_eng']})",
+        f"[2/2] applied       allocate 300.00 team_ops ({entry['team_ops']})",
     ]
     for team_id in ("team_eng", "team_ops"):
         (text,) = workspace.team_notes(team_id)
