@@ -45,7 +45,7 @@ class Sizes:
         return self.runs == 1
 
 
-FULL = Sizes(large=10_000, small=1_000, months=12, spends=2, runs=3, heavy_runs=1, warmup=True)
+FULL = Sizes(large=10_000, small=1_000, months=12, spends=2, runs=3, heavy_runs=1, warmup=False)
 QUICK = Sizes(large=100, small=20, months=2, spends=1, runs=1, heavy_runs=1, warmup=False)
 
 
