@@ -165,16 +165,22 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
-    figures = config_figures(sizes)
+    figures: list[dict[str, object]] = []
+
+    def save(more: list[dict[str, object]]) -> None:
+        """Add ``more`` and write the results so far: a long run that stops keeps its figures."""
+        figures.extend(more)
+        results = {"quick": sizes.quick, "cpus": os.cpu_count(), "figures": figures}
+        args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+    save(config_figures(sizes))
     big = build(sizes.large, sizes.months, sizes.spends)
     small = build(sizes.small, sizes.months, sizes.spends)
     month = build(sizes.large, 1, sizes.spends)
-    figures += plan_figures(sizes, big, small, month)
-    figures += http_figures.figures(sizes, big, small)
-    figures += ratio_figures.figures(sizes, big, small)
-    figures.append(whatif_bench.figure(quick=sizes.quick))
-    results = {"quick": sizes.quick, "cpus": os.cpu_count(), "figures": figures}
-    args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    save(plan_figures(sizes, big, small, month))
+    save(http_figures.figures(sizes, big, small))
+    save(ratio_figures.figures(sizes, big, small))
+    save([whatif_bench.figure(quick=sizes.quick)])
     print(f"results: {args.out.name}")
     return 0
 
