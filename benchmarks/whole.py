@@ -83,11 +83,8 @@ def build(teams: int, months: int, spends: int) -> Org:
     )
     root = DATA / f"org-{teams}x{months}"
     facts = json.loads(list(child_lines(script, root, teams, months, spends))[-1])
-    return Org(
-        Path(facts["repo"]), Path(facts["db"]), teams, months, spends, facts["entries"],
-        facts["now"],
-        facts["next_month"],
-    )  # fmt: skip
+    repo, db = Path(facts["repo"]), Path(facts["db"])
+    return Org(repo, db, teams, months, spends, facts["entries"], facts["now"], facts["next_month"])
 
 
 def with_target(figure: dict[str, object], target: str, met: bool) -> dict[str, object]:
