@@ -1,13 +1,13 @@
-"""Whole-process benchmarks: each figure is a command run as a separate process, several times,
-interleaved with the command it is compared with, and reported as the median ratio of the pairs
-measured in the same run (machines are shared and noisy: ratios hold, absolute times do not),
-with the peak memory (max RSS) of each.
+"""Whole-process benchmarks: every figure of the performance issue as a ratio measured in one run.
 
-    python -m benchmarks.whole            # full sizes
+    python -m benchmarks.whole            # full sizes (10,000 teams, 960,000 entries, ...)
     python -m benchmarks.whole --quick    # small sizes, one pair each: checks the harness works
 
-Results go to benchmarks/results.json. Anyone can redo a figure with /usr/bin/time -v on the
-commands this prints.
+Each figure is a command run as its own process, several times, interleaved with the command it
+is compared with (``benchmarks.harness.pair``), reported as the median ratio with the peak
+memory of both sides, and, where the issue sets one, a target and whether it is met. Results go
+to ``benchmarks/results.json`` (commands with placeholders such as ``<org-10000x12>``);
+``python -m benchmarks.table`` prints them as the README's table.
 """
 
 from __future__ import annotations
@@ -15,17 +15,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
-import subprocess
-import sys
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-HERE = Path(__file__).resolve().parent
-DATA = HERE / ".data"
-RECONCILER = [sys.executable, "-m", "reconciler"]
+from benchmarks import http_figures, ratio_figures, whatif_bench
+from benchmarks.harness import DATA, HERE, PYTHON, RECONCILER, Side, child_lines, environment, pair
+
 BARE_PARSE = (
     "import glob, sys, yaml\n"
     "for name in glob.glob(sys.argv[1] + '/**/*.yaml', recursive=True):\n"
@@ -35,169 +31,154 @@ BARE_PARSE = (
 
 
 @dataclass(frozen=True)
-class Run:
-    seconds: float  # float-ok: a duration for the report, never money
-    max_rss_kib: int
+class Sizes:
+    large: int  # teams
+    small: int
+    months: int
+    spends: int  # requests per team and month
+    runs: int
+    heavy_runs: int  # for figures of a minute or more per run
+    warmup: bool
+
+    @property
+    def quick(self) -> bool:
+        return self.runs == 1
 
 
-def measure(command: Sequence[str], *, cwd: Path, env: dict[str, str]) -> Run:
-    """One run of ``command`` as its own process: wall time and the child's peak RSS."""
-    started = time.perf_counter()
-    process = subprocess.Popen(
-        list(command), cwd=cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
-    )
-    _pid, status, usage = os.wait4(process.pid, 0)
-    elapsed = time.perf_counter() - started
-    if os.waitstatus_to_exitcode(status) not in (0, 2):
-        message = process.stderr.read().decode() if process.stderr else ""
-        raise SystemExit(f"benchmark command failed: {' '.join(command)}\n{message}")
-    return Run(elapsed, usage.ru_maxrss)
-
-
-def pair(
-    name: str,
-    a: Sequence[str],
-    b: Sequence[str],
-    *,
-    cwd: Path,
-    env: dict[str, str],
-    runs: int,
-) -> dict[str, object]:
-    """A and B in turn (A B A B ...), after one warm-up each; the median of the A/B ratios."""
-    measure(a, cwd=cwd, env=env)
-    measure(b, cwd=cwd, env=env)
-    ratios, a_runs, b_runs = [], [], []
-    for _ in range(runs):
-        first = measure(a, cwd=cwd, env=env)
-        second = measure(b, cwd=cwd, env=env)
-        a_runs.append(first)
-        b_runs.append(second)
-        ratios.append(first.seconds / second.seconds)
-    result = {
-        "figure": name,
-        "a": " ".join(a),
-        "b": " ".join(b),
-        "ratio_median": round(statistics.median(ratios), 2),
-        "ratio_min": round(min(ratios), 2),
-        "ratio_max": round(max(ratios), 2),
-        "a_seconds_median": round(statistics.median(r.seconds for r in a_runs), 3),
-        "b_seconds_median": round(statistics.median(r.seconds for r in b_runs), 3),
-        "a_max_rss_mib": round(max(r.max_rss_kib for r in a_runs) / 1024, 1),
-        "b_max_rss_mib": round(max(r.max_rss_kib for r in b_runs) / 1024, 1),
-    }
-    print(
-        f"{name:<58} {result['ratio_median']:>6}x  "
-        f"(A {result['a_seconds_median']} s, {result['a_max_rss_mib']} MiB; "
-        f"B {result['b_seconds_median']} s, {result['b_max_rss_mib']} MiB)",
-        flush=True,
-    )
-    return result
+FULL = Sizes(large=10_000, small=1_000, months=12, spends=2, runs=3, heavy_runs=1, warmup=False)
+QUICK = Sizes(large=100, small=20, months=2, spends=1, runs=1, heavy_runs=1, warmup=False)
 
 
 @dataclass(frozen=True)
 class Org:
     repo: Path
-    ledger_url: str
+    db: Path
+    teams: int
+    months: int
+    spends: int
     entries: int
-    now: str  # RECONCILER_NOW for runs against it
+    now: str  # RECONCILER_NOW in the last generated month, after its apply
+    next_month: str  # the first hour of the month after: the first plan of a month
+
+    @property
+    def ledger_url(self) -> str:
+        return f"sqlite:///{self.db}"
+
+    def side(self, *args: str, now: str | None = None, **env: str) -> Side:
+        return Side([*RECONCILER, *args], self.repo, environment(now or self.now, **env))
 
 
-def built(root: Path, *, teams: int, spends: int) -> Org:
-    """The organization, built (or found) by a child process, so that this runner stays small
-    and imports nothing heavy: Linux keeps a process's peak RSS across exec, so every command
-    it starts would inherit the runner's peak."""
+def build(teams: int, months: int, spends: int) -> Org:
+    """The organization, built (or found in the cache) by a child process."""
     script = (
-        "import json, sys; from pathlib import Path; from benchmarks.orgs import make_org\n"
-        "org = make_org(Path(sys.argv[1]), teams=int(sys.argv[2]), spends=int(sys.argv[3]))\n"
-        "print(json.dumps({'repo': str(org.repo), 'ledger_url': org.ledger_url,\n"
-        "  'entries': org.entries, 'now': org.now.isoformat().replace('+00:00', 'Z')}))\n"
+        "import json, sys; from datetime import timedelta; from pathlib import Path\n"
+        "from benchmarks.orgs import make_org\n"
+        "from reconciler.periods import PeriodKind, period_at\n"
+        "a = [int(x) for x in sys.argv[2:]]\n"
+        "org = make_org(Path(sys.argv[1]), teams=a[0], months=a[1], spends=a[2])\n"
+        "nxt = period_at(PeriodKind.MONTHLY, org.now).end + timedelta(hours=1)\n"
+        "z = lambda t: t.isoformat().replace('+00:00', 'Z')\n"
+        "print(json.dumps({'repo': str(org.repo), 'db': str(org.db), 'entries': org.entries,\n"
+        "  'now': z(org.now), 'next_month': z(nxt)}))\n"
     )
-    done = subprocess.run(
-        [sys.executable, "-c", script, str(root), str(teams), str(spends)],
-        cwd=HERE.parent,
-        capture_output=True,
-        text=True,
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"building the {teams}-team organization failed:\n{done.stderr}")
-    facts = json.loads(done.stdout.splitlines()[-1])
-    return Org(Path(facts["repo"]), facts["ledger_url"], facts["entries"], facts["now"])
+    root = DATA / f"org-{teams}x{months}"
+    facts = json.loads(list(child_lines(script, root, teams, months, spends))[-1])
+    repo, db = Path(facts["repo"]), Path(facts["db"])
+    return Org(repo, db, teams, months, spends, facts["entries"], facts["now"], facts["next_month"])
 
 
-def environment(org: Org | None = None) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("KEEPTRUSTS_", "RECONCILER_"))}
-    if org is not None:
-        env["RECONCILER_NOW"] = org.now
-    return env
+def with_target(figure: dict[str, object], target: str, met: bool) -> dict[str, object]:
+    return {**figure, "target": target, "met": met}
+
+
+def config_figures(sizes: Sizes) -> list[dict[str, object]]:
+    root = DATA / f"budgets-{sizes.large}"
+    script = (
+        "import sys; from pathlib import Path; from benchmarks.orgs import budgets_only\n"
+        "budgets_only(Path(sys.argv[1]), teams=int(sys.argv[2]))\n"
+    )
+    list(child_lines(script, root, sizes.large))
+    budgets = str(root / "budgets")
+    env = environment()
+    validate = pair(
+        f"validate {sizes.large:,} teams / bare libyaml parse of the same files",
+        Side([*RECONCILER, "validate", budgets], HERE.parent, env),
+        Side([PYTHON, "-c", BARE_PARSE, budgets], HERE.parent, env),
+        runs=sizes.runs,
+        warmup=sizes.warmup,
+    )
+    version = pair(
+        "reconciler --version / python -c 'import click'",
+        Side([*RECONCILER, "--version"], HERE.parent, env),
+        Side([PYTHON, "-c", "import click"], HERE.parent, env),
+        runs=max(sizes.runs, 5) if not sizes.quick else 1,
+        warmup=sizes.warmup,
+    )
+    return [
+        with_target(validate, "≤ 1.5", _ratio(validate) <= 1.5),
+        with_target(version, "≤ 2", _ratio(version) <= 2),
+    ]
+
+
+def plan_figures(sizes: Sizes, big: Org, small: Org, month: Org) -> list[dict[str, object]]:
+    runs, warmup = sizes.runs, sizes.warmup
+    plan = ("plan", "budgets", "--ledger")
+    versus_validate = pair(
+        f"plan {big.teams:,} teams over {big.entries:,} entries / validate the same budgets",
+        big.side(*plan, big.ledger_url),
+        big.side("validate", "budgets"),
+        runs=runs,
+        warmup=warmup,
+    )
+    growth = pair(
+        f"plan growth: {big.teams:,} teams / {small.teams:,} teams",
+        big.side(*plan, big.ledger_url),
+        small.side(*plan, small.ledger_url),
+        runs=runs,
+        warmup=warmup,
+    )
+    history = pair(
+        f"plan growth with history, first plan of a month: {big.entries:,} entries "
+        f"/ {month.entries:,} ({big.teams:,} teams)",
+        big.side(*plan, big.ledger_url, now=big.next_month),
+        month.side(*plan, month.ledger_url, now=month.next_month),
+        runs=runs,
+        warmup=warmup,
+    )
+    return [
+        with_target(versus_validate, "≤ 2", _ratio(versus_validate) <= 2),
+        with_target(growth, "≤ 11", _ratio(growth) <= 11),
+        with_target(history, "≤ 1.05", _ratio(history) <= 1.05),
+    ]
+
+
+def _ratio(figure: dict[str, object]) -> float:  # float-ok: a timing ratio
+    return float(str(figure["ratio_median"]))
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one pair each")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
     args = parser.parse_args(argv)
-    small, large = (50, 200) if args.quick else (200, 1000)
-    runs = 1 if args.quick else 5
-    figures = []
+    sizes = QUICK if args.quick else FULL
+    figures: list[dict[str, object]] = []
 
-    subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            "import sys; from pathlib import Path; from benchmarks.orgs import budgets_only; "
-            "budgets_only(Path(sys.argv[1]), teams=int(sys.argv[2]))",
-            str(DATA / f"budgets-{large}"),
-            str(large),
-        ],
-        cwd=HERE.parent,
-        check=True,
-    )
-    many = DATA / f"budgets-{large}" / "budgets"
-    figures.append(
-        pair(
-            f"validate {large} teams / bare libyaml parse of the same files",
-            [*RECONCILER, "validate", str(many)],
-            [sys.executable, "-c", BARE_PARSE, str(many)],
-            cwd=HERE.parent,
-            env=environment(),
-            runs=runs,
-        )
-    )
-    spends = 1 if args.quick else 2
-    orgs = {n: built(DATA / f"org-{n}", teams=n, spends=spends) for n in (small, large)}
-    for n, org in orgs.items():
-        figures.append(
-            pair(
-                f"plan {n} teams, {org.entries:,} entries / validate the same budgets",
-                [*RECONCILER, "plan", "budgets", "--ledger", org.ledger_url],
-                [*RECONCILER, "validate", "budgets"],
-                cwd=org.repo,
-                env=environment(org),
-                runs=runs,
-            )
-        )
-    figures.append(
-        pair(
-            f"plan growth: {large} teams / {small} teams",
-            [*RECONCILER, "plan", "budgets", "--ledger", orgs[large].ledger_url],
-            [*RECONCILER, "plan", "budgets", "--ledger", orgs[small].ledger_url],
-            cwd=orgs[large].repo,
-            env=environment(orgs[large]),
-            runs=runs,
-        )
-    )
-    figures.append(
-        pair(
-            "reconciler --version / python -c 'import click'",
-            [*RECONCILER, "--version"],
-            [sys.executable, "-c", "import click"],
-            cwd=HERE.parent,
-            env=environment(),
-            runs=runs,
-        )
-    )
-    args.out.write_text(json.dumps({"quick": args.quick, "figures": figures}, indent=2) + "\n")
-    print(f"results: {args.out}")
+    def save(more: list[dict[str, object]]) -> None:
+        """Add ``more`` and write the results so far: a long run that stops keeps its figures."""
+        figures.extend(more)
+        results = {"quick": sizes.quick, "cpus": os.cpu_count(), "figures": figures}
+        args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+
+    save(config_figures(sizes))
+    big = build(sizes.large, sizes.months, sizes.spends)
+    small = build(sizes.small, sizes.months, sizes.spends)
+    month = build(sizes.large, 1, sizes.spends)
+    save(plan_figures(sizes, big, small, month))
+    save(http_figures.figures(sizes, big, small))
+    save(ratio_figures.figures(sizes, big, small))
+    save([whatif_bench.figure(quick=sizes.quick)])
+    print(f"results: {args.out.name}")
     return 0
 
 
