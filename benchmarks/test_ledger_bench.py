@@ -51,7 +51,7 @@ def ledger_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture(scope="module")
 def server_url(ledger_path: Path) -> Iterator[str]:
-    with running_server(ledger_path) as url:
+    with running_server(ledger_path, clock=lambda: START + timedelta(days=DAYS)) as url:
         yield url
 
 
@@ -71,6 +71,6 @@ def test_observe_default_from_transactions(benchmark: BenchmarkFixture, ledger_p
 
 def test_observe_http(benchmark: BenchmarkFixture, server_url: str) -> None:
     ledger = HttpLedger.from_url(server_url, token=BILLING_TOKEN)
-    result = benchmark.pedantic(ledger.observe, args=(TEAM_IDS, PERIOD), rounds=3)
+    result = benchmark.pedantic(ledger.observe, args=(TEAM_IDS, PERIOD), rounds=3)  # type: ignore[no-untyped-call]
     assert len(result) == TEAMS
     ledger.close()

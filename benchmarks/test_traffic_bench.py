@@ -33,7 +33,7 @@ def _fresh(directory: Path, name: str) -> str:
 def test_10000_requests(benchmark: BenchmarkFixture, tmp_path: Path, concurrency: int) -> None:
     requests = traffic.simulate(list(GROUPS), requests=10_000, seed=1, start=START, end=NOW)
     counter = iter(range(1000))
-    result = benchmark.pedantic(
+    result = benchmark.pedantic(  # type: ignore[no-untyped-call]
         lambda: traffic.run(
             _fresh(tmp_path, f"l{next(counter)}.db"), requests, now=NOW, concurrency=concurrency
         ),

@@ -37,7 +37,7 @@ def build(root: Path, *, teams: int, spends: int) -> tuple[Path, int, str]:
 
 
 def figure(
-    *, quick: bool, teams: int | None = None, spends: int | None = None
+    *, quick: bool, teams: int | None = None, spends: int | None = None, runs: int | None = None
 ) -> dict[str, object]:
     teams = teams or (20 if quick else 1000)
     spends = spends or (5 if quick else 1000)
@@ -52,8 +52,8 @@ def figure(
         Side(
             [*RECONCILER, "usage", "budgets", "--ledger", ledger, "--period", last_month], repo, env
         ),
-        runs=1 if quick else 3,
-        warmup=not quick,
+        runs=runs or (1 if quick else 3),
+        warmup=not quick and runs is None,
     )
     return {**result, "target": None, "met": None}
 
@@ -63,9 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--quick", action="store_true", help="small sizes, one pair")
     parser.add_argument("--teams", type=int, help="override the number of teams")
     parser.add_argument("--spends", type=int, help="override the requests per team and month")
+    parser.add_argument("--runs", type=int, help="pairs to run, without a warm-up (default 3)")
     parser.add_argument("--out", type=Path, help="also write the figure as JSON here")
     args = parser.parse_args(argv)
-    result = figure(quick=args.quick, teams=args.teams, spends=args.spends)
+    result = figure(quick=args.quick, teams=args.teams, spends=args.spends, runs=args.runs)
     if args.out is not None:
         args.out.write_text(json.dumps({"quick": args.quick, "figure": result}, indent=2) + "\n")
     return 0

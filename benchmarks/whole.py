@@ -156,28 +156,47 @@ def _ratio(figure: dict[str, object]) -> float:  # float-ok: a timing ratio
     return float(str(figure["ratio_median"]))
 
 
+GROUPS = ("config", "plan", "http", "ratios", "whatif")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small sizes, one pair each")
     parser.add_argument("--out", type=Path, default=HERE / "results.json")
+    parser.add_argument(
+        "--only",
+        action="append",
+        choices=GROUPS,
+        help="measure only this group of figures (repeatable); the others keep their results",
+    )
     args = parser.parse_args(argv)
     sizes = QUICK if args.quick else FULL
+    only = set(args.only or GROUPS)
     figures: list[dict[str, object]] = []
+    if args.only and args.out.exists():  # keep the figures of the groups not measured now
+        kept = json.loads(args.out.read_text(encoding="utf-8"))["figures"]
+        figures.extend(f for f in kept if f.get("group") not in only)
 
-    def save(more: list[dict[str, object]]) -> None:
+    def save(group: str, more: list[dict[str, object]]) -> None:
         """Add ``more`` and write the results so far: a long run that stops keeps its figures."""
-        figures.extend(more)
+        figures.extend({"group": group, **figure} for figure in more)
         results = {"quick": sizes.quick, "cpus": os.cpu_count(), "figures": figures}
         args.out.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
 
-    save(config_figures(sizes))
-    big = build(sizes.large, sizes.months, sizes.spends)
-    small = build(sizes.small, sizes.months, sizes.spends)
-    month = build(sizes.large, 1, sizes.spends)
-    save(plan_figures(sizes, big, small, month))
-    save(http_figures.figures(sizes, big, small))
-    save(ratio_figures.figures(sizes, big, small))
-    save([whatif_bench.figure(quick=sizes.quick)])
+    if "config" in only:
+        save("config", config_figures(sizes))
+    if only & {"plan", "http", "ratios"}:
+        big = build(sizes.large, sizes.months, sizes.spends)
+        small = build(sizes.small, sizes.months, sizes.spends)
+    if "plan" in only:
+        month = build(sizes.large, 1, sizes.spends)
+        save("plan", plan_figures(sizes, big, small, month))
+    if "http" in only:
+        save("http", http_figures.figures(sizes, big, small))
+    if "ratios" in only:
+        save("ratios", ratio_figures.figures(sizes, big, small))
+    if "whatif" in only:
+        save("whatif", [whatif_bench.figure(quick=sizes.quick)])
     print(f"results: {args.out.name}")
     return 0
 
