@@ -20,7 +20,6 @@ from reconciler.render.apply import step_line, summary
 from reconciler.render.plan import render_text
 from reconciler.render.terminal import color_for_stdout
 from reconciler.workflow import (
-    check_empty,
     check_result_path,
     check_same_organization,
     check_tree,
@@ -111,18 +110,9 @@ def apply(
         check_same_organization(saved, budgets)
         where = workflow.plan_ledger(ledger_url, saved, budgets)
         with workflow.opened(where, insecure=insecure, clock=clock) as ledger:
-            workflow.organization_wallet(ledger, saved.org_id)
-            staleness.check_current(saved, budgets.commit, clock())
-            _check_same_reason(saved, override_reason)
-            fresh, _notes = workflow.make_plan(
-                budgets,
-                ledger,
-                now=clock(),
-                override_reason=override_reason,
-                ledger_url=saved.ledger,
-                with_routing=False,
+            checked = workflow.checked_saved_plan(
+                saved, budgets, ledger, clock=clock, override_reason=override_reason
             )
-            checked = workflow.verify_saved(saved, fresh, ledger, budgets.desired)
             return _run(
                 checked, budgets, ledger, clock, auto_approve=auto_approve, result_file=result_file
             )
@@ -162,32 +152,9 @@ def _run(
         write_result(result_file, result)
     verdict(result)
     failpoints.hit("apply.before_check")
-    after, _notes = workflow.make_plan(
-        budgets,
-        ledger,
-        now=clock(),
-        override_reason=plan.override_reason,
-        ledger_url=plan.ledger,
-        with_routing=False,
-    )
-    console.warn(check_empty(after, result, budgets.desired))
+    console.warn(workflow.closing_check(plan, result, budgets, ledger, clock=clock))
     click.echo(summary(result))
     return EXIT_OK
-
-
-def _check_same_reason(saved: Plan, given: str | None) -> None:
-    """The override reason is what a person reviewed and cannot be derived: apply PLANFILE
-    takes it again from the command line, and the two must agree (DESIGN §8)."""
-    if saved.override_reason is not None and given is None:
-        raise UsageError(
-            f"plan {saved.plan_id} passes a guard with the reason {saved.override_reason!r}: "
-            "apply it with --override-guards and that reason"
-        )
-    if saved.override_reason is None and given is not None:
-        raise UsageError(
-            f"plan {saved.plan_id} was made without --override-guards: apply it without one "
-            "(make a new plan with the reason if a guard must be passed)"
-        )
 
 
 def _confirmed() -> bool:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+from reconciler.clock import Clock
 from reconciler.errors import (
     DirtyTreeError,
     Interrupted,
@@ -23,6 +24,8 @@ from reconciler.planning import staleness
 from reconciler.planning.types import Change, Plan, describe
 from reconciler.render.apply import dumps
 from reconciler.workflow.budgets import Budgets
+from reconciler.workflow.ledgers import organization_wallet
+from reconciler.workflow.plans import make_plan
 
 _LISTED = 5
 
@@ -58,6 +61,56 @@ def verify_saved(saved: Plan, fresh: Plan, ledger: Ledger, desired: DesiredState
     teams it needs are observed here, so the check itself reads nothing."""
     observed = ledger.observe(staleness.observed_teams(saved, fresh), saved.period)
     return staleness.verify(saved, fresh, observed, desired)
+
+
+def checked_saved_plan(
+    saved: Plan, budgets: Budgets, ledger: Ledger, *, clock: Clock, override_reason: str | None
+) -> Plan:
+    """The saved plan to execute against ``ledger`` (DESIGN §8): its organization and period
+    still current, the same override reason given again, and a fresh plan of the budgets at
+    HEAD asking for the same movements; else refused as stale or edited."""
+    organization_wallet(ledger, saved.org_id)
+    staleness.check_current(saved, budgets.commit, clock())
+    _check_same_reason(saved, override_reason)
+    fresh, _notes = make_plan(
+        budgets,
+        ledger,
+        now=clock(),
+        override_reason=override_reason,
+        ledger_url=saved.ledger,
+        with_routing=False,
+    )
+    return verify_saved(saved, fresh, ledger, budgets.desired)
+
+
+def _check_same_reason(saved: Plan, given: str | None) -> None:
+    """The override reason is what a person reviewed and cannot be derived: apply PLANFILE
+    takes it again from the command line, and the two must agree (DESIGN §8)."""
+    if saved.override_reason is not None and given is None:
+        raise UsageError(
+            f"plan {saved.plan_id} passes a guard with the reason {saved.override_reason!r}: "
+            "apply it with --override-guards and that reason"
+        )
+    if saved.override_reason is None and given is not None:
+        raise UsageError(
+            f"plan {saved.plan_id} was made without --override-guards: apply it without one "
+            "(make a new plan with the reason if a guard must be passed)"
+        )
+
+
+def closing_check(
+    plan: Plan, result: ApplyResult, budgets: Budgets, ledger: Ledger, *, clock: Clock
+) -> tuple[str, ...]:
+    """The plan made again after an apply, which must be empty: warnings when it is not."""
+    after, _notes = make_plan(
+        budgets,
+        ledger,
+        now=clock(),
+        override_reason=plan.override_reason,
+        ledger_url=plan.ledger,
+        with_routing=False,
+    )
+    return check_empty(after, result, budgets.desired)
 
 
 def verdict(result: ApplyResult) -> None:
