@@ -54,22 +54,10 @@ def _teams_in(documents: tuple[Document, ...]) -> dict[str, int | None]:
 
 
 def _read_blobs(root: Path, blobs: set[str]) -> dict[str, str]:
-    if not blobs:
-        return {}
-    names = sorted(blobs)
-    out = run_git(root, ["cat-file", "--batch"], "\n".join(names).encode() + b"\n")
-    texts: dict[str, str] = {}
-    pos = 0
-    while pos < len(out):
-        end = out.index(b"\n", pos)
-        header = out[pos:end].decode().split()
-        pos = end + 1
-        if len(header) < 3 or header[1] == "missing":
-            continue
-        size = int(header[2])
-        texts[header[0]] = out[pos : pos + size].decode("utf-8", "replace")
-        pos += size + 1
-    return texts
+    """Each blob's text (undecodable bytes replaced: only team ids and envelopes are read)."""
+    return {
+        sha: data.decode("utf-8", "replace") for sha, data in git.cat_blobs(root, blobs).items()
+    }
 
 
 _Raw = list[tuple[str, datetime, list[tuple[str, str]]]]  # commit, date, [(path, new blob)]
