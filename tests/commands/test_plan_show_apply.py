@@ -40,6 +40,22 @@ def test_plan_shows_the_movements_and_detailed_exitcode_says_changes(
     assert workspace.invoke("plan").exit_code == 0
 
 
+def _allocation_entries(workspace: Workspace, *team_ids: str) -> dict[str, str]:
+    """The id of the one noted entry each team's wallet holds.
+
+    Up to 8 movements are in flight at once, so which entry id each gets is the ledger's order
+    of arrival; apply's lines name the entry the ledger holds, and the tests read it from there.
+    """
+    entry = {}
+    with workspace.ledger() as ledger:
+        for team_id in team_ids:
+            wallet = ledger.team_wallet(team_id)
+            assert wallet is not None
+            (allocation,) = [t for t in ledger.transactions(wallet.id) if t.note]
+            entry[team_id] = allocation.id
+    return entry
+
+
 def test_apply_auto_approve_moves_money_with_the_head_sha_in_every_note(
     workspace: Workspace,
 ) -> None:
@@ -50,15 +66,7 @@ def test_apply_auto_approve_moves_money_with_the_head_sha_in_every_note(
         f"Applied 2 movements (allocated 1,500.00, reclaimed 0.00) at commit {head[:7]}; "
         "plan is now empty"
     )
-    # up to 8 movements are in flight at once, so which entry id each gets is the ledger's
-    # order of arrival; the lines name the entry the ledger holds, in plan order
-    entry = {}
-    with workspace.ledger() as ledger:
-        for team_id in ("team_eng", "team_ops"):
-            wallet = ledger.team_wallet(team_id)
-            assert wallet is not None
-            (allocation,) = [t for t in ledger.transactions(wallet.id) if t.note]
-            entry[team_id] = allocation.id
+    entry = _allocation_entries(workspace, "team_eng", "team_ops")
     assert result.stderr.splitlines() == [
         f"[1/2] applied       allocate 1,200.00 team_eng ({entry['team_eng']})",
         f"[2/2] applied       allocate 300.00 team_ops ({entry['team_ops']})",
@@ -419,7 +427,8 @@ def test_apply_shows_a_progress_bar_when_stderr_is_a_terminal(
     monkeypatch.setattr(console, "stderr_is_interactive", lambda: True)
     result = workspace.invoke("apply", "--auto-approve")
     assert result.exit_code == 0, result.output
-    assert "applied       allocate 1,200.00 team_eng (txn_000000000003)" in result.stderr
+    entry = _allocation_entries(workspace, "team_eng")
+    assert f"applied       allocate 1,200.00 team_eng ({entry['team_eng']})" in result.stderr
     assert "applying" in result.stderr
     assert "2/2" in result.stderr
     assert "[1/2]" not in result.stderr
