@@ -17,6 +17,7 @@ import re
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import AbstractContextManager, nullcontext
@@ -64,19 +65,23 @@ def environment(now: str | None = None, **extra: str) -> dict[str, str]:
 
 def measure(side: Side) -> Run:
     """One run of ``side`` as its own process: wall time and the child's peak RSS."""
-    with side.setup():
+    # stderr goes to a file, not a pipe: nobody reads a pipe while the child runs, so a child
+    # that prints more than the pipe holds (an apply's progress lines) would block on it
+    with side.setup(), tempfile.TemporaryFile() as captured:
         started = time.perf_counter()
         process = subprocess.Popen(
             list(side.command),
             cwd=side.cwd,
             env=side.env,
             stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
+            stderr=captured,
         )
-        _pid, status, usage = os.wait4(process.pid, 0)
+        _pid, status, usage = os.wait4(process.pid, 0)  # wait() would not give the child's RSS
         elapsed = time.perf_counter() - started
-        message = process.stderr.read().decode() if process.stderr else ""
-    if os.waitstatus_to_exitcode(status) not in (0, 2):
+        process.returncode = os.waitstatus_to_exitcode(status)  # reaped: Popen must know
+        captured.seek(0)
+        message = captured.read().decode(errors="replace")
+    if process.returncode not in (0, 2):
         raise SystemExit(f"benchmark command failed: {shown(' '.join(side.command))}\n{message}")
     return Run(elapsed, usage.ru_maxrss)
 
