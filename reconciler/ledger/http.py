@@ -36,6 +36,7 @@ from reconciler.errors import (
 )
 from reconciler.ledger import wire
 from reconciler.ledger.base import (
+    EntryType,
     Reservation,
     Scope,
     TeamObservation,
@@ -198,6 +199,24 @@ class HttpLedger:
                     "report it to the ledger's operators"
                 )
             seen.add(cursor)
+
+    def settlements(self, *, since: datetime, until: datetime) -> list[Transaction]:
+        """The settlement entries of every wallet with since <= created_at < until, in time
+        order: one wallet list, then each wallet's entries of that window, read concurrently
+        (bounded pool) — the API filters by time, not by type, so the type is filtered here."""
+        wallets = self.list_wallets()
+        with ThreadPoolExecutor(max_workers=max(1, min(self._max_workers, len(wallets)))) as pool:
+            found = pool.map(
+                lambda w: [
+                    e
+                    for e in self.transactions(w.id, since=since, until=until)
+                    if e.type is EntryType.SETTLEMENT
+                ],
+                wallets,
+            )
+            entries = [entry for wallet_entries in found for entry in wallet_entries]
+        entries.sort(key=lambda e: e.created_at)  # stable: a wallet's own order is kept
+        return entries
 
     def observe(self, team_ids: Iterable[str], period: Period) -> dict[str, TeamObservation]:
         """One wallet list, then each team's entries since the period start, read page by page

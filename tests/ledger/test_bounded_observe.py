@@ -137,3 +137,30 @@ def test_a_wallet_that_moved_between_the_two_reads_is_read_whole() -> None:
     assert seen == observation_from_entries("team_a", now, history, NOVEMBER)
     assert seen is not None
     assert seen.carry == 500
+
+
+def test_settlements_over_http_are_the_embedded_ledgers_in_time_order(
+    served: tuple[SqliteLedger, str],
+) -> None:
+    """The plan's forecast and ``usage`` read a window of every wallet's settlements: over HTTP
+    one read per wallet and window (the API has no type filter), the same entries."""
+    sandbox, url = served
+    since, until = datetime(2026, 10, 10, tzinfo=UTC), datetime(2026, 11, 15, tzinfo=UTC)
+    asked: list[httpx.URL] = []
+    client = httpx.Client(
+        base_url=url,
+        headers={"Authorization": f"Bearer {READ_TOKEN}"},
+        event_hooks={"request": [lambda request: asked.append(request.url)]},
+    )
+    with HttpLedger(client, page_size=7) as ledger:
+        over_http = ledger.settlements(since=since, until=until)
+    embedded = sandbox.settlements(since=since, until=until)
+    assert len(embedded) > 100  # both months of traffic fall in the window
+    assert sorted(over_http, key=lambda e: e.id) == sorted(embedded, key=lambda e: e.id)
+    assert [e.created_at for e in over_http] == sorted(e.created_at for e in embedded)
+    reads = [parse_qs(u.query.decode()) for u in asked if u.path.endswith("/transactions")]
+    assert all(
+        (q["since"], q["until"])
+        == (["2026-10-10T00:00:00.000000Z"], ["2026-11-15T00:00:00.000000Z"])
+        for q in reads
+    )
