@@ -1,7 +1,7 @@
 """Run exactly one plan against a ledger, safely and resumably (DESIGN §4.3, §5, §8).
 
 All reclaims first, then all allocations, each wave with at most ``concurrency`` movements in
-flight (``waves``; default 8, ``RECONCILER_APPLY_CONCURRENCY=1`` runs them one after another).
+flight (``waves``; default 16, ``RECONCILER_APPLY_CONCURRENCY=1`` runs them one after another).
 For each change (``movement``):
 
 1. re-read the team's allocation flows in the period (only that team, only the period);
@@ -55,7 +55,7 @@ def apply(
     """Run ``plan``'s changes against ``ledger``; never raises for a single movement's failure.
 
     ``concurrency`` is how many movements of a wave may be in flight (default
-    ``RECONCILER_APPLY_CONCURRENCY``, else 8)."""
+    ``RECONCILER_APPLY_CONCURRENCY``, else 16)."""
     mover = Mover(plan, ledger, clock, retry or RetryPolicy())
     limit = default_concurrency() if concurrency is None else concurrency
     return Waves(mover, limit, progress).run()

@@ -35,11 +35,14 @@ from reconciler.ledger.base import Scope
 from reconciler.planning.types import Action, Change
 
 CONCURRENCY_ENV = "RECONCILER_APPLY_CONCURRENCY"
-DEFAULT_CONCURRENCY = 8  # movements in flight per wave; 1 = one after another
+# movements in flight per wave; 1 = one after another. 16: over the wire each movement is a
+# read and a write, and measured at 20 ms latency 16 in flight cut a 1,000-movement apply by
+# about a third against 8 (the sandbox server and the client then share the CPU)
+DEFAULT_CONCURRENCY = 16
 
 
 def default_concurrency() -> int:
-    """``RECONCILER_APPLY_CONCURRENCY`` when it is a whole number from 1, else 8."""
+    """``RECONCILER_APPLY_CONCURRENCY`` when it is a whole number from 1, else 16."""
     text = os.environ.get(CONCURRENCY_ENV, "").strip()
     return int(text) if text.isdigit() and int(text) > 0 else DEFAULT_CONCURRENCY
 

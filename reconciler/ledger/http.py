@@ -78,7 +78,7 @@ class HttpLedger:
         sleep: Callable[[Seconds], None] = time.sleep,
         rng: random.Random | None = None,
         page_size: int = 500,
-        max_workers: int = 8,
+        max_workers: int = 16,  # reads in flight when a read spans many wallets
     ) -> None:
         if read_attempts < 1:
             raise ValueError("read_attempts must be at least 1")

@@ -1,5 +1,5 @@
 """Over the real sandbox server: an apply makes at most one read and one write per movement,
-keeps at most 8 movements in flight, starts no allocation before every reclaim has finished, and
+keeps at most 16 movements in flight, starts no allocation before every reclaim has finished, and
 never takes the organization wallet below headroom, also when money moves during the wave.
 
 Requests are counted and timed in order by a recording wrapper around the server
@@ -16,6 +16,7 @@ from pathlib import Path
 
 from reconciler import executor
 from reconciler.executor import StepStatus
+from reconciler.executor.waves import DEFAULT_CONCURRENCY
 from reconciler.ledger.http import HttpLedger
 from reconciler.ledger.retry import RetryPolicy
 from reconciler.model import DesiredState
@@ -106,10 +107,10 @@ def test_new_teams_and_refills_cost_one_read_and_one_write_per_movement(tmp_path
         assert after.check() == []
 
 
-def test_a_wave_keeps_up_to_8_in_flight_and_allocations_wait_for_every_reclaim(
+def test_a_wave_keeps_up_to_16_in_flight_and_allocations_wait_for_every_reclaim(
     tmp_path: Path,
 ) -> None:
-    count = 12
+    count = 20  # more than the wave keeps in flight
     before = desired(
         organization(headroom=0),
         *(team(f"team_r{n:02}", 300) for n in range(count)),
@@ -137,7 +138,7 @@ def test_a_wave_keeps_up_to_8_in_flight_and_allocations_wait_for_every_reclaim(
             progress=lambda step, done, total: lines.append(f"{done} {step.change.team_id}"),
         )
         assert result.complete
-        assert 1 < served.log.most_in_flight <= 8
+        assert 1 < served.log.most_in_flight <= DEFAULT_CONCURRENCY == 16
         events = served.log.events
         last_reclaim_end = max(
             i
@@ -152,7 +153,7 @@ def test_a_wave_keeps_up_to_8_in_flight_and_allocations_wait_for_every_reclaim(
     assert lines == [f"{i + 1} {c.team_id}" for i, c in enumerate(plan.changes)]
 
 
-def test_headroom_holds_with_8_in_flight_and_a_top_up_lets_the_wave_go_on(
+def test_headroom_holds_with_movements_in_flight_and_a_top_up_lets_the_wave_go_on(
     tmp_path: Path,
 ) -> None:
     # the org can fund 10 x 100.00 above headroom 1,000.00; a console allocation to a team the
@@ -194,7 +195,7 @@ def test_an_allocation_that_would_cross_headroom_is_refused_and_the_rest_go_on(
     tmp_path: Path,
 ) -> None:
     # 1,000.00 above headroom when planned; 250.00 leaves before the apply: of 10 x 100.00
-    # in flight 8 at a time, exactly 7 fit, and the org is never below headroom
+    # in flight together, exactly 7 fit, and the org is never below headroom
     state = teams(10, 100, headroom=1000)
     with (
         server(tmp_path, credit=2000, faults="allocate:latency=100") as served,
