@@ -79,6 +79,7 @@ def checked_saved_plan(
         override_reason=override_reason,
         ledger_url=saved.ledger,
         with_routing=False,
+        with_forecast=False,
     )
     return verify_saved(saved, fresh, ledger, budgets.desired)
 
@@ -109,6 +110,7 @@ def closing_check(
         override_reason=plan.override_reason,
         ledger_url=plan.ledger,
         with_routing=False,
+        with_forecast=False,
     )
     return check_empty(after, result, budgets.desired)
 

@@ -29,8 +29,13 @@ def make_plan(
     override_reason: str | None = None,
     ledger_url: str | None = None,
     with_routing: bool = True,
+    with_forecast: bool = True,
 ) -> tuple[Plan, tuple[str, ...]]:
-    """Observe and plan; returns the plan and warnings for stderr (besides the plan's own)."""
+    """Observe and plan; returns the plan and warnings for stderr (besides the plan's own).
+
+    ``with_forecast=False`` leaves out the run-out forecast (it reads every wallet's
+    settlements of eight weeks): for the plans an apply makes only to compare with, which
+    never show it."""
     if override_reason is not None:
         notes.check_override_reason(override_reason)
     desired = budgets.desired
@@ -55,7 +60,7 @@ def make_plan(
         now=now,
         override_reason=override_reason,
         ledger_url=ledger_url,
-        exhaustion=exhaustion(desired, ledger, period, now),
+        exhaustion=exhaustion(desired, ledger, period, now) if with_forecast else (),
     )
     return result, warnings
 

@@ -104,3 +104,34 @@ def test_plan_over_http_is_the_embedded_plan_and_reads_only_since_the_period_sta
     org_reads = [q for path, q in reads if path.startswith("/v1/wallets/wal_org_")]
     assert org_reads
     assert all("since" in q for q in org_reads)
+
+
+def test_the_closing_plan_of_an_apply_reads_no_forecast_window(
+    org: Path, served: tuple[SqliteLedger, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After an apply only the movements matter: the closing plan leaves out the run-out
+    forecast, whose eight weeks of every wallet's settlements would double its reads."""
+    monkeypatch.chdir(org)
+    sandbox, url = served
+    budgets = workflow.locate(org / "budgets")
+    plan, _ = workflow.make_plan(budgets, sandbox, now=NOVEMBER, ledger_url=URL)
+    asked: list[httpx.URL] = []
+    client = httpx.Client(
+        base_url=url,
+        headers={"Authorization": f"Bearer {READ_TOKEN}"},
+        event_hooks={"request": [lambda request: asked.append(request.url)]},
+    )
+    with HttpLedger(client) as ledger:
+        workflow.make_plan(budgets, ledger, now=NOVEMBER, ledger_url=URL)
+        forecast_reads = sum(1 for u in asked if b"until=" in u.query)
+        asked.clear()
+        result = executor.apply(plan, sandbox, clock=ManualClock(NOVEMBER))
+        assert result.complete
+        warnings = workflow.closing_check(
+            plan, result, budgets, ledger, clock=ManualClock(NOVEMBER)
+        )
+    assert warnings == ()  # the plan is empty after the apply
+    assert forecast_reads >= len(TEAMS)  # the plan shown to a person reads the window
+    assert not [u for u in asked if b"until=" in u.query]
+    team_reads = [u for u in asked if u.path.startswith("/v1/wallets/wal_team_")]
+    assert len(team_reads) == len(TEAMS)  # one read per team: its entries since the start
