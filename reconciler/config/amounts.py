@@ -94,8 +94,12 @@ def amount_problem(value: Decimal, text: str, negative_rule: str, tag: str = "")
 def check_amounts(doc: Document, kind: str, prefix: str) -> list[Diagnostic]:
     """One diagnostic per amount of ``doc`` that breaks a rule (non-numbers are the schema's)."""
     found: list[Diagnostic] = []
+    root = doc.root
     for path, rule in AMOUNT_FIELDS.get(kind, ()):
-        node, _mark = resolve(doc.root, path)
+        if len(path) == 1:  # most amounts are top-level keys: one lookup
+            node = root.get(path[0]) if isinstance(root, Mapping) else None
+        else:
+            node = resolve(root, path)[0]
         if not isinstance(node, Scalar):
             continue
         value = node.value if isinstance(node.value, Decimal) else exponent_value(node)
