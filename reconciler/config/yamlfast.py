@@ -28,17 +28,15 @@ from reconciler.config.nodes import (
     Scalar,
     Sequence,
 )
-from reconciler.config.scalars import TAG, scalar_value
+from reconciler.config.scalars import plain_value
 
 # The characters that start an anchor, an alias or a tag (and a %TAG directive's handle).
 _EVENT_LOOP_ONLY = ("&", "*", "!")
-_STR = TAG + "str"
 _SCALAR = yaml.ScalarNode
 _SEQUENCE = yaml.SequenceNode
 # Bounds of the shared marks and scalars: enough for the places and texts that repeat from
 # file to file, few enough that what outlives a run is small.
 _CACHE_LIMIT = 1 << 12
-_RESOLVER: Any = yaml.resolver.Resolver()  # the safe loader's implicit tags
 
 
 class _TooDeep(Exception):
@@ -75,8 +73,8 @@ def _mark(line: int, column: int) -> Mark:
 
 # Scalars are immutable too, and most of them (keys, ``apiVersion: reconciler/v1``, ``kind:
 # Team``) are the same text at the same place in file after file: one shared ``Scalar`` for
-# each. A text with ``!`` never comes here, so no scalar has a tag of its own: its value
-# follows from its text and whether it was quoted (YAML resolves plain scalars only).
+# each. A text with ``!`` never comes here, so no scalar has a tag of its own: a quoted one is
+# text, and a plain one's value follows from its text alone (``plain_value``).
 _scalars: dict[tuple[str, int, int, bool], Scalar] = {}
 
 
@@ -90,8 +88,7 @@ def _scalar(node: Any) -> Scalar:
         return found
     if len(_scalars) >= _CACHE_LIMIT:
         _scalars.clear()
-    tag = _RESOLVER.resolve(yaml.ScalarNode, text, (not quoted, quoted))
-    value = text if tag == _STR else scalar_value(tag, text)  # most scalars are text
+    value = text if quoted else plain_value(text)
     found = _scalars[key] = Scalar(_mark(start.line, start.column), value, text, quoted=quoted)
     return found
 

@@ -7,11 +7,13 @@ import dataclasses
 from decimal import Decimal
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.config import yamlload
 from reconciler.config.nodes import Document, Mapping, Mark, Scalar
+from reconciler.config.scalars import plain_tag
 from reconciler.config.yamlfast import compose_plain
 from reconciler.config.yamlload import MAX_DEPTH, _Composer, compose
 
@@ -86,6 +88,17 @@ def test_libyaml_trees_are_the_event_loops(text: str) -> None:
 )
 def test_yaml_like_text_composes_the_same_either_way(text: str) -> None:
     _same_as_event_loop(text)
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        SCALARS, st.text(alphabet=st.sampled_from(list("-+.:_~0123456789eEtTrunNyYoOfFalsx<=")))
+    )
+)
+def test_a_plain_scalar_resolves_as_the_yaml_resolver_resolves_it(text: str) -> None:
+    expected = yaml.resolver.Resolver().resolve(yaml.ScalarNode, text, (True, False))
+    assert plain_tag(text) == expected
 
 
 def test_plain_budget_files_take_the_fast_path() -> None:
