@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.config import blobs
 from reconciler.config.build import build_state
 from reconciler.config.checks import Classified, check_across, check_document
 from reconciler.config.diagnostics import (
@@ -94,7 +93,12 @@ def _parse(source: SourceFile) -> _Parsed:
 def validate_dir(budgets_dir: Path, *, memo: ParseMemo | None = None) -> Report:
     """Every problem of the budgets directory at once, sorted by file and line; never raises
     for bad input. ``state`` is set when there is no error (warnings allowed)."""
-    budgets_dir = Path(budgets_dir)
+    return _read_and_validate(Path(budgets_dir), memo)
+
+
+@gc_paused
+def _read_and_validate(budgets_dir: Path, memo: ParseMemo | None) -> Report:
+    """``validate_dir`` with the collector paused from the first file read to the model."""
     return _validate(budgets_dir, read_sources(budgets_dir), budgets_dir.is_dir(), memo)
 
 
@@ -103,6 +107,8 @@ def validate_files(
 ) -> Report:
     """``validate_dir`` of a directory at ``budgets_dir`` holding exactly ``files`` (path under
     it, content), without writing them anywhere: the same report, naming the same paths."""
+    from reconciler.config import blobs  # only budgets read from git need it
+
     budgets_dir = Path(budgets_dir)
     return _validate(budgets_dir, blobs.sources(budgets_dir, files), True, memo)
 
