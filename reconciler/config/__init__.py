@@ -77,7 +77,7 @@ def _parse(source: SourceFile) -> _Parsed:
     documents, yaml_problems = compose(source.text, source.file)
     problems = list(yaml_problems)
     broken_ids: set[str] = set()
-    if any(problem.severity == "error" for problem in yaml_problems):
+    if yaml_problems and any(problem.severity == "error" for problem in yaml_problems):
         broken_ids |= text_team_ids(source.text)
     classified: list[Classified] = []
     for document in documents:

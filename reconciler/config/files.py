@@ -19,8 +19,8 @@ import os
 import posixpath
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 from reconciler.config.decode import (
     MAX_FILE_BYTES,
@@ -43,8 +43,7 @@ def _inside(path: Path, root_real: Path) -> bool:
     return path == root_real or path.is_relative_to(root_real)
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
+class _Found(NamedTuple):  # a tuple: one per file listed, built cheaply
     rel: str  # the path under the budgets directory, with "/"
     path: str  # the path as listed (the budgets directory joined with ``rel``)
     is_link: bool

@@ -30,8 +30,6 @@ from reconciler.config.nodes import (
 )
 from reconciler.config.scalars import plain_value
 
-# The characters that start an anchor, an alias or a tag (and a %TAG directive's handle).
-_EVENT_LOOP_ONLY = ("&", "*", "!")
 _SCALAR = yaml.ScalarNode
 _SEQUENCE = yaml.SequenceNode
 # Bounds of the shared marks and scalars: enough for the places and texts that repeat from
@@ -89,7 +87,7 @@ def _scalar(node: Any) -> Scalar:
     if len(_scalars) >= _CACHE_LIMIT:
         _scalars.clear()
     value = text if quoted else plain_value(text)
-    found = _scalars[key] = Scalar(_mark(start.line, start.column), value, text, quoted=quoted)
+    found = _scalars[key] = Scalar(_mark(start.line, start.column), value, text, 1, "", quoted)
     return found
 
 
@@ -146,7 +144,8 @@ def _mapping(pairs: list[tuple[Any, Any]], mark: Mark, depth: int, max_depth: in
 def compose_plain(text: str, file: str, max_depth: int) -> tuple[Document, ...] | None:
     """Every document of ``text`` (empty ones included, as the event loop gives them), or None
     when ``text`` needs the event loop (see the module docstring)."""
-    if any(char in text for char in _EVENT_LOOP_ONLY):
+    # The characters that start an anchor, an alias or a tag (and a %TAG directive's handle).
+    if "&" in text or "*" in text or "!" in text:
         return None
     documents: list[Document] = []
     try:
