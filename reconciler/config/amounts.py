@@ -68,6 +68,9 @@ def _example(value: Decimal) -> str:
 def amount_problem(value: Decimal, text: str, negative_rule: str, tag: str = "") -> str | None:
     """Why ``value`` (written as ``text``, after ``tag`` if any) is not an acceptable budget
     amount, or None."""
+    plain = value.is_finite() and _PLAIN.fullmatch(text) is not None
+    if plain and 0 <= value < MAX_AMOUNT and value == value.quantize(_CENT):
+        return None  # the usual answer, without building a message
     shown = f"{tag} {clip(text)}" if tag else clip(text)
     if not value.is_finite():
         return f"{shown} is not a finite amount; write a number of credits like 12000.00"

@@ -85,14 +85,13 @@ def _any_key_problem(node: Node) -> bool:
     if isinstance(node, Mapping):
         if node.duplicates or node.bad_keys:
             return True
-        children: tuple[Node, ...] = tuple(entry.value for entry in node.entries)
+        for entry in node.entries:
+            if entry.value.__class__ is not Scalar and _any_key_problem(entry.value):
+                return True
     elif isinstance(node, Sequence):
-        children = node.items
-    else:
-        return False
-    for child in children:  # noqa: SIM110 (a loop: no generator per node)
-        if not isinstance(child, Scalar) and _any_key_problem(child):
-            return True
+        for child in node.items:
+            if child.__class__ is not Scalar and _any_key_problem(child):
+                return True
     return False
 
 
