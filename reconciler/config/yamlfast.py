@@ -2,7 +2,7 @@
 
 Most budget files use none of the YAML features that ``yamlload``'s own event loop is there to
 watch: no anchor or alias (no ``&``, no ``*``, so no alias inflation), no tag (no ``!``). For
-such a text, libyaml's C composer (``yaml.compose_all`` with ``CSafeLoader``) builds the same
+such a text, libyaml's C composer (the composer of ``CSafeLoader``) builds the same
 nodes with the same marks as the event loop would, each scalar's tag is resolved as the event
 loop resolves it, and converting them is one tight pass instead of a Python step per event.
 
@@ -41,13 +41,17 @@ class _TooDeep(Exception):
     """Nesting over the limit: the event loop reports it at the right place."""
 
 
-class _Loader(yaml.CSafeLoader):
-    """``CSafeLoader`` without the Python steps libyaml's composer takes per node.
+# libyaml's parser, when PyYAML was built with it (else every text takes the event loop).
+_CParser: Any = getattr(getattr(yaml, "cyaml", None), "CParser", None)
+
+
+class _Composer(_CParser or object):  # type: ignore[misc]
+    """libyaml's parser and composer alone: no constructor, no resolver of paths or tags.
 
     The composer asks ``resolve`` for the tag of every node; ``_scalar`` resolves a scalar's
-    tag itself, once per text and quoting, and the tag of a mapping or a list is never read.
-    The safe loader registers no path resolvers, so descending into and out of a node has
-    nothing to track."""
+    tag itself, once per text (``plain_value``), and the tag of a mapping or a list is never
+    read. Descending into and out of a node is for path resolvers, which the safe loader does
+    not have."""
 
     def resolve(self, kind: Any, value: Any, implicit: Any) -> str:
         return ""
@@ -57,9 +61,6 @@ class _Loader(yaml.CSafeLoader):
 
     def ascend_resolver(self) -> None:
         pass
-
-
-assert not _Loader.yaml_path_resolvers, "path resolvers need descend_resolver"
 
 
 @lru_cache(maxsize=_CACHE_LIMIT)
@@ -147,11 +148,16 @@ def compose_plain(text: str, file: str, max_depth: int) -> tuple[Document, ...] 
     # The characters that start an anchor, an alias or a tag (and a %TAG directive's handle).
     if "&" in text or "*" in text or "!" in text:
         return None
+    if _CParser is None:
+        return None
     documents: list[Document] = []
+    composer = _Composer(text)
     try:
-        for root_node in yaml.compose_all(text, Loader=_Loader):
-            root = _convert(root_node, 0, max_depth)
+        while composer.check_node():
+            root = _convert(composer.get_node(), 0, max_depth)
             documents.append(Document(file, len(documents), root, root.mark))
     except (yaml.YAMLError, _TooDeep):
         return None
+    finally:
+        composer.dispose()
     return tuple(documents)
