@@ -20,12 +20,20 @@ PlainValue = ScalarValue | list["PlainValue"] | dict[str, "PlainValue"]
 PathElement = str | int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Mark:
     """A 1-based line and column."""
 
     line: int
     col: int
+
+    def __init__(self, line: int, col: int) -> None:
+        # As ``Scalar``: one per place of every file.
+        _MARK_SLOTS[0](self, line)
+        _MARK_SLOTS[1](self, col)
+
+
+_MARK_SLOTS = tuple(getattr(Mark, name).__set__ for name in Mark.__slots__)
 
 
 @dataclass(frozen=True, slots=True, init=False)

@@ -112,7 +112,7 @@ def _convert(node: Any, depth: int, max_depth: int) -> Node:
 
 def _mapping(pairs: list[tuple[Any, Any]], mark: Mark, depth: int, max_depth: int) -> Mapping:
     entries: list[Entry] = []
-    index: dict[str, Entry] = {}
+    index: dict[str, Entry] = {}  # each key's first entry while reading: a duplicate names it
     duplicates: list[Duplicate] = []
     bad_keys: list[Mark] = []
     size = 1
@@ -128,17 +128,17 @@ def _mapping(pairs: list[tuple[Any, Any]], mark: Mark, depth: int, max_depth: in
             else _convert(value_node, depth, max_depth)
         )
         size += key.size + value.size
-        if key.__class__ is not Scalar:
+        if not isinstance(key, Scalar):
             bad_keys.append(key.mark)
             continue
-        assert isinstance(key, Scalar)
         text = key.value if key.value.__class__ is str else key.text
         entry = Entry(text, key.mark, value)
-        if text in index:  # the first place the key was written, for the message
-            first = next(earlier.key_mark for earlier in entries if earlier.key == text)
-            duplicates.append(Duplicate(text, first, key.mark))
         entries.append(entry)
-        index[text] = entry
+        first = index.setdefault(text, entry)
+        if first is not entry:
+            duplicates.append(Duplicate(text, first.key_mark, key.mark))
+    if duplicates:  # the last entry of a key wins, in the place the key was first written
+        index = {entry.key: entry for entry in entries}
     return Mapping(mark, tuple(entries), size, tuple(duplicates), tuple(bad_keys), index)
 
 
