@@ -71,7 +71,7 @@ _BY_FIRST = {
 _STR = TAG + "str"
 # Values by text; texts and values hold no references, so the cyclic collector never scans it.
 _PLAIN: dict[str, ScalarValue] = {}
-_PLAIN_LIMIT = 1 << 17
+_PLAIN_LIMIT = 1 << 15
 
 
 def plain_tag(text: str) -> str:
