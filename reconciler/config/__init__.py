@@ -107,13 +107,19 @@ def validate_files(
 ) -> Report:
     """``validate_dir`` of a directory at ``budgets_dir`` holding exactly ``files`` (path under
     it, content), without writing them anywhere: the same report, naming the same paths."""
-    from reconciler.config import blobs  # only budgets read from git need it
-
-    budgets_dir = Path(budgets_dir)
-    return _validate(budgets_dir, blobs.sources(budgets_dir, files), True, memo)
+    return _decode_and_validate(Path(budgets_dir), files, memo)
 
 
 @gc_paused
+def _decode_and_validate(
+    budgets_dir: Path, files: Iterable[tuple[str, bytes]], memo: ParseMemo | None
+) -> Report:
+    """``validate_files`` with the collector paused from the first file decoded to the model."""
+    from reconciler.config import blobs  # only budgets read from git need it
+
+    return _validate(budgets_dir, blobs.sources(budgets_dir, files), True, memo)
+
+
 def _validate(budgets_dir: Path, sources: Sources, exists: bool, memo: ParseMemo | None) -> Report:
     diagnostics: list[Diagnostic] = list(sources.problems)
     classified: list[Classified] = []
