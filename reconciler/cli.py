@@ -11,10 +11,7 @@ import importlib
 import logging
 import os
 import sys
-import tempfile
-import traceback
 from collections.abc import Sequence
-from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 import click
@@ -128,6 +125,11 @@ def run(
 
 
 def write_crash_log(exc: BaseException) -> str:
+    # Imported here: only a crash needs them, and every command starts faster without them.
+    import tempfile
+    import traceback
+    from datetime import UTC, datetime
+
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     fd, path = tempfile.mkstemp(prefix=f"reconciler-crash-{stamp}-", suffix=".log")
     with os.fdopen(fd, "w", encoding="utf-8") as handle:

@@ -18,7 +18,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
-from reconciler.config import blobs
 from reconciler.config.build import build_state
 from reconciler.config.checks import Classified, check_across, check_document
 from reconciler.config.diagnostics import (
@@ -78,7 +77,7 @@ def _parse(source: SourceFile) -> _Parsed:
     documents, yaml_problems = compose(source.text, source.file)
     problems = list(yaml_problems)
     broken_ids: set[str] = set()
-    if any(problem.severity == "error" for problem in yaml_problems):
+    if yaml_problems and any(problem.severity == "error" for problem in yaml_problems):
         broken_ids |= text_team_ids(source.text)
     classified: list[Classified] = []
     for document in documents:
@@ -94,7 +93,12 @@ def _parse(source: SourceFile) -> _Parsed:
 def validate_dir(budgets_dir: Path, *, memo: ParseMemo | None = None) -> Report:
     """Every problem of the budgets directory at once, sorted by file and line; never raises
     for bad input. ``state`` is set when there is no error (warnings allowed)."""
-    budgets_dir = Path(budgets_dir)
+    return _read_and_validate(Path(budgets_dir), memo)
+
+
+@gc_paused
+def _read_and_validate(budgets_dir: Path, memo: ParseMemo | None) -> Report:
+    """``validate_dir`` with the collector paused from the first file read to the model."""
     return _validate(budgets_dir, read_sources(budgets_dir), budgets_dir.is_dir(), memo)
 
 
@@ -103,11 +107,19 @@ def validate_files(
 ) -> Report:
     """``validate_dir`` of a directory at ``budgets_dir`` holding exactly ``files`` (path under
     it, content), without writing them anywhere: the same report, naming the same paths."""
-    budgets_dir = Path(budgets_dir)
-    return _validate(budgets_dir, blobs.sources(budgets_dir, files), True, memo)
+    return _decode_and_validate(Path(budgets_dir), files, memo)
 
 
 @gc_paused
+def _decode_and_validate(
+    budgets_dir: Path, files: Iterable[tuple[str, bytes]], memo: ParseMemo | None
+) -> Report:
+    """``validate_files`` with the collector paused from the first file decoded to the model."""
+    from reconciler.config import blobs  # only budgets read from git need it
+
+    return _validate(budgets_dir, blobs.sources(budgets_dir, files), True, memo)
+
+
 def _validate(budgets_dir: Path, sources: Sources, exists: bool, memo: ParseMemo | None) -> Report:
     diagnostics: list[Diagnostic] = list(sources.problems)
     classified: list[Classified] = []

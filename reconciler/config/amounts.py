@@ -68,6 +68,9 @@ def _example(value: Decimal) -> str:
 def amount_problem(value: Decimal, text: str, negative_rule: str, tag: str = "") -> str | None:
     """Why ``value`` (written as ``text``, after ``tag`` if any) is not an acceptable budget
     amount, or None."""
+    plain = value.is_finite() and _PLAIN.fullmatch(text) is not None
+    if plain and 0 <= value < MAX_AMOUNT and value == value.quantize(_CENT):
+        return None  # the usual answer, without building a message
     shown = f"{tag} {clip(text)}" if tag else clip(text)
     if not value.is_finite():
         return f"{shown} is not a finite amount; write a number of credits like 12000.00"
@@ -94,8 +97,12 @@ def amount_problem(value: Decimal, text: str, negative_rule: str, tag: str = "")
 def check_amounts(doc: Document, kind: str, prefix: str) -> list[Diagnostic]:
     """One diagnostic per amount of ``doc`` that breaks a rule (non-numbers are the schema's)."""
     found: list[Diagnostic] = []
+    root = doc.root
     for path, rule in AMOUNT_FIELDS.get(kind, ()):
-        node, _mark = resolve(doc.root, path)
+        if len(path) == 1:  # most amounts are top-level keys: one lookup
+            node = root.get(path[0]) if isinstance(root, Mapping) else None
+        else:
+            node = resolve(root, path)[0]
         if not isinstance(node, Scalar):
             continue
         value = node.value if isinstance(node.value, Decimal) else exponent_value(node)

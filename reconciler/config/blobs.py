@@ -3,7 +3,8 @@ from git. ``sources`` applies the rules ``files.read_sources`` applies on disk, 
 them says exactly what validating a directory holding those files would say, naming the same
 paths: which names count (``*.yaml``/``*.yml``, nothing under a name starting with a dot),
 sorted by path, the size limit, a UTF-8 byte order mark dropped, and an encoding error at its
-byte, line and column (its text kept, decoded lossily, only for ``salvage``).
+byte, line and column (its text kept, decoded lossily, only for ``salvage``): the rules of
+``decode``, which ``files`` applies too.
 
 Symlinks are not files here: a caller with one in its tree reads the tree from disk instead.
 """
@@ -13,10 +14,15 @@ from __future__ import annotations
 from collections.abc import Iterable
 from pathlib import Path, PurePosixPath
 
+from reconciler.config.decode import (
+    MAX_FILE_BYTES,
+    SUFFIXES,
+    SourceFile,
+    Sources,
+    decode,
+    too_large,
+)
 from reconciler.config.diagnostics import Diagnostic, display_path
-from reconciler.config.files import MAX_FILE_BYTES, SUFFIXES, SourceFile, Sources
-
-_BOM = b"\xef\xbb\xbf"
 
 
 def counts(name: str) -> bool:
@@ -37,23 +43,12 @@ def sources(budgets_dir: Path, files: Iterable[tuple[str, bytes]]) -> Sources:
     for name, data in sorted((n, d) for n, d in files if counts(n)):
         where = display_path(budgets_dir / name)
         if len(data) > MAX_FILE_BYTES:
-            message = (
-                f"file is {len(data):,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for a "
-                "budgets file; split it into smaller files"
-            )
-            problems.append(Diagnostic("error", where, 0, 0, "", message))
+            problems.append(too_large(where, len(data)))
             continue
-        body = data[len(_BOM) :] if data.startswith(_BOM) else data
-        try:
-            readable.append(SourceFile(where, body.decode("utf-8")))
-        except UnicodeDecodeError as exc:
-            offset = exc.start + (len(data) - len(body))
-            line = data.count(b"\n", 0, offset) + 1
-            col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
-            message = (
-                f"not valid UTF-8: byte 0x{data[offset]:02x} at offset {offset}; "
-                "save the file as UTF-8"
-            )
-            problems.append(Diagnostic("error", where, line, col, "", message))
-            lossy.append(SourceFile(where, body.decode("utf-8", "replace")))
+        result = decode(where, data)
+        if isinstance(result, SourceFile):
+            readable.append(result)
+        else:
+            problems.append(result[0])
+            lossy.append(result[1])
     return Sources(tuple(readable), tuple(problems), tuple(lossy))

@@ -10,7 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 
 from reconciler.config.checks import Classified
-from reconciler.config.nodes import Document, Mapping, Node, Scalar, Sequence
+from reconciler.config.nodes import Document, Mapping, Node, Scalar, ScalarValue, Sequence
 from reconciler.model import (
     ConsumerGroup,
     DesiredState,
@@ -73,26 +73,57 @@ def build_organization(item: Classified) -> Organization:
     )
 
 
+_MODES = {mode.value: mode for mode in Mode}
+_DRIFTS = {drift.value: drift for drift in DriftPolicy}
+
+
+def _values(root: Mapping) -> dict[str, ScalarValue]:
+    """The value of each key of ``root`` whose value is a scalar, in one pass (a Team is read
+    10,000 times in a large organization: one dictionary instead of a lookup per field)."""
+    return {
+        key: entry.value.value
+        for key, entry in root.by_key().items()
+        if isinstance(entry.value, Scalar)
+    }
+
+
+def _text(values: dict[str, ScalarValue], key: str, default: str) -> str:
+    value = values.get(key)
+    return value if isinstance(value, str) else default
+
+
+def _flag(values: dict[str, ScalarValue], key: str, default: bool) -> bool:
+    value = values.get(key)
+    return value if isinstance(value, bool) else default
+
+
+def _amount(values: dict[str, ScalarValue], key: str) -> int | None:
+    value = values.get(key)
+    return to_micros(value) if isinstance(value, Decimal) else None
+
+
 def build_team(item: Classified, org: Organization) -> Team:
     root = item.root
-    team_id = _str(root, "id", "")
+    values = _values(root)
+    team_id = _text(values, "id", "")
     owners = root.get("owners")
+    mode, drift = values.get("mode"), values.get("drift")
     return Team(
         id=team_id,
-        name=_str(root, "name", team_id),
-        envelope=_micros(root, "envelope") or 0,
-        mode=Mode(_str(root, "mode", org.mode.value)),
-        rollover=_bool(root, "rollover", org.rollover),
-        drift=DriftPolicy(_str(root, "drift", org.drift.value)),
+        name=_text(values, "name", team_id),
+        envelope=_amount(values, "envelope") or 0,
+        mode=_MODES[mode] if isinstance(mode, str) else org.mode,
+        rollover=_flag(values, "rollover", org.rollover),
+        drift=_DRIFTS[drift] if isinstance(drift, str) else org.drift,
         owners=tuple(
             str(node.value)
             for node in (owners.items if isinstance(owners, Sequence) else ())
             if isinstance(node, Scalar)
         ),
-        protect=_bool(root, "protect", False),
-        removed=_bool(root, "removed", False),
-        envelope_min=_micros(root, "envelope_min"),
-        envelope_max=_micros(root, "envelope_max"),
+        protect=_flag(values, "protect", False),
+        removed=_flag(values, "removed", False),
+        envelope_min=_amount(values, "envelope_min"),
+        envelope_max=_amount(values, "envelope_max"),
         location=_location(item.doc, root),
     )
 

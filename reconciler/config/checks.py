@@ -85,20 +85,18 @@ def _any_key_problem(node: Node) -> bool:
     if isinstance(node, Mapping):
         if node.duplicates or node.bad_keys:
             return True
-        children: tuple[Node, ...] = tuple(entry.value for entry in node.entries)
+        for entry in node.entries:
+            if entry.value.__class__ is not Scalar and _any_key_problem(entry.value):
+                return True
     elif isinstance(node, Sequence):
-        children = node.items
-    else:
-        return False
-    for child in children:  # noqa: SIM110 (a loop: no generator per node)
-        if not isinstance(child, Scalar) and _any_key_problem(child):
-            return True
+        for child in node.items:
+            if child.__class__ is not Scalar and _any_key_problem(child):
+                return True
     return False
 
 
 def _key_problems(doc: Document, prefix: str) -> list[Diagnostic]:
-    if not _any_key_problem(doc.root):
-        return []
+    """Every key written twice and every key that is no scalar (``_any_key_problem`` first)."""
     found: list[Diagnostic] = []
     for path, mapping in _mappings(doc.root):
         for dup in mapping.duplicates:
@@ -116,12 +114,15 @@ def _key_problems(doc: Document, prefix: str) -> list[Diagnostic]:
     return found
 
 
-def _header(doc: Document, root: Mapping) -> tuple[str | None, list[Diagnostic]]:
-    """The document's kind when apiVersion and kind are right; else the problems."""
-    problems: list[Diagnostic] = []
+def _header(
+    doc: Document, root: Mapping, kind_text: str | None, prefix: str
+) -> tuple[str | None, list[Diagnostic]]:
+    """The document's kind when apiVersion and kind are right; else the problems. ``prefix``
+    is the kind's key path prefix ("" when the kind is unknown)."""
     version, kind = root.get("apiVersion"), root.get("kind")
-    kind_text = scalar_str(kind)
-    prefix = prefix_for(kind_text, root) if kind_text in KINDS else ""
+    if kind_text in KINDS and scalar_str(version) == API_VERSION:
+        return kind_text, []
+    problems: list[Diagnostic] = []
 
     def at(key: str) -> str:
         return f"{prefix}.{key}" if prefix else key
@@ -151,21 +152,27 @@ def check_document(doc: Document) -> tuple[Classified | None, list[Diagnostic]]:
     if not isinstance(root, Mapping):
         message = "a document must be a mapping with apiVersion and kind"
         return None, [_diag(doc, root.mark, "", message)]
-    kind, problems = _header(doc, root)
     kind_text = scalar_str(root.get("kind"))
-    prefix = prefix_for(kind_text, root) if kind_text in KINDS else "document"
-    problems.extend(_key_problems(doc, prefix))
+    known = kind_text if kind_text in KINDS else None
+    prefix = prefix_for(known, root) if known is not None else ""
+    kind, problems = _header(doc, root, kind_text, prefix)
+    prefix = prefix or "document"
+    if _any_key_problem(root):
+        problems.extend(_key_problems(doc, prefix))
     if kind is None:
         # A known kind with a wrong apiVersion still declares its ids (no false "unknown
         # team" errors elsewhere); its body is not checked against this version's schema.
-        known = kind_text if kind_text in KINDS else None
         return (Classified(doc, known, prefix, False) if known else None), problems
     amount_problems = check_amounts(doc, kind, prefix)
-    # An amount in exponent notation that YAML 1.1 reads as text (1e3) is the amount rule's
-    # to explain, not a "expected a number" type error.
-    explained = {d.key_path for d in amount_problems}
-    problems.extend(d for d in check_schema(doc, kind, prefix) if d.key_path not in explained)
-    problems.extend(amount_problems)
+    schema_problems = check_schema(doc, kind, prefix)
+    if amount_problems:
+        # An amount in exponent notation that YAML 1.1 reads as text (1e3) is the amount
+        # rule's to explain, not a "expected a number" type error.
+        explained = {d.key_path for d in amount_problems}
+        problems.extend(d for d in schema_problems if d.key_path not in explained)
+        problems.extend(amount_problems)
+    else:
+        problems.extend(schema_problems)
     if kind == "Team":
         problems.extend(_team_flags(doc, root, prefix))
     return Classified(doc, kind, prefix, not problems), problems
@@ -219,13 +226,13 @@ def check_across(
         "keep at most one GatewayConfig document",
     )
     team_places: dict[str, list[tuple[Document, Mark, str]]] = defaultdict(list)
-    for team in teams:
-        id_node = _id_node(team)
+    team_ids = [(team, _id_node(team)) for team in teams]
+    for team, id_node in team_ids:
         if id_node is not None:
             team_places[str(id_node.value)].append((team.doc, id_node.mark, f"{team.prefix}.id"))
-    for team_id, places in sorted(team_places.items()):
+    for team_id, places in sorted(item for item in team_places.items() if len(item[1]) > 1):
         found += _once(f"team id '{team_id}'", places, "declare each team once")
-    found += _check_groups(gateways, teams, team_places, broken_ids)
+    found += _check_groups(gateways, team_ids, team_places, broken_ids)
     return found
 
 
@@ -238,7 +245,7 @@ def _groups(gateway: Classified) -> list[tuple[int, Mapping]]:
 
 def _check_groups(
     gateways: list[Classified],
-    teams: list[Classified],
+    team_ids: list[tuple[Classified, Scalar | None]],
     team_places: dict[str, list[tuple[Document, Mark, str]]],
     broken_ids: frozenset[str],
 ) -> list[Diagnostic]:
@@ -247,8 +254,8 @@ def _check_groups(
     paid: set[str] = set()
     removed = {
         str(node.value)
-        for team in teams
-        if (node := _id_node(team)) is not None
+        for team, node in team_ids
+        if node is not None
         and isinstance(flag := team.root.get("removed"), Scalar)
         and flag.value is True
     }
@@ -262,6 +269,8 @@ def _check_groups(
             if not (isinstance(target, Scalar) and isinstance(target.value, str)):
                 continue
             paid.add(target.value)
+            if target.value in team_places and target.value not in removed:
+                continue  # the usual case: no message, so no key path to spell out
             path = f"{key}.wallet_team_id"
             if target.value not in team_places and target.value not in broken_ids:
                 hint = suggestion(target.value, sorted(team_places)) or (
@@ -278,11 +287,10 @@ def _check_groups(
                 # validate says it; plan/apply would repeat it on every run until the group is
                 # removed, burying the warnings that need action now
                 found.append(replace(warning, validate_only=True))
-    for name, places in sorted(group_places.items()):
+    for name, places in sorted(item for item in group_places.items() if len(item[1]) > 1):
         found += _once(f"consumer group id '{name}'", places, "use each id once")
     if gateways:
-        for team in teams:
-            id_node = _id_node(team)
+        for team, id_node in team_ids:
             if id_node is None or id_node.value in paid or id_node.value in removed:
                 continue
             message = (

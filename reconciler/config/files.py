@@ -19,31 +19,20 @@ import os
 import posixpath
 import stat
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
-from typing import BinaryIO
+from typing import NamedTuple
 
+from reconciler.config.decode import (
+    MAX_FILE_BYTES,
+    SUFFIXES,
+    SourceFile,
+    Sources,
+    decode,
+    too_large,
+)
 from reconciler.config.diagnostics import Diagnostic, display_path
 
-MAX_FILE_BYTES = 1024 * 1024
-SUFFIXES = (".yaml", ".yml")
-_BOM = b"\xef\xbb\xbf"
-
-
-@dataclass(frozen=True, slots=True)
-class SourceFile:
-    file: str  # as the user would type it
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class Sources:
-    """The readable files, the problems with the others, and the text of those refused for
-    their encoding (decoded with U+FFFD for bad bytes: only for ``salvage``, never checked)."""
-
-    readable: tuple[SourceFile, ...]
-    problems: tuple[Diagnostic, ...]
-    lossy: tuple[SourceFile, ...] = ()
+__all__ = ["MAX_FILE_BYTES", "SUFFIXES", "SourceFile", "Sources", "read_file", "read_sources"]
 
 
 def _error(path: Path, message: str, line: int = 0, col: int = 0) -> Diagnostic:
@@ -54,8 +43,7 @@ def _inside(path: Path, root_real: Path) -> bool:
     return path == root_real or path.is_relative_to(root_real)
 
 
-@dataclass(frozen=True, slots=True)
-class _Found:
+class _Found(NamedTuple):  # a tuple: one per file listed, built cheaply
     rel: str  # the path under the budgets directory, with "/"
     path: str  # the path as listed (the budgets directory joined with ``rel``)
     is_link: bool
@@ -167,18 +155,19 @@ def _loop_chain(path: Path) -> list[str] | None:
     return None
 
 
-def _read_limited(handle: BinaryIO, first: int) -> bytes:
-    """At most ``MAX_FILE_BYTES + 1`` bytes, asking for ``first`` bytes first."""
+def _read_limited(fd: int, first: int) -> bytes:
+    """At most ``MAX_FILE_BYTES + 1`` bytes of a regular file, asking for ``first`` bytes
+    first. A read that returns fewer bytes than asked for is the end of a regular file."""
     chunks: list[bytes] = []
     total, want = 0, first
     while total <= MAX_FILE_BYTES:
-        chunk = handle.read(want)
-        if not chunk:
-            break
+        chunk = os.read(fd, want)
         chunks.append(chunk)
         total += len(chunk)
+        if len(chunk) < want:
+            break
         want = MAX_FILE_BYTES + 1 - total
-    return b"".join(chunks)
+    return chunks[0] if len(chunks) == 1 else b"".join(chunks)
 
 
 def _load(path: Path | str, regular: bool) -> bytes | Diagnostic:
@@ -190,18 +179,21 @@ def _load(path: Path | str, regular: bool) -> bytes | Diagnostic:
             if not stat.S_ISREG(info.st_mode):
                 return _error(Path(path), "not a regular file")
             if info.st_size > MAX_FILE_BYTES:
-                return _too_large(Path(path), info.st_size)
-        with open(path, "rb", buffering=0) as handle:
-            info = os.fstat(handle.fileno())
+                return too_large(display_path(Path(path)), info.st_size)
+        fd = os.open(path, os.O_RDONLY | os.O_CLOEXEC)
+        try:
+            info = os.fstat(fd)
             if not stat.S_ISREG(info.st_mode):
                 return _error(Path(path), "not a regular file")
             if info.st_size > MAX_FILE_BYTES:
-                return _too_large(Path(path), info.st_size)
-            data = _read_limited(handle, min(info.st_size + 1, MAX_FILE_BYTES + 1))
+                return too_large(display_path(Path(path)), info.st_size)
+            data = _read_limited(fd, min(info.st_size + 1, MAX_FILE_BYTES + 1))
+        finally:
+            os.close(fd)
     except OSError as exc:
         return _error(Path(path), f"cannot read the file: {exc.strerror or exc}")
     if len(data) > MAX_FILE_BYTES:
-        return _too_large(Path(path), len(data))
+        return too_large(display_path(Path(path)), len(data))
     return data
 
 
@@ -212,34 +204,13 @@ def _read(
     data = _load(path, regular)
     if isinstance(data, Diagnostic):
         return data
-    name = display_path(Path(path)) if shown is None else shown
-    body = data[len(_BOM) :] if data.startswith(_BOM) else data
-    try:
-        text = body.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        offset = exc.start + (len(data) - len(body))
-        line = data.count(b"\n", 0, offset) + 1
-        col = offset - (data.rfind(b"\n", 0, offset) + 1) + 1
-        message = (
-            f"not valid UTF-8: byte 0x{data[offset]:02x} at offset {offset}; save the file as UTF-8"
-        )
-        problem = Diagnostic("error", name, line, col, "", message)
-        return problem, SourceFile(name, body.decode("utf-8", "replace"))
-    return SourceFile(name, text)
+    return decode(display_path(Path(path)) if shown is None else shown, data)
 
 
 def read_file(path: Path) -> SourceFile | Diagnostic:
     """One budgets file, or the problem that keeps it from being read (size, encoding)."""
     result = _read(path)
     return result[0] if isinstance(result, tuple) else result
-
-
-def _too_large(path: Path, size: int) -> Diagnostic:
-    return _error(
-        path,
-        f"file is {size:,} bytes, over the {MAX_FILE_BYTES:,}-byte limit for a budgets file; "
-        "split it into smaller files",
-    )
 
 
 def _namer(budgets_dir: Path) -> Callable[[str, str], str]:
@@ -266,14 +237,16 @@ def read_sources(budgets_dir: Path) -> Sources:
     found, problems = _candidates(budgets_dir, root_real)
     # A file and a symlink to it inside the directory: read once, under the file's own name.
     # Outside of symlinks, a file's real path is the directory's real path and its own.
-    by_real: dict[str, _Found] = {}
-    for item in sorted(found, key=lambda f: (f.is_link, f.rel)):
-        real = os.path.realpath(item.path) if item.is_link else f"{root_real}/{item.rel}"
-        by_real.setdefault(real, item)
+    if any(item.is_link for item in found):
+        by_real: dict[str, _Found] = {}
+        for item in sorted(found, key=lambda f: (f.is_link, f.rel)):
+            real = os.path.realpath(item.path) if item.is_link else f"{root_real}/{item.rel}"
+            by_real.setdefault(real, item)
+        found = list(by_real.values())
     name = _namer(budgets_dir)
     sources: list[SourceFile] = []
     lossy: list[SourceFile] = []
-    for item in sorted(by_real.values(), key=lambda f: f.rel):
+    for item in sorted(found, key=lambda f: f.rel):
         result = _read(item.path, name(item.rel, item.path), item.regular)
         if isinstance(result, Diagnostic):
             problems.append(result)

@@ -20,12 +20,20 @@ PlainValue = ScalarValue | list["PlainValue"] | dict[str, "PlainValue"]
 PathElement = str | int
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Mark:
     """A 1-based line and column."""
 
     line: int
     col: int
+
+    def __init__(self, line: int, col: int) -> None:
+        # As ``Scalar``: one per place of every file.
+        _MARK_SLOTS[0](self, line)
+        _MARK_SLOTS[1](self, col)
+
+
+_MARK_SLOTS = tuple(getattr(Mark, name).__set__ for name in Mark.__slots__)
 
 
 @dataclass(frozen=True, slots=True, init=False)
@@ -85,7 +93,7 @@ class Duplicate:
     second: Mark
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True, slots=True, init=False)
 class Mapping:
     mark: Mark
     entries: tuple[Entry, ...]
@@ -94,9 +102,26 @@ class Mapping:
     bad_keys: tuple[Mark, ...] = ()  # keys that are not scalars (a list or a mapping as a key)
     _index: dict[str, Entry] = field(init=False, repr=False, compare=False)
 
-    def __post_init__(self) -> None:
-        # The last entry of a key wins, as in any YAML loader; lookups stay O(1).
-        object.__setattr__(self, "_index", {entry.key: entry for entry in self.entries})
+    def __init__(
+        self,
+        mark: Mark,
+        entries: tuple[Entry, ...],
+        size: int,
+        duplicates: tuple[Duplicate, ...] = (),
+        bad_keys: tuple[Mark, ...] = (),
+        index: dict[str, Entry] | None = None,
+    ) -> None:
+        # As ``Scalar``. ``index``: each key's last entry, in the order keys were first
+        # written, when the caller built it already; the last entry of a key wins, as in any
+        # YAML loader, and lookups stay O(1).
+        _MAPPING_SLOTS[0](self, mark)
+        _MAPPING_SLOTS[1](self, entries)
+        _MAPPING_SLOTS[2](self, size)
+        _MAPPING_SLOTS[3](self, duplicates)
+        _MAPPING_SLOTS[4](self, bad_keys)
+        if index is None:
+            index = {entry.key: entry for entry in entries}
+        _MAPPING_SLOTS[5](self, index)
 
     def get(self, key: str) -> Node | None:
         entry = self._index.get(key)
@@ -109,6 +134,9 @@ class Mapping:
         """Each key once (in the order first written, as in ``to_plain``) with the entry that
         wins."""
         return self._index
+
+
+_MAPPING_SLOTS = tuple(getattr(Mapping, name).__set__ for name in Mapping.__slots__)
 
 
 @dataclass(frozen=True, slots=True)

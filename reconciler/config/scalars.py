@@ -57,3 +57,38 @@ def scalar_value(tag: str, text: str) -> ScalarValue:
     if tag == _FLOAT:
         return _decimal(text)
     return text
+
+
+# The safe loader's implicit resolvers by first character (the wildcard ones, if any, after
+# them, as ``BaseResolver.resolve`` tries them): ``plain_value`` resolves with this table.
+_IMPLICIT = yaml.resolver.Resolver.yaml_implicit_resolvers
+_WILDCARD = tuple((tag, regexp.match) for tag, regexp in _IMPLICIT.get(None, ()))
+_BY_FIRST = {
+    first: (*((tag, regexp.match) for tag, regexp in resolvers), *_WILDCARD)
+    for first, resolvers in _IMPLICIT.items()
+    if first is not None
+}
+_STR = TAG + "str"
+# Values by text; texts and values hold no references, so the cyclic collector never scans it.
+_PLAIN: dict[str, ScalarValue] = {}
+_PLAIN_LIMIT = 1 << 15
+
+
+def plain_tag(text: str) -> str:
+    """The tag YAML resolves a plain scalar (unquoted, untagged) to: ``Resolver.resolve``."""
+    for tag, match in _BY_FIRST.get(text[:1], _WILDCARD):
+        if match(text):
+            return str(tag)
+    return _STR
+
+
+def plain_value(text: str) -> ScalarValue:
+    """``scalar_value`` of a plain scalar, worked out once per text (a team id, a key, an
+    amount: the same text recurs across files)."""
+    if text in _PLAIN:
+        return _PLAIN[text]
+    if len(_PLAIN) >= _PLAIN_LIMIT:
+        _PLAIN.clear()
+    tag = plain_tag(text)
+    value = _PLAIN[text] = text if tag == _STR else scalar_value(tag, text)
+    return value

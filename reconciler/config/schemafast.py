@@ -32,6 +32,8 @@ _ANNOTATIONS = frozenset(
 _COMPANIONS = frozenset(("then", "else"))
 _OBJECT_KEYWORDS = ("properties", "additionalProperties", "required")
 _IGNORED = _ANNOTATIONS | _COMPANIONS | frozenset(NUMERIC_KEYWORDS)
+# Checked together by ``_string`` when the type is exactly "string".
+_STRING_KEYWORDS = ("type", "pattern", "minLength")
 
 
 class UnsupportedSchemaKeyword(Exception):
@@ -43,7 +45,13 @@ def _always(_node: Node) -> bool:
 
 
 def _is_string(node: Node) -> bool:
-    return isinstance(node, Scalar) and isinstance(node.value, str)
+    # Class tests, not isinstance: nodes and YAML values are never subclassed (a bool is no
+    # Decimal), and these run once or more per node of every document.
+    return node.__class__ is Scalar and node.value.__class__ is str
+
+
+def _of(value_class: type) -> Check:
+    return lambda node: node.__class__ is Scalar and node.value.__class__ is value_class
 
 
 _TYPES: dict[str, Check] = {
@@ -51,9 +59,9 @@ _TYPES: dict[str, Check] = {
     "array": lambda node: node.__class__ is Sequence,
     "string": _is_string,
     # YAML numbers are Decimal (a bool is never one), which jsonschema counts as a number.
-    "number": lambda node: isinstance(node, Scalar) and isinstance(node.value, Decimal),
-    "boolean": lambda node: isinstance(node, Scalar) and isinstance(node.value, bool),
-    "null": lambda node: isinstance(node, Scalar) and node.value is None,
+    "number": _of(Decimal),
+    "boolean": _of(bool),
+    "null": lambda node: node.__class__ is Scalar and node.value is None,
 }
 
 
@@ -88,8 +96,8 @@ def _type(names: Any, _schema: dict[str, Any]) -> Check:
 
 
 def _const(expected: Any, _schema: dict[str, Any]) -> Check:
-    if isinstance(expected, str):
-        return lambda node: _is_string(node) and node.value == expected  # type: ignore[union-attr]
+    if isinstance(expected, str):  # a value equal to text is text
+        return lambda node: node.__class__ is Scalar and node.value == expected
     return lambda node: _equal(_value(node), expected)
 
 
@@ -115,9 +123,28 @@ def _object(schema: dict[str, Any]) -> Check:
     extra = schema.get("additionalProperties", True)
     other = None if extra is False else compile_schema(extra)  # None: no other key allowed
     required = tuple(schema.get("required", ()))
+    if other is _always:
+        # Any other key is allowed: look up the keys the schema names (an ``if`` that tests
+        # one key reads one key), not every key of the mapping.
+        named = tuple((name, sub) for name, sub in known.items() if sub is not _always)
+
+        def check_named(node: Node) -> bool:
+            if node.__class__ is not Mapping:
+                return True
+            entries = node.by_key()
+            for key, sub in named:
+                entry = entries.get(key)
+                if entry is not None and not sub(entry.value):
+                    return False
+            for key in required:  # noqa: SIM110 (a loop: no generator per mapping)
+                if key not in entries:
+                    return False
+            return True
+
+        return check_named
 
     def check(node: Node) -> bool:
-        if not isinstance(node, Mapping):
+        if node.__class__ is not Mapping:
             return True
         entries = node.by_key()
         for key, entry in entries.items():
@@ -128,6 +155,22 @@ def _object(schema: dict[str, Any]) -> Check:
             if key not in entries:
                 return False
         return True
+
+    return check
+
+
+def _string(schema: dict[str, Any]) -> Check:
+    """``type: string`` with its ``pattern`` and ``minLength`` in one test."""
+    pattern, least = schema.get("pattern"), schema.get("minLength", 0)
+    search = re.compile(pattern).search if pattern is not None else None
+
+    def check(node: Node) -> bool:
+        if node.__class__ is not Scalar:
+            return False
+        value = node.value
+        if value.__class__ is not str:
+            return False
+        return len(value) >= least and (search is None or search(value) is not None)
 
     return check
 
@@ -184,7 +227,13 @@ def compile_schema(schema: Any) -> Check:
     checks: list[Check] = []
     if any(keyword in schema for keyword in _OBJECT_KEYWORDS):
         checks.append(_object(schema))
+    folded: tuple[str, ...] = ()
+    if schema.get("type") == "string":
+        checks.append(_string(schema))
+        folded = _STRING_KEYWORDS
     for keyword, value in schema.items():
+        if keyword in folded:
+            continue
         if keyword in _KEYWORDS:
             checks.append(_KEYWORDS[keyword](value, schema))
         elif keyword not in _IGNORED and keyword not in _OBJECT_KEYWORDS:

@@ -136,3 +136,70 @@ def test_a_file_met_again_is_parsed_once_per_run(tmp_path: Path) -> None:
     assert len(memo) == 9  # the checkout is the second commit: nothing new to parse
     assert now is not None
     assert [t.envelope for t in now.teams if t.id == "team_z"] == [2_000_000]
+
+
+_TEAM_TEXT = dump_documents(team_doc("team_b", "7.00"))
+_BAD = "not valid UTF-8: byte "
+# The bytes of teams/team_b.yaml, and what reading them gives: None when team_b is read,
+# else the start of the problem reported at teams/team_b.yaml.
+DECODE_CASES: dict[str, tuple[bytes, str | None]] = {
+    "a UTF-8 byte order mark": (b"\xef\xbb\xbf" + _TEAM_TEXT.encode(), None),
+    "only a byte order mark": (b"\xef\xbb\xbf", "'team_b' names no declared Team"),
+    "a bad byte after a byte order mark": (
+        b"\xef\xbb\xbf" + _TEAM_TEXT.encode() + b"name: \xff\n",
+        "6:7: " + _BAD + "0xff at offset 76",
+    ),
+    "a bad byte on a later line": (
+        _TEAM_TEXT.encode() + b"name: caf\xe9\n",
+        "6:10: " + _BAD + "0xe9 at offset 76",
+    ),
+    "a truncated UTF-8 sequence at the end": (
+        _TEAM_TEXT.encode() + b"name: \xe2\x82",
+        "6:7: " + _BAD + "0xe2 at offset 73",
+    ),
+    "UTF-16 with its byte order mark": (
+        _TEAM_TEXT.encode("utf-16"),
+        "1:1: " + _BAD + "0xff at offset 0",
+    ),
+    "CRLF line breaks": (_TEAM_TEXT.replace("\n", "\r\n").encode(), None),
+    "lone CR line breaks": (_TEAM_TEXT.replace("\n", "\r").encode(), None),
+    "a NUL byte": (
+        _TEAM_TEXT.encode() + b"name: a\x00b\n",
+        "6:8: invalid YAML: control characters are not allowed",
+    ),
+    "no final line break": (_TEAM_TEXT.rstrip("\n").encode(), None),
+    "non-ASCII text": (_TEAM_TEXT.encode() + "name: Ingénierie ✓\n".encode(), None),
+    "over the size limit": (
+        _TEAM_TEXT.encode() + b"#" * (1024 * 1024),
+        "file is 1,048,643 bytes, over the 1,048,576-byte limit",
+    ),
+}
+
+
+@pytest.mark.parametrize(("data", "problem"), DECODE_CASES.values(), ids=list(DECODE_CASES))
+def test_each_decode_rule_reads_the_same_bytes_the_same_on_disk_and_in_memory(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, data: bytes, problem: str | None
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    budgets = write_budgets(
+        Path("budgets"),
+        organization=organization_doc("org_x"),
+        teams=[team_doc("team_a", "100.00")],
+        gateway=gateway_doc({"eng": "team_a", "ops": "team_b"}),
+    )
+    (budgets / "teams" / "team_b.yaml").write_bytes(data)
+    files = [
+        (path.relative_to(budgets).as_posix(), path.read_bytes())
+        for path in sorted(budgets.rglob("*.yaml"))
+    ]
+    on_disk = validate_dir(budgets)
+    assert validate_files(budgets, files) == on_disk
+    if problem is None:
+        assert on_disk.state is not None
+        assert [team.id for team in on_disk.state.teams] == ["team_a", "team_b"]
+    else:
+        lines = [str(d) for d in on_disk.diagnostics]
+        prefix = "budgets/gateway.yaml:8:19: gateway.consumer_groups[ops].wallet_team_id: "
+        at_file = "budgets/teams/team_b.yaml:"
+        shown = [line.removeprefix(prefix).removeprefix(at_file).lstrip() for line in lines]
+        assert any(line.startswith(problem) for line in shown), lines

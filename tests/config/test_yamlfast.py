@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import dataclasses
 from decimal import Decimal
+from typing import Any
 
 import pytest
+import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from reconciler.config import yamlload
-from reconciler.config.nodes import Document, Mapping, Mark, Scalar
+from reconciler.config.nodes import Document, Mapping, Mark, Scalar, scalar_str
+from reconciler.config.scalars import plain_tag
 from reconciler.config.yamlfast import compose_plain
 from reconciler.config.yamlload import MAX_DEPTH, _Composer, compose
 
@@ -88,6 +91,17 @@ def test_yaml_like_text_composes_the_same_either_way(text: str) -> None:
     _same_as_event_loop(text)
 
 
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        SCALARS, st.text(alphabet=st.sampled_from(list("-+.:_~0123456789eEtTrunNyYoOfFalsx<=")))
+    )
+)
+def test_a_plain_scalar_resolves_as_the_yaml_resolver_resolves_it(text: str) -> None:
+    resolver: Any = yaml.resolver.Resolver()  # PyYAML's own, untyped
+    assert plain_tag(text) == resolver.resolve(yaml.ScalarNode, text, (True, False))
+
+
 def test_plain_budget_files_take_the_fast_path() -> None:
     text = (
         "apiVersion: reconciler/v1\nkind: Team\nid: team_a\nenvelope: 10.00\n"
@@ -116,6 +130,19 @@ def test_texts_that_need_the_event_loop_are_left_to_it(
     either = repr(compose(text, "x.yaml"))
     monkeypatch.setattr(yamlload, "compose_plain", lambda *_args: None)
     assert either == repr(compose(text, "x.yaml"))
+
+
+def test_a_key_written_three_times_names_its_first_place_twice_and_keeps_its_last_value() -> None:
+    text = "id: a\nname: x\nid: b\nid: c\n"
+    assert _same_as_event_loop(text)
+    (doc,) = compose_plain(text, "x.yaml", MAX_DEPTH) or ()
+    assert isinstance(doc.root, Mapping)
+    assert [(d.first, d.second) for d in doc.root.duplicates] == [
+        (Mark(1, 1), Mark(3, 1)),
+        (Mark(1, 1), Mark(4, 1)),
+    ]
+    assert list(doc.root.by_key()) == ["id", "name"]
+    assert scalar_str(doc.root.get("id")) == "c"
 
 
 def test_nesting_at_the_limit_still_takes_the_fast_path() -> None:
