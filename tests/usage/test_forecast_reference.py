@@ -1,0 +1,94 @@
+"""The shipped forecast equals the day-by-day reference (the first version of the module) on
+generated settlement histories: same basis, burn rate, projected spend and exhaustion date,
+including envelopes set exactly at, just under and just over the projection."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from reconciler.forecast import Forecast, forecast
+from tests.usage import forecast_reference
+
+DAY = timedelta(days=1)
+
+
+def _fields(result: Forecast | forecast_reference.Forecast) -> tuple[object, ...]:
+    return (
+        result.basis,
+        result.burn_rate_per_day,
+        result.projected_spend,
+        result.exhaustion,
+        result.reason,
+    )
+
+
+periods = st.tuples(
+    st.dates(min_value=date(2024, 1, 1), max_value=date(2027, 12, 1)),
+    st.sampled_from([7, 28, 30, 31, 91, 92]),
+)
+amounts = st.one_of(
+    st.just(0),
+    st.integers(min_value=1, max_value=10**6),
+    st.integers(min_value=10**6, max_value=10**13),
+    st.integers(min_value=-(10**6), max_value=-1),  # a refund larger than the day's spend
+)
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> tuple[datetime, datetime, datetime, dict[date, int], int]:
+    first, days = draw(periods)
+    start = datetime(first.year, first.month, first.day, tzinfo=UTC)
+    end = start + days * DAY
+    seconds = st.one_of(
+        st.just(0), st.integers(1, 3_600), st.integers(82_800, 86_399), st.integers(0, 86_399)
+    )
+    now = start + draw(st.integers(-1, days + 1)) * DAY + timedelta(seconds=draw(seconds))
+    offsets = st.integers(min_value=-60, max_value=days + 1)
+    series = {
+        first + offset * DAY: amount
+        for offset, amount in draw(st.lists(st.tuples(offsets, amounts), max_size=80))
+    }
+    spent = sum(v for d, v in series.items() if start.date() <= d <= now.date())
+    if draw(st.booleans()):
+        spent = draw(amounts)
+    return start, end, now, series, spent
+
+
+@settings(max_examples=400, deadline=None)
+@given(histories(), st.integers(min_value=-10, max_value=10**14))
+def test_forecast_equals_the_day_by_day_reference(
+    history: tuple[datetime, datetime, datetime, dict[date, int], int], limit: int
+) -> None:
+    start, end, now, series, spent = history
+    expected = forecast_reference.forecast(
+        start=start, end=end, now=now, spent=spent, limit=limit, series=series
+    )
+    limits = [limit]
+    if expected.projected_spend is not None:  # envelopes at the edge of running out
+        limits += [expected.projected_spend + d for d in (-1, 0, 1)]
+    for envelope in limits:
+        kwargs = {"start": start, "end": end, "now": now, "spent": spent, "series": series}
+        reference = forecast_reference.forecast(limit=envelope, **kwargs)  # type: ignore[arg-type]
+        shipped = forecast(limit=envelope, **kwargs)  # type: ignore[arg-type]
+        assert _fields(shipped) == _fields(reference)
+
+
+def test_the_reference_is_exercised_on_smoothed_histories_that_run_out() -> None:
+    # A sanity anchor for the property: 5 weeks of weekday spend, exhaustion mid-period.
+    start = datetime(2026, 11, 1, tzinfo=UTC)
+    series = {date(2026, 10, 1) + i * DAY: (i % 7 + 1) * 10**6 for i in range(45)}
+    kwargs = {
+        "start": start,
+        "end": datetime(2026, 12, 1, tzinfo=UTC),
+        "now": datetime(2026, 11, 15, 6, tzinfo=UTC),
+        "spent": 60 * 10**6,
+        "limit": 90 * 10**6,
+        "series": series,
+    }
+    expected = forecast_reference.forecast(**kwargs)  # type: ignore[arg-type]
+    assert expected.basis == "smoothed"
+    assert expected.exhaustion == date(2026, 11, 22)
+    assert _fields(forecast(**kwargs)) == _fields(expected)  # type: ignore[arg-type]
