@@ -19,6 +19,7 @@ from reconciler.ledger.base import (
     CostTicket,
     EntryType,
     Scope,
+    Settled,
     TeamObservation,
     Transaction,
     Wallet,
@@ -86,6 +87,25 @@ def entries(
     clause = f" WHERE {where[5:]}" if where else ""
     rows = conn.execute(f"{ENTRY_SELECT}{clause}{_ORDER}", params).fetchall()
     return [transaction_from_row(row) for row in rows]
+
+
+def settled(conn: sqlite3.Connection, since: datetime, until: datetime) -> list[Settled]:
+    """Every wallet's settlements with since <= created_at < until, in no particular order: one
+    query that reads, wallet by wallet, one range of ``entries_by_wallet_type_time`` (not every
+    entry of the ledger), and builds only the fields spend needs."""
+    where, params = window(since, until)
+    rows = conn.execute(
+        "SELECT e.created_at, e.amount, w.scope, w.owner_id, r.team_id, r.consumer_group"
+        " FROM wallets w CROSS JOIN entries e"
+        f" ON e.wallet_id = w.id AND e.type = 'settlement'{where}"
+        " LEFT JOIN reservations r ON r.id = e.reservation_id",
+        params,
+    ).fetchall()
+    scopes = {scope.value: scope for scope in Scope}
+    return [
+        Settled(parse_timestamp(row[0]), int(row[1]), scopes[row[2]], row[3], row[4], row[5])
+        for row in rows
+    ]
 
 
 def page(
