@@ -144,6 +144,26 @@ def forecast(
     return _project("linear", rate, dict.fromkeys(range(7), rate), start, end, now, spent, limit)
 
 
+def cannot_run_out(
+    *, end: datetime, now: datetime, spent: int, limit: int, series: Mapping[date, int]
+) -> bool:
+    """True when ``forecast`` (same arguments) provably projects less than ``limit`` for every
+    day to the period's end, so its exhaustion is None: a bound from integers, no forecast.
+
+    With no negative spend, the smoothed level is a weighted mean of x/factor over the history's
+    days, each at most count(weekday)·S/N (S its spend, N its days, x <= its weekday's sum), and
+    a weekday's factor is at most N/count(weekday); a day's projection is then at most
+    S·ceil(N/7)/floor(N/7) <= 2·S (N >= 21). The linear rate is spent/elapsed <= spent/2. At
+    most R steps remain, each at most one day: total <= spent + R·max(2·S, spent), kept a
+    billionth clear of ``limit`` for the Decimal steps' rounding.
+    """
+    if spent < 0 or any(value < 0 for value in series.values()):
+        return False
+    steps = (end - now) // _ONE_DAY + 2
+    bound = spent + max(steps, 0) * max(2 * sum(series.values()), spent)
+    return bound + bound // 10**9 < limit
+
+
 def _project(
     basis: str,
     rate: Decimal,

@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from reconciler.errors import UsageError
-from reconciler.forecast import Forecast, forecast
+from reconciler.forecast import Forecast, cannot_run_out, forecast
 from reconciler.ledger.base import (
     CostTicket,
     EntryType,
@@ -241,11 +241,17 @@ def compute(
 
 
 def forecasts(
-    desired: DesiredState, ledger: Ledger, period: Period, now: datetime
+    desired: DesiredState,
+    ledger: Ledger,
+    period: Period,
+    now: datetime,
+    *,
+    running_out: bool = False,
 ) -> dict[str, tuple[int, Forecast]]:
     """Each managed team's spend in ``period`` and its forecast as of ``now``: what ``compute``
     says of them, without the wallet observations and cost tickets (the plan has its own), from
-    the settlements' ``Settled`` fields only."""
+    the settlements' ``Settled`` fields only. ``running_out``: only the teams whose envelope
+    the forecast may see run out (``forecast.cannot_run_out`` leaves the others out)."""
     as_of = min(now, period.end)
     since = period.start - timedelta(days=HISTORY_DAYS)
     if isinstance(ledger, SettledSource):
@@ -253,21 +259,27 @@ def forecasts(
     else:
         found = [Settled.of(e) for e in settlements(ledger, ledger.list_wallets(), since, as_of)]
     spent, daily = _spend(desired, found, period)
-    return {
-        team.id: (
-            spent.get(team.id, 0),
+    result: dict[str, tuple[int, Forecast]] = {}
+    for team in desired.teams:
+        if team.removed:
+            continue
+        team_spent, series = spent.get(team.id, 0), daily.get(team.id, {})
+        if running_out and cannot_run_out(
+            end=period.end, now=as_of, spent=team_spent, limit=team.envelope, series=series
+        ):
+            continue
+        result[team.id] = (
+            team_spent,
             forecast(
                 start=period.start,
                 end=period.end,
                 now=as_of,
-                spent=spent.get(team.id, 0),
+                spent=team_spent,
                 limit=team.envelope,
-                series=daily.get(team.id, {}),
+                series=series,
             ),
         )
-        for team in desired.teams
-        if not team.removed
-    }
+    return result
 
 
 def _spend(

@@ -69,7 +69,7 @@ def exhaustion(
         return ()
     last_day = (period.end - timedelta(days=1)).date()
     found = []
-    spend = usage.forecasts(desired, ledger, period, now)
+    spend = usage.forecasts(desired, ledger, period, now, running_out=True)
     for team in desired.teams:
         if team.id not in spend:
             continue

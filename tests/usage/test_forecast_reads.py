@@ -64,17 +64,31 @@ def _ledger(tmp_path: Path, root: Path) -> Path:
 
 def test_forecasts_say_what_usage_says_whichever_way_the_ledger_is_read(tmp_path: Path) -> None:
     root = budgets(tmp_path)
+    (root / "team_c.yaml").write_text(
+        "apiVersion: reconciler/v1\nkind: Team\nid: team_c\nenvelope: 80.00\n", encoding="utf-8"
+    )
     desired, _ = config.load(root)
     period = period_at(desired.organization.period, NOW)
     with SqliteLedger(_ledger(tmp_path, root), clock=lambda: NOW) as ledger:
         report = usage.compute(desired, ledger, period, NOW)
         fast = usage.forecasts(desired, ledger, period, NOW)
         slow = usage.forecasts(desired, TransactionsOnly(ledger), period, NOW)  # type: ignore[arg-type]
+        running_out = usage.forecasts(desired, ledger, period, NOW, running_out=True)
         since = period.start - timedelta(days=usage.HISTORY_DAYS)
         settled = ledger.settled(since=since, until=NOW)
         entries = ledger.settlements(since=since, until=NOW)
     assert fast == slow == {t.team_id: (t.spent, t.forecast) for t in report.teams}
-    assert {basis for _spent, f in fast.values() for basis in [f.basis]} == {"smoothed"}
-    assert all(spent > 0 for spent, _f in fast.values())
+    assert [fast[t][1].basis for t in ("team_a", "team_b", "team_c")] == [
+        "smoothed",
+        "smoothed",
+        "linear",
+    ]
+    assert fast["team_a"][0] > 0
+    assert fast["team_b"][0] > 0
+    # every team that runs out is kept, as it was; team_c (no spend) provably does not
+    assert {t for t, (_spent, f) in fast.items() if f.exhaustion is not None} <= set(running_out)
+    assert running_out == {t: fast[t] for t in running_out}
+    assert set(running_out) < set(fast)
+    assert "team_c" not in running_out
     assert Counter(settled) == Counter(Settled.of(e) for e in entries)
     assert len(settled) > 400

@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.forecast import Forecast, forecast
+from reconciler.forecast import Forecast, cannot_run_out, forecast
 from tests.usage import forecast_reference
 
 DAY = timedelta(days=1)
@@ -74,6 +74,34 @@ def test_forecast_equals_the_day_by_day_reference(
         reference = forecast_reference.forecast(limit=envelope, **kwargs)  # type: ignore[arg-type]
         shipped = forecast(limit=envelope, **kwargs)  # type: ignore[arg-type]
         assert _fields(shipped) == _fields(reference)
+
+
+@settings(max_examples=400, deadline=None)
+@given(histories(), st.integers(min_value=-10, max_value=10**15), st.integers(1, 40))
+def test_a_team_said_not_to_run_out_does_not(
+    history: tuple[datetime, datetime, datetime, dict[date, int], int], limit: int, scale: int
+) -> None:
+    start, end, now, series, spent = history
+    kwargs = {"end": end, "now": now, "spent": spent, "series": series}
+    reference = forecast_reference.forecast(start=start, limit=limit, **kwargs)  # type: ignore[arg-type]
+    # envelopes from just over the projection to 40 times it: where the bound is closest
+    projected = reference.projected_spend or 0
+    for envelope in (limit, projected + 1, projected * scale):
+        if cannot_run_out(limit=envelope, **kwargs):  # type: ignore[arg-type]
+            result = forecast_reference.forecast(start=start, limit=envelope, **kwargs)  # type: ignore[arg-type]
+            assert result.exhaustion is None
+            assert result.projected_spend is None or result.projected_spend < envelope
+
+
+def test_a_team_without_spend_cannot_run_out_and_one_near_its_envelope_may() -> None:
+    end, now = datetime(2026, 12, 1, tzinfo=UTC), datetime(2026, 11, 20, 6, tzinfo=UTC)
+    assert cannot_run_out(end=end, now=now, spent=0, limit=1, series={})
+    assert not cannot_run_out(end=end, now=now, spent=0, limit=0, series={})
+    spend = {date(2026, 11, 19): 10**6}
+    assert not cannot_run_out(end=end, now=now, spent=10**6, limit=5 * 10**6, series=spend)
+    assert cannot_run_out(end=end, now=now, spent=10**6, limit=10**9, series=spend)
+    refund = {**spend, date(2026, 11, 18): -1}  # a negative day: no bound is claimed
+    assert not cannot_run_out(end=end, now=now, spent=10**6, limit=10**12, series=refund)
 
 
 def test_the_reference_is_exercised_on_smoothed_histories_that_run_out() -> None:
