@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from reconciler import history, notes, usage
+from reconciler.config.gcpause import gc_paused
 from reconciler.errors import (
     PlanError,
     UsageError,
@@ -20,6 +21,7 @@ from reconciler.workflow.budgets import NO_COMMIT, Budgets
 from reconciler.workflow.ledgers import observe
 
 
+@gc_paused
 def make_plan(
     budgets: Budgets,
     ledger: Ledger,
@@ -30,7 +32,11 @@ def make_plan(
     ledger_url: str | None = None,
     with_routing: bool = True,
 ) -> tuple[Plan, tuple[str, ...]]:
-    """Observe and plan; returns the plan and warnings for stderr (besides the plan's own)."""
+    """Observe and plan; returns the plan and warnings for stderr (besides the plan's own).
+
+    The cyclic garbage collector is paused meanwhile (``config.gcpause``): the observation and
+    the decisions are tens of thousands of small acyclic objects made while the loaded budgets
+    are alive, and each collection would scan all of them again (a third of a large plan)."""
     if override_reason is not None:
         notes.check_override_reason(override_reason)
     desired = budgets.desired
