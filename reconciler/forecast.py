@@ -144,6 +144,15 @@ def forecast(
     return _project("linear", rate, dict.fromkeys(range(7), rate), start, end, now, spent, limit)
 
 
+def projects(*, start: datetime, end: datetime, now: datetime) -> bool:
+    """Whether ``forecast`` projects anything for the period [start, end) at ``now``: not when
+    too little of it has passed or it has no end to project to (every figure is then None)."""
+    now = min(max(now, start), end)
+    if end - now > timedelta(days=MAX_HORIZON_DAYS):
+        return False
+    return days_between(start, now) >= MIN_ELAPSED_DAYS
+
+
 def cannot_run_out(
     *, end: datetime, now: datetime, spent: int, limit: int, series: Mapping[date, int]
 ) -> bool:

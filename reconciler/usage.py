@@ -23,7 +23,7 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from reconciler.errors import UsageError
-from reconciler.forecast import Forecast, cannot_run_out, forecast
+from reconciler.forecast import Forecast, cannot_run_out, forecast, projects
 from reconciler.ledger.base import (
     CostTicket,
     EntryType,
@@ -251,8 +251,11 @@ def forecasts(
     """Each managed team's spend in ``period`` and its forecast as of ``now``: what ``compute``
     says of them, without the wallet observations and cost tickets (the plan has its own), from
     the settlements' ``Settled`` fields only. ``running_out``: only the teams whose envelope
-    the forecast may see run out (``forecast.cannot_run_out`` leaves the others out)."""
+    the forecast may see run out (``forecast.cannot_run_out`` leaves the others out; none
+    is read when the forecast projects nothing yet, ``forecast.projects``)."""
     as_of = min(now, period.end)
+    if running_out and not projects(start=period.start, end=period.end, now=as_of):
+        return {}
     since = period.start - timedelta(days=HISTORY_DAYS)
     if isinstance(ledger, SettledSource):
         found = ledger.settled(since=since, until=as_of)

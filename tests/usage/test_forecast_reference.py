@@ -9,7 +9,7 @@ from datetime import UTC, date, datetime, timedelta
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from reconciler.forecast import Forecast, cannot_run_out, forecast
+from reconciler.forecast import Forecast, cannot_run_out, forecast, projects
 from tests.usage import forecast_reference
 
 DAY = timedelta(days=1)
@@ -69,6 +69,10 @@ def test_forecast_equals_the_day_by_day_reference(
     limits = [limit]
     if expected.projected_spend is not None:  # envelopes at the edge of running out
         limits += [expected.projected_spend + d for d in (-1, 0, 1)]
+    if not projects(start=start, end=end, now=now):  # nothing to project: nothing runs out
+        assert (expected.basis, expected.exhaustion) == ("insufficient history", None)
+    else:
+        assert expected.basis != "insufficient history"
     for envelope in limits:
         kwargs = {"start": start, "end": end, "now": now, "spent": spent, "series": series}
         reference = forecast_reference.forecast(limit=envelope, **kwargs)  # type: ignore[arg-type]
