@@ -30,6 +30,7 @@ from reconciler.periods import Period
 from reconciler.sandbox.rows import (
     ENTRY_COLUMNS,
     ENTRY_SELECT,
+    SCOPE_OF,
     WALLET_COLUMNS,
     sql_types,
     total_credits,
@@ -104,9 +105,8 @@ def settled(conn: sqlite3.Connection, since: datetime, until: datetime) -> list[
         " LEFT JOIN reservations r ON r.id = e.reservation_id",
         params,
     ).fetchall()
-    scopes = {scope.value: scope for scope in Scope}
     return [
-        Settled(parse_timestamp(row[0]), int(row[1]), scopes[row[2]], row[3], row[4], row[5])
+        Settled(parse_timestamp(row[0]), int(row[1]), SCOPE_OF[row[2]], row[3], row[4], row[5])
         for row in rows
     ]
 
