@@ -169,6 +169,8 @@ def managed_since(budgets_dir: Path, team_ids: Iterable[str]) -> dict[str, datet
                 stamp = line[len(_COMMIT_MARK) :].split(" ", 1)[1]
                 when = parse_utc(stamp)
                 continue
+            if not line.startswith("+id:"):  # what ``_ID_LINE`` starts with: most lines are not
+                continue
             match = _ID_LINE.match(line)
             if match is None or when is None:
                 continue
