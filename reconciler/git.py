@@ -7,7 +7,7 @@ subclass with a one-line message. Paths handed back are relative to the reposito
 - ``dirty_paths``: uncommitted or untracked files under the budgets directory (``apply`` refuses).
 - ``check_full_history``: refuse a shallow clone wherever history decides the outcome.
 - ``managed_since``: when each team came under management (its Team document first reached the
-  branch), in one ``git log`` pass however many teams there are.
+  branch), in one ``git log`` pass however many teams there are, read until all are found.
 - ``load_at``: the budgets directory as it was at a revision, loaded with the config loader
   from the blobs in memory (``files_at``, ``cat_blobs``): no checkout, no temporary tree.
 """
@@ -150,8 +150,9 @@ def managed_since(budgets_dir: Path, team_ids: Iterable[str]) -> dict[str, datet
     One ``git log --first-parent --reverse -p`` pass over the budgets directory: the first commit
     whose diff adds a top-level ``id: <team>`` line is where that Team document arrived (a merge
     counts at merge time). Teams not found in history (not committed yet) are absent. Only the
-    files whose diff adds or removes an ``id:`` line are shown (``-G``), so envelope changes to
-    thousands of files cost nothing here.
+    files whose diff adds or removes an ``id:`` line are shown (``-G``), and git is stopped as
+    soon as every team is found: the commits after the last one arrived (a year of envelope
+    changes to thousands of files) are never diffed.
     """
     wanted = set(team_ids)
     if not wanted:
@@ -160,41 +161,79 @@ def managed_since(budgets_dir: Path, team_ids: Iterable[str]) -> dict[str, datet
     rel = _relative(root, budgets_dir)
     if _git(root, ["rev-parse", "--verify", "--quiet", "HEAD^{commit}"]).returncode != 0:
         return {}
-    result = _git(
-        root,
-        [
-            "log",
-            "--first-parent",
-            "--reverse",
-            "--no-renames",
-            "--no-color",
-            "--no-ext-diff",
-            "--unified=0",
-            "-p",
-            "-G^id:",  # only the files whose diff adds or removes an ``id:`` line
-            f"--format={_COMMIT_MARK}%H %cI",
-            "--",
-            rel,
-        ],
-    )
-    if result.returncode != 0:
-        raise GitError(f"git log failed in {root}: {_first_line(result.stderr)}")
     found: dict[str, datetime] = {}
     when: datetime | None = None
-    for line in result.stdout.splitlines():
-        if line.startswith(_COMMIT_MARK):
-            stamp = line[len(_COMMIT_MARK) :].split(" ", 1)[1]
-            when = parse_utc(stamp)
-            continue
-        match = _ID_LINE.match(line)
-        if match is None or when is None:
-            continue
-        team_id = match[1] or match[2] or match[3]
-        if team_id in wanted and team_id not in found:
-            found[team_id] = when
-            if len(found) == len(wanted):
-                break
+    with _git_lines(root, [*_MANAGED_LOG, "--", rel], "git log") as lines:
+        for line in lines:
+            if line.startswith(_COMMIT_MARK):
+                stamp = line[len(_COMMIT_MARK) :].split(" ", 1)[1]
+                when = parse_utc(stamp)
+                continue
+            if not line.startswith("+id:"):  # what ``_ID_LINE`` starts with: most lines are not
+                continue
+            match = _ID_LINE.match(line)
+            if match is None or when is None:
+                continue
+            team_id = match[1] or match[2] or match[3]
+            if team_id in wanted and team_id not in found:
+                found[team_id] = when
+                if len(found) == len(wanted):
+                    break  # git is stopped: the rest of history cannot change the answer
     return found
+
+
+_MANAGED_LOG: Final = (
+    "log",
+    "--first-parent",
+    "--reverse",
+    "--no-renames",
+    "--no-color",
+    "--no-ext-diff",
+    "--unified=0",
+    "-p",
+    "-G^id:",  # only the files whose diff adds or removes an ``id:`` line
+    f"--format={_COMMIT_MARK}%H %cI",
+)
+
+
+@contextmanager
+def _git_lines(cwd: Path, args: Sequence[str], what: str) -> Iterator[Iterator[str]]:
+    """The lines of git's output (as ``str.splitlines`` of all of it would give them) while
+    git is still writing: a caller that stops reading early stops git too (with ``--reverse``
+    git diffs each commit only as it writes it). GitError when git fails."""
+    with tempfile.TemporaryFile() as errors:
+        try:
+            process = subprocess.Popen(
+                ["git", *args],
+                cwd=cwd,
+                stdout=subprocess.PIPE,
+                stderr=errors,
+                env={**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"},
+            )
+        except FileNotFoundError as exc:
+            raise GitError(
+                "git is not installed or not on PATH: install git to use reconciler"
+            ) from exc
+        except OSError as exc:
+            raise GitError(f"cannot run git in {cwd}: {exc}") from exc
+        assert process.stdout is not None
+        lines = (
+            line
+            for chunk in process.stdout  # split at b"\n": never inside a UTF-8 character
+            for line in chunk.decode("utf-8", "replace").splitlines()
+        )
+        finished = False
+        try:
+            yield lines
+            finished = next(lines, None) is None
+        finally:
+            if not finished:
+                process.kill()
+            process.stdout.close()
+            code = process.wait()
+        if finished and code != 0:
+            errors.seek(0)
+            raise GitError(f"{what} failed in {cwd}: {_first_line(errors.read())}")
 
 
 def resolve_revision(path: Path, rev: str) -> str:

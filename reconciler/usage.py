@@ -23,12 +23,13 @@ from decimal import Decimal
 from typing import Protocol, runtime_checkable
 
 from reconciler.errors import UsageError
-from reconciler.forecast import Forecast, forecast
+from reconciler.forecast import Forecast, cannot_run_out, forecast, projects
 from reconciler.ledger.base import (
     CostTicket,
     EntryType,
     Ledger,
     Scope,
+    Settled,
     Transaction,
     Wallet,
     status_of,
@@ -103,7 +104,7 @@ def period_for(kind_text: str, period_id: str | None, now: datetime) -> Period:
     return period
 
 
-def attribute(entry: Transaction, mapping: dict[str, str]) -> str | None:
+def attribute(entry: Transaction | Settled, mapping: dict[str, str]) -> str | None:
     """The team a settlement is spend of (see the module docstring), or None."""
     if entry.team_id:
         return entry.team_id
@@ -119,6 +120,13 @@ class SettlementSource(Protocol):
     """A ledger that reads every wallet's settlements in one call (the sandbox does)."""
 
     def settlements(self, *, since: datetime, until: datetime) -> list[Transaction]: ...
+
+
+@runtime_checkable
+class SettledSource(Protocol):
+    """A ledger that reads every wallet's settlements as ``Settled`` values in one call."""
+
+    def settled(self, *, since: datetime, until: datetime) -> list[Settled]: ...
 
 
 def settlements(
@@ -233,17 +241,74 @@ def compute(
 
 
 def forecasts(
-    desired: DesiredState, ledger: Ledger, period: Period, now: datetime
+    desired: DesiredState,
+    ledger: Ledger,
+    period: Period,
+    now: datetime,
+    *,
+    running_out: bool = False,
 ) -> dict[str, tuple[int, Forecast]]:
     """Each managed team's spend in ``period`` and its forecast as of ``now``: what ``compute``
-    says of them, without the wallet observations and cost tickets (the plan has its own)."""
+    says of them, without the wallet observations and cost tickets (the plan has its own), from
+    the settlements' ``Settled`` fields only. ``running_out``: only the teams whose envelope
+    the forecast may see run out (``forecast.cannot_run_out`` leaves the others out; none
+    is read when the forecast projects nothing yet, ``forecast.projects``)."""
     as_of = min(now, period.end)
-    tally = _tally(desired, ledger, ledger.list_wallets(), period, as_of, "team")
-    return {
-        team.id: (tally.spent[team.id], _forecast(team, period, as_of, tally))
-        for team in desired.teams
-        if not team.removed
-    }
+    if running_out and not projects(start=period.start, end=period.end, now=as_of):
+        return {}
+    since = period.start - timedelta(days=HISTORY_DAYS)
+    if isinstance(ledger, SettledSource):
+        found = ledger.settled(since=since, until=as_of)
+    else:
+        found = [Settled.of(e) for e in settlements(ledger, ledger.list_wallets(), since, as_of)]
+    spent, daily = _spend(desired, found, period)
+    result: dict[str, tuple[int, Forecast]] = {}
+    for team in desired.teams:
+        if team.removed:
+            continue
+        team_spent, series = spent.get(team.id, 0), daily.get(team.id, {})
+        if running_out and cannot_run_out(
+            end=period.end, now=as_of, spent=team_spent, limit=team.envelope, series=series
+        ):
+            continue
+        result[team.id] = (
+            team_spent,
+            forecast(
+                start=period.start,
+                end=period.end,
+                now=as_of,
+                spent=team_spent,
+                limit=team.envelope,
+                series=series,
+            ),
+        )
+    return result
+
+
+def _spend(
+    desired: DesiredState, found: Iterable[Settled], period: Period
+) -> tuple[dict[str, int], dict[str, dict[date, int]]]:
+    """Per managed team: its spend in ``period`` and its daily spend over all of ``found``
+    (``_Tally.spent`` and ``_Tally.daily``, without the group and organization sums)."""
+    mapping = _mapping(desired)
+    managed = {t.id for t in desired.teams if not t.removed}
+    spent: dict[str, int] = defaultdict(int)
+    daily: dict[str, dict[date, int]] = defaultdict(lambda: defaultdict(int))
+    for entry in found:
+        owner = attribute(entry, mapping)
+        if owner not in managed:
+            continue
+        daily[owner][entry.created_at.date()] -= entry.amount
+        if period.contains(entry.created_at):
+            spent[owner] -= entry.amount
+    return spent, daily
+
+
+def _mapping(desired: DesiredState) -> dict[str, str]:
+    """Consumer group -> the team its wallet is (the budgets' gateway mapping)."""
+    if desired.gateway is None:
+        return {}
+    return {g.id: g.wallet_team_id for g in desired.gateway.consumer_groups}
 
 
 def _tally(
@@ -255,11 +320,8 @@ def _tally(
     by: str,
 ) -> _Tally:
     """The settlements from the forecast's history window up to ``as_of``, summed."""
-    mapping = (
-        {g.id: g.wallet_team_id for g in desired.gateway.consumer_groups} if desired.gateway else {}
-    )
     managed = {t.id for t in desired.teams if not t.removed}
-    tally = _Tally(mapping, managed, period, by)
+    tally = _Tally(_mapping(desired), managed, period, by)
     history_start = period.start - timedelta(days=HISTORY_DAYS)
     for entry in settlements(ledger, wallets, history_start, as_of):
         tally.add(entry)

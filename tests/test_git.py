@@ -170,3 +170,37 @@ def test_load_at_reads_the_budgets_as_they_were_at_a_revision(tmp_path: Path) ->
     assert git.load_at(repo.root / "budgets", empty) is None
     with pytest.raises(GitError, match=r"^'v9' is not a commit in "):
         git.load_at(repo.root / "budgets", "v9")
+
+
+def test_managed_since_reads_history_only_until_every_team_is_found(tmp_path: Path) -> None:
+    repo = GitRepo.init(tmp_path / "repo")
+    first = datetime(2026, 1, 1, 1, tzinfo=UTC)
+    repo.write("budgets/a.yaml", team_text("team_a"))
+    repo.write("budgets/crlf.yaml", team_text("team_crlf").replace("\n", "\r\n"))
+    repo.commit("a", when=first)
+    for month in range(2, 13):  # a year of envelope changes
+        repo.write("budgets/a.yaml", team_text("team_a", f"{month}000.00"))
+        repo.commit(f"month {month}", when=first.replace(month=month))
+    last = datetime(2026, 12, 20, tzinfo=UTC)
+    repo.write("budgets/z.yaml", team_text("team_z"))
+    repo.commit("z", when=last)
+    budgets = repo.root / "budgets"
+    assert git.managed_since(budgets, ["team_a"]) == {"team_a": first}
+    assert git.managed_since(budgets, ["team_crlf", "team_a"]) == {
+        "team_a": first,
+        "team_crlf": first,
+    }
+    assert git.managed_since(budgets, ["team_z", "team_a"]) == {"team_a": first, "team_z": last}
+    assert git.managed_since(budgets, ["team_nope", "team_a"]) == {"team_a": first}
+
+
+def test_managed_since_fails_with_git_when_history_cannot_be_read(tmp_path: Path) -> None:
+    repo = GitRepo.init(tmp_path / "repo")
+    repo.write("budgets/a.yaml", team_text("team_a"))
+    repo.commit("a", when=T0)
+    repo.write("budgets/b.yaml", team_text("team_b"))
+    repo.commit("b", when=T0.replace(day=2))
+    blob = repo.git("rev-parse", "HEAD:budgets/b.yaml")
+    (repo.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # a broken clone
+    with pytest.raises(GitError, match="git log failed"):
+        git.managed_since(repo.root / "budgets", ["team_b"])

@@ -1,7 +1,8 @@
 """What the repository's history says (DESIGN §4.4, §6).
 
 Plan facts: ``read`` gathers what one plan needs from the past as a ``History`` value: when
-each team came under management (``git.managed_since``), each team's envelope at the commit of
+each team came under management (``git.managed_since``, for the teams whose decision depends on
+it), each team's envelope at the commit of
 its newest reconciler movement (``revisions.previous_envelopes``: only to word reasons), and the
 consumer-group routing changes against ``--base`` or the last applied commit
 (``revisions.routing``, with a warning when that revision cannot be read).
@@ -34,6 +35,7 @@ from reconciler.history.revisions import (
 )
 from reconciler.ledger.base import Ledger, Observed
 from reconciler.model import DesiredState
+from reconciler.planning.rules import needs_managed_since
 from reconciler.planning.types import RoutingChange, TeamEnvelope
 
 __all__ = [
@@ -84,7 +86,7 @@ def read(
     facts = History(
         commit=commit,
         dirty=dirty,
-        managed_since=git.managed_since(directory, [t.id for t in desired.teams]),
+        managed_since=git.managed_since(directory, _undecided(desired, observed)),
         previous_envelopes=previous_envelopes(revisions, observed),
         routing=changes,
         envelopes=before,
@@ -92,15 +94,23 @@ def read(
     return facts, (warning,) if warning else ()
 
 
+def _undecided(desired: DesiredState, observed: Observed) -> list[str]:
+    """The teams whose decision depends on when they came under management (``git log`` is
+    not run at all when there are none: every team's period flows are reconciler movements)."""
+    return [t.id for t in desired.teams if needs_managed_since(observed.teams.get(t.id))]
+
+
 @dataclass(frozen=True, slots=True)
 class History:
     """What the repository's past says, for one plan (``reconciler.history.read`` builds it).
 
     ``commit`` and ``dirty`` go into every note; ``managed_since`` (team -> when its Team document
-    first reached the branch) decides adoption; ``previous_envelopes`` (team -> envelope at the
-    commit of its newest reconciler movement) only decides whether a reason may say "envelope
-    raised/lowered"; ``routing`` is the consumer-group mapping changes, which move no money;
-    ``envelopes`` is each team's envelope at the routing base and now (the comment's cost diff).
+    first reached the branch; ``read`` looks it up only for the teams whose decision depends on
+    it, ``planning.rules.needs_managed_since``) decides adoption; ``previous_envelopes`` (team ->
+    envelope at the commit of its newest reconciler movement) only decides whether a reason may
+    say "envelope raised/lowered"; ``routing`` is the consumer-group mapping changes, which move
+    no money; ``envelopes`` is each team's envelope at the routing base and now (the comment's
+    cost diff).
     """
 
     commit: str

@@ -19,7 +19,7 @@ import enum
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol, runtime_checkable
+from typing import NamedTuple, Protocol, runtime_checkable
 
 from reconciler.periods import Period
 
@@ -108,6 +108,29 @@ class Transaction:
     # (made by an earlier call with the same idempotency key). About the call, not the entry,
     # so it takes no part in equality.
     replayed: bool = field(default=False, compare=False)
+
+
+class Settled(NamedTuple):
+    """A settlement as the spend figures read it (``usage``: whose spend, which day, how much):
+    a ``Transaction``'s fields, without the rest of the entry."""
+
+    created_at: datetime  # UTC, aware
+    amount: int  # signed micros (a settlement is negative: spend)
+    scope: Scope | None
+    owner_id: str | None
+    team_id: str | None
+    consumer_group: str | None
+
+    @classmethod
+    def of(cls, entry: Transaction) -> Settled:
+        return cls(
+            entry.created_at,
+            entry.amount,
+            entry.scope,
+            entry.owner_id,
+            entry.team_id,
+            entry.consumer_group,
+        )
 
 
 @dataclass(frozen=True, slots=True)

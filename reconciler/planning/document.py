@@ -14,9 +14,7 @@ from datetime import date
 from decimal import Decimal
 from functools import cache
 from importlib import resources
-from typing import Any
-
-import jsonschema  # type: ignore[import-untyped, unused-ignore]
+from typing import TYPE_CHECKING, Any
 
 from reconciler import money
 from reconciler.clock import iso_utc, parse_utc
@@ -36,6 +34,9 @@ from reconciler.planning.types import (
     TeamFingerprint,
     UnmanagedWallet,
 )
+
+if TYPE_CHECKING:  # imported when a plan file is read: making and writing a plan never needs it
+    import jsonschema  # type: ignore[import-untyped, unused-ignore]
 
 Document = dict[str, Any]
 
@@ -189,6 +190,8 @@ def loads(text: str, *, source: str) -> Plan:
             f"{source}: format_version: {version!r} is not supported (this reconciler reads "
             f"format_version {PLAN_FORMAT_VERSION}): re-create the plan with `reconciler plan`"
         )
+    import jsonschema  # type: ignore[import-untyped, unused-ignore]
+
     error = jsonschema.exceptions.best_match(_validator().iter_errors(document))
     if error is not None:
         where = _key_path(error.absolute_path) or "(document)"
@@ -209,6 +212,8 @@ def schema() -> Document:
 
 @cache
 def _validator() -> jsonschema.Draft202012Validator:
+    import jsonschema  # type: ignore[import-untyped, unused-ignore]
+
     return jsonschema.Draft202012Validator(schema())
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from reconciler import money
+from reconciler import money, notes
 from reconciler.ledger.base import TeamObservation
 from reconciler.model import Mode, Team
 from reconciler.planning.drift import Flows, classify, describe_drift, drift_status
@@ -39,6 +39,16 @@ class Decision:
 def is_managed(team: Team, obs: TeamObservation) -> bool:
     """Every Team document is managed, except a tombstone whose wallet is already empty."""
     return not (team.removed and obs.balance <= 0 and obs.reserved <= 0)
+
+
+def needs_managed_since(obs: TeamObservation | None) -> bool:
+    """Whether ``decide`` for a team with observation ``obs`` depends on when the team came
+    under management: only an outside flow is adopted or drift by that instant, and only a team
+    without one of our flows this period is told "new period" by it. A team whose period flows
+    are all reconciler movements (the usual case once applied) is decided without it."""
+    if obs is None or not obs.flows:
+        return True
+    return not all(notes.is_ours(flow.note) for flow in obs.flows)
 
 
 def decide(

@@ -28,6 +28,7 @@ from reconciler.errors import LedgerConfigError
 from reconciler.ledger.base import (
     EntryType,
     Scope,
+    Settled,
     TeamObservation,
     Transaction,
     Wallet,
@@ -157,6 +158,12 @@ class SqliteLedger(GatewaySide):
         query (the spend ``usage`` and the plan's forecast read)."""
         with self._db.reading() as conn:
             return reads.entries(conn, None, since, until, (EntryType.SETTLEMENT,))
+
+    def settled(self, *, since: datetime, until: datetime) -> list[Settled]:
+        """``settlements`` as the spend figures read them (``Settled``), in no particular order:
+        the plan's forecast reads these."""
+        with self._db.reading() as conn:
+            return reads.settled(conn, since, until)
 
     def transactions_page(
         self,

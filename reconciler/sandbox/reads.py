@@ -9,8 +9,10 @@ from __future__ import annotations
 import base64
 import binascii
 import sqlite3
-from collections.abc import Iterable
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
 from datetime import datetime
+from typing import Any
 
 from reconciler.errors import LedgerNotFound, LedgerRequestInvalid
 from reconciler.ledger.base import (
@@ -19,13 +21,16 @@ from reconciler.ledger.base import (
     CostTicket,
     EntryType,
     Scope,
+    Settled,
     TeamObservation,
     Transaction,
     Wallet,
 )
 from reconciler.periods import Period
 from reconciler.sandbox.rows import (
+    ENTRY_COLUMNS,
     ENTRY_SELECT,
+    SCOPE_OF,
     WALLET_COLUMNS,
     sql_types,
     total_credits,
@@ -88,6 +93,24 @@ def entries(
     return [transaction_from_row(row) for row in rows]
 
 
+def settled(conn: sqlite3.Connection, since: datetime, until: datetime) -> list[Settled]:
+    """Every wallet's settlements with since <= created_at < until, in no particular order: one
+    query that reads, wallet by wallet, one range of ``entries_by_wallet_type_time`` (not every
+    entry of the ledger), and builds only the fields spend needs."""
+    where, params = window(since, until)
+    rows = conn.execute(
+        "SELECT e.created_at, e.amount, w.scope, w.owner_id, r.team_id, r.consumer_group"
+        " FROM wallets w CROSS JOIN entries e"
+        f" ON e.wallet_id = w.id AND e.type = 'settlement'{where}"
+        " LEFT JOIN reservations r ON r.id = e.reservation_id",
+        params,
+    ).fetchall()
+    return [
+        Settled(parse_timestamp(row[0]), int(row[1]), SCOPE_OF[row[2]], row[3], row[4], row[5])
+        for row in rows
+    ]
+
+
 def page(
     conn: sqlite3.Connection,
     wallet_id: str,
@@ -119,37 +142,49 @@ def observe(
 ) -> dict[str, TeamObservation]:
     """Same results as ``base.observe_from_transactions``, reading only the period's entries.
 
-    One query for the team wallets, then two per team, each an index range from the period's
-    start (``entries_by_wallet_type_time``): the allocation flows in the period, and the balance
-    effect of every entry since its start. ``carry`` is the balance now minus that effect,
-    which in this one snapshot is exactly the balance at the start however long the history.
+    Three queries however many teams: the team wallets; for each, the balance effect of every
+    entry since the period's start; and the allocation flows in the period. The last two read,
+    wallet by wallet, one range of ``entries_by_wallet_type_time`` from the start. ``carry`` is
+    the balance now minus that effect, which in this one snapshot is exactly the balance at the
+    start however long the history.
     """
     start, end = format_timestamp(period.start), format_timestamp(period.end)
     by_owner = {w.owner_id: w for w in wallets(conn, " WHERE scope = 'team'")}
+    since_start = dict(
+        conn.execute(
+            "SELECT w.id, (SELECT coalesce(sum(e.amount), 0) FROM entries e"
+            f" WHERE e.wallet_id = w.id AND e.type IN {sql_types(BALANCE_TYPES)}"
+            " AND e.created_at >= ?) FROM wallets w WHERE w.scope = 'team'",
+            (start,),
+        ).fetchall()
+    )
+    rows: dict[str, list[Any]] = defaultdict(list)
+    for row in conn.execute(
+        f"SELECT {ENTRY_COLUMNS} FROM wallets w CROSS JOIN entries e ON e.wallet_id = w.id"
+        f" AND e.type IN {sql_types(ALLOCATION_TYPES)} AND e.created_at >= ? AND e.created_at < ?"
+        " LEFT JOIN reservations r ON r.id = e.reservation_id WHERE w.scope = 'team'",
+        (start, end),
+    ):
+        rows[row[1]].append(row)
     result: dict[str, TeamObservation] = {}
     for team_id in team_ids:
         wallet = by_owner.get(team_id)
         if wallet is None:
             result[team_id] = TeamObservation(team_id, None, (), 0)
             continue
-        since_start = conn.execute(
-            "SELECT coalesce(sum(amount), 0) FROM entries WHERE wallet_id = ?"
-            f" AND type IN {sql_types(BALANCE_TYPES)} AND created_at >= ?",
-            (wallet.id, start),
-        ).fetchone()[0]
-        flows = conn.execute(
-            f"{ENTRY_SELECT} WHERE e.wallet_id = ?"
-            f" AND e.type IN {sql_types(ALLOCATION_TYPES)}"
-            f" AND e.created_at >= ? AND e.created_at < ?{_ORDER}",
-            (wallet.id, start, end),
-        ).fetchall()
+        flows = sorted(rows.get(wallet.id, ()), key=_in_order)  # created_at, then seq
         result[team_id] = TeamObservation(
             team_id,
             wallet,
             tuple(transaction_from_row(row) for row in flows),
-            wallet.balance - int(since_start),
+            wallet.balance - int(since_start[wallet.id]),
         )
     return result
+
+
+def _in_order(row: Sequence[Any]) -> tuple[str, int]:
+    """``_ORDER`` of an ``ENTRY_SELECT`` row (the stored timestamps are fixed-width text)."""
+    return str(row[6]), int(row[0])
 
 
 def window(since: datetime | None, until: datetime | None) -> tuple[str, list[object]]:

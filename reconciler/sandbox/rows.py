@@ -55,9 +55,13 @@ def reservation_id_for(number: int) -> str:
     return f"rsv_{number:012d}"
 
 
+SCOPE_OF = {scope.value: scope for scope in Scope}  # a dict lookup, not an enum call per row
+TYPE_OF = {entry_type.value: entry_type for entry_type in EntryType}
+
+
 def wallet_from_row(row: Sequence[Any], credits: int) -> Wallet:
     """A ``Wallet`` from a ``WALLET_COLUMNS`` row; ``credits`` is Σ credits (org status)."""
-    scope = Scope(row[1])
+    scope = SCOPE_OF[row[1]]
     balance, reserved, total_allocated = int(row[5]), int(row[6]), int(row[7])
     funding = credits if scope is Scope.ORGANIZATION else total_allocated
     return Wallet(
@@ -79,12 +83,12 @@ def transaction_from_row(row: Sequence[Any]) -> Transaction:
     return Transaction(
         id=entry_id(int(row[0])),
         wallet_id=str(row[1]),
-        type=EntryType(row[2]),
+        type=TYPE_OF[row[2]],
         amount=int(row[3]),
         balance_after=int(row[4]),
         note=row[5],
         created_at=parse_timestamp(str(row[6])),
-        scope=Scope(row[7]),
+        scope=SCOPE_OF[row[7]],
         owner_id=str(row[8]),
         request_id=row[9],
         actor=row[10],

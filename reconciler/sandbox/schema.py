@@ -148,7 +148,20 @@ def format_timestamp(moment: datetime) -> str:
 
 
 def parse_timestamp(text: str) -> datetime:
+    """The instant of a stored timestamp (any text ending in ``Z``: its last character is
+    dropped and the rest read as UTC). The stored form is read whole: Python reads ``Z``."""
+    if text.endswith("Z") and len(text) == _STORED_LENGTH:
+        try:
+            moment = datetime.fromisoformat(text)
+        except ValueError:
+            pass
+        else:
+            if moment.tzinfo is UTC:
+                return moment
     return datetime.fromisoformat(text[:-1]).replace(tzinfo=UTC)
+
+
+_STORED_LENGTH = len("2026-11-28T15:17:06.000000Z")
 
 
 def connect(path: Path) -> sqlite3.Connection:
