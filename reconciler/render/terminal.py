@@ -61,7 +61,57 @@ def table(
 ) -> list[str]:
     """Aligned lines: columns separated by two spaces, ``right`` (column indexes) right-aligned,
     the header (when given) in bold when ``color``; no wrapping and no trailing spaces."""
-    rows = [list(row) for row in rows]
+    cells = [list(row) for row in rows]
+    aligned = set(right)
+    if not color:
+        plain = _plain_table(cells, headers, aligned)
+        if plain is not None:
+            return plain
+    return _rich_table(cells, headers, aligned, color)
+
+
+_PLAIN_LIMIT = 50_000  # cells wider than rich's console could take fall back to rich
+_NOT_PLAIN = re.compile(r"[^\x20-\x7e]")  # rich measures the rest (wide, combining)
+
+
+def _plain_table(
+    rows: list[list[str]], headers: Sequence[str] | None, aligned: set[int]
+) -> list[str] | None:
+    """What rich prints for a colourless table of one-line cells, without rich's per-cell
+    rendering (a 10,000-row plan spent seconds there); None when a cell needs rich: anything
+    but printable ASCII, a space at either end, a line wider than its console."""
+    grid = ([list(headers)] if headers is not None else []) + rows
+    if not grid:
+        return _rich_table(rows, headers, aligned, False)
+    columns = len(grid[0])
+    if any(len(row) != columns for row in grid):
+        return None
+    widths = [0] * columns
+    sized = []
+    for row in grid:
+        cells = []
+        for index, cell in enumerate(row):
+            if _NOT_PLAIN.search(cell) or cell != cell.strip(" "):
+                return None
+            width = len(cell)
+            widths[index] = max(widths[index], width)
+            cells.append((cell, width))
+        sized.append(cells)
+    if sum(widths) + 2 * columns > _PLAIN_LIMIT:
+        return None
+    lines = []
+    for cells in sized:
+        parts = []
+        for index, (cell, width) in enumerate(cells):
+            pad = " " * (widths[index] - width)
+            parts.append(pad + cell if index in aligned else cell + pad)
+        lines.append("  ".join(parts).rstrip())
+    return lines
+
+
+def _rich_table(
+    rows: list[list[str]], headers: Sequence[str] | None, aligned: set[int], color: bool
+) -> list[str]:
     columns = len(headers) if headers is not None else len(rows[0]) if rows else 0
     grid = Table(
         box=None,
@@ -70,7 +120,6 @@ def table(
         show_header=headers is not None,
         header_style="bold" if color else "",
     )
-    aligned = set(right)
     for index in range(columns):
         justify: JustifyMethod = "right" if index in aligned else "left"
         grid.add_column(headers[index] if headers else "", justify=justify, no_wrap=True)
