@@ -53,7 +53,7 @@ class Counting:
         finally:
             self.log.write(
                 f"{scope['method']} {scope['path']} {sizes['status']} {sizes['in']} "
-                f"{sizes['out']}\n"
+                f"{sizes['out']} {scope['query_string'].decode('ascii') or '-'}\n"
             )
             self.log.flush()
 

@@ -38,6 +38,7 @@ class Counts:
     bytes_out: int  # response bodies
     bytes_in: int  # request bodies
     by_route: dict[str, int]
+    windowed: int  # reads of a time window (``until=``): the run-out forecast's
 
 
 class Served:
@@ -48,11 +49,12 @@ class Served:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = SCRATCH / f"requests-{self.port}.log"
+        self.db = SCRATCH / f"ledger-{self.port}.db"  # the copy served; it stays after a run
 
     @contextmanager
     def __call__(self) -> Iterator[object]:
         SCRATCH.mkdir(parents=True, exist_ok=True)
-        db = SCRATCH / f"ledger-{self.port}.db"
+        db = self.db
         for suffix in ("", "-wal", "-shm"):
             Path(f"{db}{suffix}").unlink(missing_ok=True)
         shutil.copyfile(self.source, db)
@@ -94,6 +96,7 @@ class Served:
             bytes_out=sum(int(line[4]) for line in lines),
             bytes_in=sum(int(line[3]) for line in lines),
             by_route=dict(sorted(routes.items())),
+            windowed=sum(1 for line in lines if "until=" in line[5]),
         )
 
 
