@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from reconciler import history, notes, usage
-from reconciler.config.gcpause import gc_paused
+from reconciler.config.gcpause import gc_frozen
 from reconciler.errors import (
     PlanError,
     UsageError,
@@ -21,7 +21,7 @@ from reconciler.workflow.budgets import NO_COMMIT, Budgets
 from reconciler.workflow.ledgers import observe
 
 
-@gc_paused
+@gc_frozen
 def make_plan(
     budgets: Budgets,
     ledger: Ledger,
@@ -39,9 +39,11 @@ def make_plan(
     settlements of eight weeks): for the plans an apply makes only to compare with, which
     never show it.
 
-    The cyclic garbage collector is paused meanwhile (``config.gcpause``): the observation and
-    the decisions are tens of thousands of small acyclic objects made while the loaded budgets
-    are alive, and each collection would scan all of them again (a third of a large plan)."""
+    The objects alive when the plan starts (the loaded budgets and their model) are left out
+    of the cyclic collector's scans meanwhile (``config.gcpause.gc_frozen``): each collection
+    would scan them all again. The collector still runs, so the cycles an HTTP client leaves
+    with every response are freed as the plan goes (with the collector paused, a plan of
+    10,000 teams over HTTP grew to 377 MiB; it peaks at 155 MiB)."""
     if override_reason is not None:
         notes.check_override_reason(override_reason)
     desired = budgets.desired
