@@ -204,17 +204,15 @@ class HttpLedger:
         """The settlement entries of every wallet with since <= created_at < until, in time
         order: one wallet list, then each wallet's entries of that window, read concurrently
         (bounded pool) — the API filters by time, not by type, so the type is filtered here."""
-        wallets = self.list_wallets()
-        with ThreadPoolExecutor(max_workers=max(1, min(self._max_workers, len(wallets)))) as pool:
-            found = pool.map(
-                lambda w: [
-                    e
-                    for e in self.transactions(w.id, since=since, until=until)
-                    if e.type is EntryType.SETTLEMENT
-                ],
-                wallets,
-            )
-            entries = [entry for wallet_entries in found for entry in wallet_entries]
+        found = self._each(
+            lambda w: [
+                e
+                for e in self.transactions(w.id, since=since, until=until)
+                if e.type is EntryType.SETTLEMENT
+            ],
+            self.list_wallets(),
+        )
+        entries = [entry for wallet_entries in found for entry in wallet_entries]
         entries.sort(key=lambda e: e.created_at)  # stable: a wallet's own order is kept
         return entries
 
@@ -225,18 +223,17 @@ class HttpLedger:
         wanted = list(dict.fromkeys(team_ids))
         wallets = self._team_wallets(wanted)
         present = [wallets[t] for t in wanted if t in wallets]
-        with ThreadPoolExecutor(max_workers=max(1, min(self._max_workers, len(present)))) as pool:
-            seen = dict(
-                zip(
-                    [w.owner_id for w in present],
-                    pool.map(lambda w: self._observe_one(w, period), present),
-                    strict=True,
-                )
-            )
+        found = self._each(lambda w: self._observe_one(w, period), present)
+        seen = dict(zip([w.owner_id for w in present], found, strict=True))
         return {
             team_id: seen.get(team_id) or TeamObservation(team_id, None, (), 0)
             for team_id in wanted
         }
+
+    def _each(self, read: Callable[[Wallet], T], wallets: list[Wallet]) -> list[T]:
+        """``read`` of every wallet, in their order, at most ``max_workers`` in flight."""
+        with ThreadPoolExecutor(max_workers=max(1, min(self._max_workers, len(wallets)))) as pool:
+            return list(pool.map(read, wallets))
 
     def _observe_one(self, wallet: Wallet, period: Period) -> TeamObservation:
         recent = self.transactions(wallet.id, since=period.start)
