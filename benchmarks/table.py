@@ -2,7 +2,8 @@
 
     python -m benchmarks.table [RESULTS]
 
-One row per figure: the figure (A / B), the measured ratio (median, with the range over the
+One row per figure, in the order of the groups (config, plan, http, ratios, whatif) whichever
+was measured last: the figure (A / B), the measured ratio (median, with the range over the
 runs) or, for request counts, what the server counted; the issue's target and whether it is
 met; the peak memory (max RSS) of each side.
 """
@@ -17,6 +18,7 @@ from typing import Any
 from benchmarks.harness import HERE
 
 MB = 1_000_000
+ORDER = ("config", "plan", "http", "ratios", "whatif")  # benchmarks.whole's groups
 
 
 def measured(figure: dict[str, Any]) -> str:
@@ -49,7 +51,8 @@ def table(results: dict[str, Any]) -> str:
         "| figure (A / B) | measured | target | met | peak memory A / B |",
         "|---|---|---|---|---|",
     ]
-    for figure in results["figures"]:
+    figures = sorted(results["figures"], key=lambda f: ORDER.index(f.get("group", "whatif")))
+    for figure in figures:
         cells = [
             figure["figure"],
             measured(figure),
