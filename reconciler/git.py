@@ -38,21 +38,31 @@ _COMMIT_MARK = "\x01commit "
 _ID_LINE = re.compile(r"""^\+id:[ \t]*(?:"([^"]+)"|'([^']+)'|([^\s#'"]+))[ \t]*(?:#.*)?$""")
 
 
-def _git_bytes(cwd: Path, args: Sequence[str]) -> subprocess.CompletedProcess[bytes]:
+def _environment() -> dict[str, str]:
+    """git's environment: untranslated messages (their first line is shown), never a prompt."""
+    return {**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"}
+
+
+def _cannot_start(cwd: Path, exc: OSError) -> GitError:
+    if isinstance(exc, FileNotFoundError):
+        return GitError("git is not installed or not on PATH: install git to use reconciler")
+    return GitError(f"cannot run git in {cwd}: {exc}")
+
+
+def _git_bytes(
+    cwd: Path, args: Sequence[str], *, stdin: bytes | None = None
+) -> subprocess.CompletedProcess[bytes]:
     try:
         return subprocess.run(
             ["git", *args],
             cwd=cwd,
+            input=stdin,
             capture_output=True,
             check=False,
-            env={**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"},
+            env=_environment(),
         )
-    except FileNotFoundError as exc:
-        raise GitError(
-            "git is not installed or not on PATH: install git to use reconciler"
-        ) from exc
     except OSError as exc:
-        raise GitError(f"cannot run git in {cwd}: {exc}") from exc
+        raise _cannot_start(cwd, exc) from exc
 
 
 def _git(cwd: Path, args: Sequence[str]) -> subprocess.CompletedProcess[str]:
@@ -208,14 +218,10 @@ def _git_lines(cwd: Path, args: Sequence[str], what: str) -> Iterator[Iterator[s
                 cwd=cwd,
                 stdout=subprocess.PIPE,
                 stderr=errors,
-                env={**os.environ, "LC_ALL": "C", "GIT_TERMINAL_PROMPT": "0"},
+                env=_environment(),
             )
-        except FileNotFoundError as exc:
-            raise GitError(
-                "git is not installed or not on PATH: install git to use reconciler"
-            ) from exc
         except OSError as exc:
-            raise GitError(f"cannot run git in {cwd}: {exc}") from exc
+            raise _cannot_start(cwd, exc) from exc
         assert process.stdout is not None
         lines = (
             line
@@ -308,16 +314,7 @@ def cat_blobs(root: Path, blobs: Iterable[str]) -> dict[str, bytes]:
     names = sorted(set(blobs))
     if not names:
         return {}
-    try:
-        result = subprocess.run(
-            ["git", "cat-file", "--batch"],
-            cwd=root,
-            input="\n".join(names).encode() + b"\n",
-            capture_output=True,
-            check=False,
-        )
-    except OSError as exc:
-        raise GitError(f"cannot run git in {root}: {exc}") from exc
+    result = _git_bytes(root, ["cat-file", "--batch"], stdin="\n".join(names).encode() + b"\n")
     if result.returncode != 0:
         raise GitError(f"git cat-file failed in {root}: {_first_line(result.stderr)}")
     out, pos, found = result.stdout, 0, {}

@@ -204,3 +204,27 @@ def test_managed_since_fails_with_git_when_history_cannot_be_read(tmp_path: Path
     (repo.root / ".git" / "objects" / blob[:2] / blob[2:]).unlink()  # a broken clone
     with pytest.raises(GitError, match="git log failed"):
         git.managed_since(repo.root / "budgets", ["team_b"])
+
+
+def test_every_way_git_is_run_says_so_when_git_is_not_installed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    repo = GitRepo.init(tmp_path / "repo")
+    repo.write("budgets/a.yaml", team_text("team_a"))
+    repo.commit("a", when=T0)
+    blob = repo.git("rev-parse", "HEAD:budgets/a.yaml")
+    budgets = repo.root / "budgets"
+    empty = tmp_path / "no-git"
+    empty.mkdir()
+    monkeypatch.setenv("PATH", str(empty))
+    runs = {
+        "a whole output": lambda: git.head_commit(budgets),
+        "lines as git writes them": lambda: git.managed_since(budgets, ["team_a"]),
+        "input on stdin": lambda: git.cat_blobs(repo.root, [blob]),
+    }
+    for how, run in runs.items():
+        with pytest.raises(GitError) as err:
+            run()
+        assert str(err.value) == (
+            "git is not installed or not on PATH: install git to use reconciler"
+        ), how
