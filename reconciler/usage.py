@@ -16,7 +16,7 @@ the rest (paid by a user or the organization wallet). Grouping ``--by consumer-g
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
@@ -119,7 +119,9 @@ def attribute(entry: Transaction | Settled, mapping: dict[str, str]) -> str | No
 class SettlementSource(Protocol):
     """A ledger that reads every wallet's settlements in one call (the sandbox does)."""
 
-    def settlements(self, *, since: datetime, until: datetime) -> list[Transaction]: ...
+    def settlements(
+        self, *, since: datetime, until: datetime, wallets: Sequence[Wallet] | None = None
+    ) -> list[Transaction]: ...
 
 
 @runtime_checkable
@@ -130,13 +132,14 @@ class SettledSource(Protocol):
 
 
 def settlements(
-    ledger: Ledger, wallets: Iterable[Wallet], since: datetime, until: datetime
+    ledger: Ledger, wallets: Sequence[Wallet] | None, since: datetime, until: datetime
 ) -> list[Transaction]:
-    """Every settlement entry of ``wallets`` with since <= created_at < until."""
+    """Every settlement entry of ``wallets`` (a wallet list the caller has just read; None: the
+    ledger's wallets, listed here) with since <= created_at < until."""
     if isinstance(ledger, SettlementSource):
-        return ledger.settlements(since=since, until=until)
+        return ledger.settlements(since=since, until=until, wallets=wallets)
     found: list[Transaction] = []
-    for wallet in wallets:
+    for wallet in ledger.list_wallets() if wallets is None else wallets:
         found.extend(
             e
             for e in ledger.transactions(wallet.id, since=since, until=until)
@@ -260,7 +263,7 @@ def forecasts(
     if isinstance(ledger, SettledSource):
         found = ledger.settled(since=since, until=as_of)
     else:
-        found = [Settled.of(e) for e in settlements(ledger, ledger.list_wallets(), since, as_of)]
+        found = [Settled.of(e) for e in settlements(ledger, None, since, as_of)]
     spent, daily = _spend(desired, found, period)
     result: dict[str, tuple[int, Forecast]] = {}
     for team in desired.teams:
@@ -314,7 +317,7 @@ def _mapping(desired: DesiredState) -> dict[str, str]:
 def _tally(
     desired: DesiredState,
     ledger: Ledger,
-    wallets: Iterable[Wallet],
+    wallets: Sequence[Wallet],
     period: Period,
     as_of: datetime,
     by: str,

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import random
 import time
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import datetime
@@ -200,17 +200,20 @@ class HttpLedger:
                 )
             seen.add(cursor)
 
-    def settlements(self, *, since: datetime, until: datetime) -> list[Transaction]:
+    def settlements(
+        self, *, since: datetime, until: datetime, wallets: Sequence[Wallet] | None = None
+    ) -> list[Transaction]:
         """The settlement entries of every wallet with since <= created_at < until, in time
-        order: one wallet list, then each wallet's entries of that window, read concurrently
-        (bounded pool) — the API filters by time, not by type, so the type is filtered here."""
+        order: the wallet list (``wallets``, when the caller has just read it), then each
+        wallet's entries of that window, read concurrently (bounded pool) — the API filters by
+        time, not by type, so the type is filtered here."""
         found = self._each(
             lambda w: [
                 e
                 for e in self.transactions(w.id, since=since, until=until)
                 if e.type is EntryType.SETTLEMENT
             ],
-            self.list_wallets(),
+            self.list_wallets() if wallets is None else list(wallets),
         )
         entries = [entry for wallet_entries in found for entry in wallet_entries]
         entries.sort(key=lambda e: e.created_at)  # stable: a wallet's own order is kept

@@ -17,7 +17,7 @@ base class ``gateway_side.GatewaySide``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -153,9 +153,12 @@ class SqliteLedger(GatewaySide):
         with self._db.reading() as conn:
             return reads.entries(conn, None, since, until)
 
-    def settlements(self, *, since: datetime, until: datetime) -> list[Transaction]:
+    def settlements(
+        self, *, since: datetime, until: datetime, wallets: Sequence[Wallet] | None = None
+    ) -> list[Transaction]:
         """The settlement entries of every wallet with since <= created_at < until, in one
-        query (the spend ``usage`` and the plan's forecast read)."""
+        query (the spend ``usage`` and the plan's forecast read); ``wallets``, a list the
+        caller has read, is not needed for that."""
         with self._db.reading() as conn:
             return reads.entries(conn, None, since, until, (EntryType.SETTLEMENT,))
 

@@ -4,7 +4,7 @@ budgets' organization before anything is read."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -40,9 +40,14 @@ def opened(target: LedgerTarget, *, insecure: bool, clock: Clock) -> Iterator[Le
         ledger.close()
 
 
-def organization_wallet(ledger: Ledger, org_id: str) -> Wallet:
-    """The ledger's organization wallet; LedgerConfigError when it belongs to another org."""
-    wallet = ledger.organization_wallet()
+def organization_wallet(
+    ledger: Ledger, org_id: str, listed: Sequence[Wallet] | None = None
+) -> Wallet:
+    """The ledger's organization wallet (the one in ``listed``, a wallet list just read, when
+    given: over HTTP that is every page of the list again); LedgerConfigError when it belongs
+    to another org."""
+    found = [w for w in listed or () if w.scope is Scope.ORGANIZATION]
+    wallet = found[0] if len(found) == 1 else ledger.organization_wallet()
     if wallet.owner_id != org_id:
         raise LedgerConfigError(
             f"the ledger is organization {wallet.owner_id}'s, but the budgets are for {org_id}: "
@@ -52,10 +57,9 @@ def organization_wallet(ledger: Ledger, org_id: str) -> Wallet:
 
 
 def observe(ledger: Ledger, desired: DesiredState, period: Period) -> Observed:
-    org_wallet = organization_wallet(ledger, desired.organization.id)
     wallets = ledger.list_wallets()
     return Observed(
-        org_wallet=org_wallet,
+        org_wallet=organization_wallet(ledger, desired.organization.id, wallets),
         team_wallets=tuple(w for w in wallets if w.scope is Scope.TEAM),
         teams=ledger.observe([t.id for t in desired.teams], period),
     )

@@ -126,6 +126,7 @@ def test_the_closing_plan_of_an_apply_reads_no_forecast_window(
         later = NOVEMBER + timedelta(days=10)
         workflow.make_plan(budgets, ledger, now=later, ledger_url=URL)
         forecast_reads = sum(1 for u in asked if b"until=" in u.query)
+        shown_lists = _wallet_lists(asked)
         asked.clear()
         result = executor.apply(plan, sandbox, clock=ManualClock(NOVEMBER))
         assert result.complete
@@ -135,3 +136,12 @@ def test_the_closing_plan_of_an_apply_reads_no_forecast_window(
     assert not [u for u in asked if b"until=" in u.query]
     team_reads = [u for u in asked if u.path.startswith("/v1/wallets/wal_team_")]
     assert len(team_reads) == len(TEAMS)  # one read per team: its entries since the start
+    # The wallet list is read whole for the observation, once more by the team reads (which
+    # cross-check it) and, in the plan shown, once for the forecast's windows: never again for
+    # the organization wallet, which the first list has.
+    assert (shown_lists, _wallet_lists(asked)) == (3, 2)
+
+
+def _wallet_lists(asked: list[httpx.URL]) -> int:
+    """How many times the wallet list was read from its first page."""
+    return sum(1 for u in asked if u.path == "/v1/wallets" and b"cursor=" not in u.query)
