@@ -19,11 +19,12 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Sequence
-
-from rich.console import Console, JustifyMethod
-from rich.table import Table
+from typing import TYPE_CHECKING
 
 from reconciler.text import printable
+
+if TYPE_CHECKING:
+    from rich.console import JustifyMethod
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]|~#!])")
 CODES = {"bold": "1", "dim": "2", "red": "31", "green": "32", "yellow": "33", "cyan": "36"}
@@ -112,6 +113,9 @@ def _plain_table(
 def _rich_table(
     rows: list[list[str]], headers: Sequence[str] | None, aligned: set[int], color: bool
 ) -> list[str]:
+    from rich.console import Console  # rich is imported only for a table that needs it
+    from rich.table import Table
+
     columns = len(headers) if headers is not None else len(rows[0]) if rows else 0
     grid = Table(
         box=None,
