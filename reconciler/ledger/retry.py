@@ -31,7 +31,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from email.utils import parsedate_to_datetime
 
 from reconciler.clock import Seconds
 
@@ -63,6 +62,8 @@ def parse_retry_after(value: str | None, *, now: datetime | None = None) -> Seco
     text = value.strip()
     if text.isdigit():
         return Seconds(text)
+    from email.utils import parsedate_to_datetime  # an HTTP date is rare: imported for one
+
     try:
         moment = parsedate_to_datetime(text)
     except (TypeError, ValueError):
