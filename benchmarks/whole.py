@@ -121,13 +121,13 @@ def config_figures(sizes: Sizes) -> list[dict[str, object]]:
 
 
 def _light_runs(sizes: Sizes) -> int:
-    """Pairs for a figure of about a second a side: more than ``sizes.runs``, for a median that
-    one slow run on a shared machine does not move."""
+    """Pairs for a figure of a second or two a side (validate, plan): more than ``sizes.runs``,
+    for a median that one slow run on a shared machine does not move."""
     return 1 if sizes.quick else max(sizes.runs, 9)
 
 
 def plan_figures(sizes: Sizes, big: Org, small: Org, month: Org) -> list[dict[str, object]]:
-    runs, warmup = sizes.runs, sizes.warmup
+    runs, warmup = _light_runs(sizes), sizes.warmup
     plan = ("plan", "budgets", "--ledger")
     versus_validate = pair(
         f"plan {big.teams:,} teams over {big.entries:,} entries / validate the same budgets",
