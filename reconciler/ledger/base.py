@@ -261,31 +261,59 @@ def observation_from_entries(
     return TeamObservation(team_id, wallet, tuple(flows), carry)
 
 
-def observation_since_start(
-    team_id: str, wallet: Wallet, entries: Iterable[Transaction], period: Period
-) -> TeamObservation | None:
-    """One team's observation from its wallet and only the entries since ``period.start``
-    (oldest first, read after the wallet), held one at a time: the period's allocation flows,
-    and ``carry`` = the wallet's balance minus the balance effect of those entries.
+@dataclass(frozen=True, slots=True)
+class SinceStart:
+    """A wallet's entries since a period's start, summed as they were read (``since_start``):
+    the period's allocation flows, their balance effect, the last ``balance_after``, and
+    whether each entry's ``balance_after`` continued the one before it."""
 
-    None when the entries do not end at that balance (the last one's ``balance_after``): the
-    wallet moved between the two reads, or the ledger orders its entries otherwise. Then only
-    the whole history (``observation_from_entries``) says what the balance at the start was.
-    """
+    flows: tuple[Transaction, ...]
+    effect: int
+    last_balance: int | None
+    chained: bool
+
+    def observe(self, team_id: str, wallet: Wallet) -> TeamObservation | None:
+        """The observation with ``carry`` = ``wallet``'s balance minus the entries' effect, or
+        None when the entries do not end at that balance (the last one's ``balance_after``):
+        the wallet moved between the two reads. Then only the whole history says what the
+        balance at the start was."""
+        if self.last_balance not in (None, wallet.balance):
+            return None
+        return TeamObservation(team_id, wallet, self.flows, wallet.balance - self.effect)
+
+
+def since_start(entries: Iterable[Transaction], period: Period) -> SinceStart:
+    """Sum a wallet's entries since ``period.start`` (oldest first), held one at a time."""
     effect = 0
     last_balance: int | None = None
+    chained = True
     flows: list[Transaction] = []
     for entry in entries:
         if entry.created_at < period.start:
             continue  # a ledger that ignores ``since``: the rule still holds
-        if entry.type in BALANCE_TYPES:
-            effect += entry.amount
+        moved = entry.amount if entry.type in BALANCE_TYPES else 0
+        if last_balance is not None and entry.balance_after != last_balance + moved:
+            chained = False
+        effect += moved
         if entry.created_at < period.end and entry.type in ALLOCATION_TYPES:
             flows.append(entry)
         last_balance = entry.balance_after
-    if last_balance is not None and last_balance != wallet.balance:
-        return None
-    return TeamObservation(team_id, wallet, tuple(flows), wallet.balance - effect)
+    return SinceStart(tuple(flows), effect, last_balance, chained)
+
+
+def observation_since_start(
+    team_id: str, wallet: Wallet, entries: Iterable[Transaction], period: Period
+) -> TeamObservation | None:
+    """One team's observation from its wallet and only the entries since ``period.start``
+    (oldest first, read after the wallet), or None when they do not agree.
+
+    A last balance that matches is trusted only when the entries also chain (each one's
+    ``balance_after`` continues the one before): entries listed out of the order they were
+    made in (one instant for two, a ledger clock that stepped back) can end at the wallet's
+    balance while a movement made after the wallet was read sits earlier in the list.
+    """
+    recent = since_start(entries, period)
+    return recent.observe(team_id, wallet) if recent.chained else None
 
 
 def observe_from_transactions(

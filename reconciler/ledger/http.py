@@ -43,7 +43,7 @@ from reconciler.ledger.base import (
     Transaction,
     Wallet,
     observation_from_entries,
-    observation_since_start,
+    since_start,
 )
 from reconciler.ledger.http_errors import (
     TOKEN_VARIABLE,
@@ -239,13 +239,30 @@ class HttpLedger:
             return list(pool.map(read, wallets))
 
     def _observe_one(self, wallet: Wallet, period: Period) -> TeamObservation:
-        recent = self.transactions(wallet.id, since=period.start)
-        found = observation_since_start(wallet.owner_id, wallet, recent, period)
+        """One team's observation, whose amounts never predate the flows it fingerprints: the
+        executor trusts a flow the plan saw (DESIGN §8), so the plan must also have seen the
+        balance that flow left. The listed wallet serves when the entries since the start
+        chain and end at its balance (``observation_since_start``); otherwise the wallet is
+        read again after them, and when even that does not agree, the whole history is read,
+        then the wallet once more."""
+        owner = wallet.owner_id
+        recent = since_start(self.transactions(wallet.id, since=period.start), period)
+        found = recent.observe(owner, wallet) if recent.chained else None
+        if found is None:
+            found = recent.observe(owner, self._read_again(wallet))
         if found is not None:
             return found
-        return observation_from_entries(
-            wallet.owner_id, wallet, self.transactions(wallet.id), period
-        )
+        whole = observation_from_entries(owner, wallet, self.transactions(wallet.id), period)
+        return replace(whole, wallet=self._read_again(wallet))
+
+    def _read_again(self, wallet: Wallet) -> Wallet:
+        again = self.team_wallet(wallet.owner_id)
+        if again is None or again.id != wallet.id:
+            raise LedgerError(
+                f"the ledger at {self._base} listed wallet {wallet.id} for {wallet.owner_id}, "
+                "then no longer shows it: refusing to plan on answers that disagree; retry later"
+            )
+        return again
 
     def _team_wallets(self, wanted: list[str]) -> dict[str, Wallet]:
         """Team wallets by owner, cross-checked: a team the list does not show must have no

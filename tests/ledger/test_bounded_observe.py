@@ -164,3 +164,88 @@ def test_settlements_over_http_are_the_embedded_ledgers_in_time_order(
         == (["2026-10-10T00:00:00.000000Z"], ["2026-11-15T00:00:00.000000Z"])
         for q in reads
     )
+
+
+def test_entries_out_of_time_order_are_not_trusted_for_the_carry() -> None:
+    """A ledger whose clock stepped back lists a later movement first: the last entry's balance
+    still matches the wallet, but the entries do not chain, so only the whole history counts."""
+    start = NOVEMBER.start
+
+    def entry(n: int, days: int, amount: int, after: int) -> Transaction:
+        kind = EntryType.ALLOCATION_IN if amount > 0 else EntryType.ALLOCATION_OUT
+        at = start + timedelta(days=days)
+        return Transaction(f"txn_{n}", "wal_team_a", kind, amount, after, None, at)
+
+    # written in this order: +1200 on the 15th, then -700 stamped the 2nd (listed first)
+    listed = [entry(2, 1, -700, 500), entry(1, 14, 1200, 1200)]
+    stale = Wallet("wal_team_a", Scope.TEAM, "team_a", "A", "USD", 1200, 0, 1200, 0, HEALTHY)
+    assert observation_since_start("team_a", stale, listed, NOVEMBER) is None
+    now = replace(stale, balance=500)
+    assert observation_since_start("team_a", now, listed, NOVEMBER) is None
+
+
+@pytest.fixture
+def small(tmp_path: Path) -> Iterator[tuple[SqliteLedger, ManualClock, str]]:
+    clock = ManualClock(datetime(2026, 11, 15, 12, tzinfo=UTC))
+    with SqliteLedger.create(tmp_path / "l.db", "org_acme", clock=clock) as sandbox:
+        sandbox.credit(usd("5000.00"), note="seed")
+        sandbox.allocate("team_a", usd("1200.00"), note="november")
+        app = create_app(sandbox, token=BILLING_TOKEN, read_token=READ_TOKEN)
+        with serving(app) as url:
+            yield sandbox, clock, url
+
+
+def _moving_before_the_first_entries_read(
+    sandbox: SqliteLedger, url: str, asked: list[httpx.URL]
+) -> httpx.Client:
+    """A client whose first read of entries lets a reclaim land just before it goes out, after
+    the wallet list was read: the race of two applies over HTTP, made deterministic."""
+
+    def hook(request: httpx.Request) -> None:
+        asked.append(request.url)
+        reads = [u for u in asked if u.path.endswith("/transactions")]
+        if request.url.path.endswith("/transactions") and len(reads) == 1:
+            sandbox.reclaim("team_a", usd("700.00"), note="another run")
+
+    return httpx.Client(
+        base_url=url,
+        headers={"Authorization": f"Bearer {READ_TOKEN}"},
+        event_hooks={"request": [hook]},
+    )
+
+
+def test_a_wallet_that_moved_after_the_list_is_read_again_after_its_entries(
+    small: tuple[SqliteLedger, ManualClock, str],
+) -> None:
+    """The plan's amounts must not predate the flows it fingerprints (the executor trusts a flow
+    the plan saw): one more balance read, not the whole history, when the entries chain."""
+    sandbox, clock, url = small
+    clock.set(datetime(2026, 11, 16, tzinfo=UTC))
+    asked: list[httpx.URL] = []
+    with HttpLedger(_moving_before_the_first_entries_read(sandbox, url, asked)) as ledger:
+        seen = ledger.observe(["team_a"], NOVEMBER)["team_a"]
+    assert seen == sandbox.observe(["team_a"], NOVEMBER)["team_a"]
+    assert (seen.balance, seen.carry, len(seen.flows)) == (usd("500.00"), 0, 2)
+    entries = [parse_qs(u.query.decode()) for u in asked if u.path.endswith("/transactions")]
+    assert [q.get("since") for q in entries] == [["2026-11-01T00:00:00.000000Z"]]
+    assert sum(u.path.endswith("/balance") for u in asked) == 1
+
+
+def test_a_ledger_clock_that_stepped_back_is_read_whole_then_the_wallet_again(
+    small: tuple[SqliteLedger, ManualClock, str],
+) -> None:
+    """The reclaim that lands during the read is stamped before the allocation it follows: the
+    entries end at the listed balance, yet the plan sees the balance the reclaim left."""
+    sandbox, clock, url = small
+    clock.set(datetime(2026, 11, 2, 9, tzinfo=UTC))
+    asked: list[httpx.URL] = []
+    with HttpLedger(_moving_before_the_first_entries_read(sandbox, url, asked)) as ledger:
+        seen = ledger.observe(["team_a"], NOVEMBER)["team_a"]
+    assert seen == sandbox.observe(["team_a"], NOVEMBER)["team_a"]
+    assert (seen.balance, seen.carry, sum(f.amount for f in seen.flows)) == (
+        usd("500.00"),
+        0,
+        usd("500.00"),
+    )
+    entries = [parse_qs(u.query.decode()) for u in asked if u.path.endswith("/transactions")]
+    assert [q.get("since") for q in entries] == [["2026-11-01T00:00:00.000000Z"], None]
