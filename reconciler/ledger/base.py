@@ -272,12 +272,20 @@ class SinceStart:
     last_balance: int | None
     chained: bool
 
-    def observe(self, team_id: str, wallet: Wallet) -> TeamObservation | None:
+    def observe(
+        self, team_id: str, wallet: Wallet, *, read_after: bool = False
+    ) -> TeamObservation | None:
         """The observation with ``carry`` = ``wallet``'s balance minus the entries' effect, or
-        None when the entries do not end at that balance (the last one's ``balance_after``):
-        the wallet moved between the two reads. Then only the whole history says what the
-        balance at the start was."""
-        if self.last_balance not in (None, wallet.balance):
+        None when they do not agree and only the whole history says what the balance at the
+        start was.
+
+        They agree when the entries end at the wallet's balance (the last one's
+        ``balance_after``). A wallet read before the entries (``read_after`` False) must also
+        see them chain (each ``balance_after`` continues the one before): entries listed out of
+        the order they were made in (one instant for two, a ledger clock that stepped back) can
+        end at its balance while a movement made after it was read sits earlier in the list.
+        """
+        if not (read_after or self.chained) or self.last_balance not in (None, wallet.balance):
             return None
         return TeamObservation(team_id, wallet, self.flows, wallet.balance - self.effect)
 
@@ -305,15 +313,9 @@ def observation_since_start(
     team_id: str, wallet: Wallet, entries: Iterable[Transaction], period: Period
 ) -> TeamObservation | None:
     """One team's observation from its wallet and only the entries since ``period.start``
-    (oldest first, read after the wallet), or None when they do not agree.
-
-    A last balance that matches is trusted only when the entries also chain (each one's
-    ``balance_after`` continues the one before): entries listed out of the order they were
-    made in (one instant for two, a ledger clock that stepped back) can end at the wallet's
-    balance while a movement made after the wallet was read sits earlier in the list.
-    """
-    recent = since_start(entries, period)
-    return recent.observe(team_id, wallet) if recent.chained else None
+    (oldest first, read after the wallet), or None when they do not agree
+    (``SinceStart.observe``)."""
+    return since_start(entries, period).observe(team_id, wallet)
 
 
 def observe_from_transactions(

@@ -242,14 +242,14 @@ class HttpLedger:
         """One team's observation, whose amounts never predate the flows it fingerprints: the
         executor trusts a flow the plan saw (DESIGN §8), so the plan must also have seen the
         balance that flow left. The listed wallet serves when the entries since the start
-        chain and end at its balance (the rule of ``observation_since_start``); otherwise the
-        wallet is read again after them, and when even that does not agree, the whole history
-        is read, then the wallet once more."""
+        chain and end at its balance (``SinceStart.observe``); otherwise the wallet is read
+        again after them, and when even that does not agree, the whole history is read, then
+        the wallet once more."""
         owner = wallet.owner_id
         recent = since_start(self.transactions(wallet.id, since=period.start), period)
-        found = recent.observe(owner, wallet) if recent.chained else None
+        found = recent.observe(owner, wallet)
         if found is None:
-            found = recent.observe(owner, self._read_again(wallet))
+            found = recent.observe(owner, self._read_again(wallet), read_after=True)
         if found is not None:
             return found
         whole = observation_from_entries(owner, wallet, self.transactions(wallet.id), period)
